@@ -1,0 +1,421 @@
+//! Traceability between SPEC.md and the rest of the repository (SPEC section 13).
+//!
+//! - SPEC.md *defines* a requirement by starting a paragraph with its id: `[FLOW-2] A sender...`.
+//! - A test *checks* requirements with a comment `checks: [ID] [ID]` next to it (Rust `#[test]`
+//!   functions, Go `func TestX`), and a vector by its `requirements` field (and a Go deviation
+//!   by its `note`).
+//! - Code *implements* a requirement by citing `[ID]` in a comment.
+//!
+//! [`scan`] collects all three; [`Trace::errors`] lists what must fail CI: an id defined twice,
+//! a citation of an undefined id, a test that cites nothing.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use regex::Regex;
+
+/// One requirement as SPEC.md defines it.
+#[derive(Clone, Debug)]
+pub struct Requirement {
+    /// `FLOW-2`.
+    pub id: String,
+    /// Line of SPEC.md.
+    pub line: usize,
+    /// Strongest RFC 2119 keyword in the paragraph (`MUST`, `SHOULD`, `MAY`, or `-`).
+    pub level: &'static str,
+}
+
+/// Where something cites a requirement.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Citation {
+    /// `path:line`, or `path#vector-id` for vectors.
+    pub place: String,
+    /// The test's name, the vector's id, or empty for code.
+    pub name: String,
+}
+
+/// Everything the scan found.
+#[derive(Debug, Default)]
+pub struct Trace {
+    /// Requirements in SPEC order.
+    pub requirements: Vec<Requirement>,
+    /// Ids defined more than once, with their lines.
+    pub duplicates: Vec<(String, Vec<usize>)>,
+    /// Requirement id to the tests and vectors that check it.
+    pub tested_by: BTreeMap<String, BTreeSet<Citation>>,
+    /// Requirement id to the code that cites it.
+    pub implemented_at: BTreeMap<String, BTreeSet<Citation>>,
+    /// Citations of ids SPEC.md does not define.
+    pub unknown: Vec<(String, Citation)>,
+    /// Tests that cite no requirement.
+    pub uncited_tests: Vec<Citation>,
+    /// Number of tests seen.
+    pub tests: usize,
+    /// Number of vectors seen.
+    pub vectors: usize,
+}
+
+impl Trace {
+    /// The problems that fail the check, one line each.
+    pub fn errors(&self) -> Vec<String> {
+        let mut errors = Vec::new();
+        for (id, lines) in &self.duplicates {
+            errors.push(format!(
+                "SPEC.md defines [{id}] more than once, at lines {lines:?}"
+            ));
+        }
+        for (id, at) in &self.unknown {
+            errors.push(format!(
+                "{} cites [{id}], which SPEC.md does not define",
+                at.place
+            ));
+        }
+        for test in &self.uncited_tests {
+            errors.push(format!(
+                "{} test {} cites no requirement (add `checks: [ID]`)",
+                test.place, test.name
+            ));
+        }
+        errors
+    }
+
+    /// Requirements no test or vector checks yet.
+    pub fn untested(&self) -> Vec<&Requirement> {
+        self.requirements
+            .iter()
+            .filter(|r| !self.tested_by.contains_key(&r.id))
+            .collect()
+    }
+}
+
+fn id_regex() -> Regex {
+    Regex::new(r"\[([A-Z]+-[0-9]+)\]").expect("valid regex")
+}
+
+/// Parses SPEC.md's requirement definitions.
+pub fn parse_spec(text: &str) -> (Vec<Requirement>, Vec<(String, Vec<usize>)>) {
+    let start = Regex::new(r"^\[([A-Z]+-[0-9]+)\]").expect("valid regex");
+    let lines: Vec<&str> = text.lines().collect();
+    let mut requirements = Vec::new();
+    let mut seen: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, line) in lines.iter().enumerate() {
+        // A definition opens a paragraph; an id that starts a wrapped line is a reference.
+        let opens_paragraph = i == 0 || lines[i - 1].trim().is_empty();
+        let Some(m) = start.captures(line).filter(|_| opens_paragraph) else {
+            continue;
+        };
+        let id = m[1].to_string();
+        let paragraph: String = lines[i..]
+            .iter()
+            .take_while(|l| !l.trim().is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let level = [
+            "MUST",
+            "SHALL",
+            "REQUIRED",
+            "SHOULD",
+            "RECOMMENDED",
+            "MAY",
+            "OPTIONAL",
+        ]
+        .into_iter()
+        .find(|k| paragraph.contains(k))
+        .map(|k| match k {
+            "MUST" | "SHALL" | "REQUIRED" => "MUST",
+            "SHOULD" | "RECOMMENDED" => "SHOULD",
+            _ => "MAY",
+        })
+        .unwrap_or("-");
+        seen.entry(id.clone()).or_default().push(i + 1);
+        if seen[&id].len() == 1 {
+            requirements.push(Requirement {
+                id,
+                line: i + 1,
+                level,
+            });
+        }
+    }
+    let duplicates = seen.into_iter().filter(|(_, l)| l.len() > 1).collect();
+    (requirements, duplicates)
+}
+
+/// Scans the repository rooted at `root`.
+pub fn scan(root: &Path) -> std::io::Result<Trace> {
+    let spec = std::fs::read_to_string(root.join("SPEC.md"))?;
+    let (requirements, duplicates) = parse_spec(&spec);
+    let mut trace = Trace {
+        requirements,
+        duplicates,
+        ..Trace::default()
+    };
+    let defined: BTreeSet<String> = trace.requirements.iter().map(|r| r.id.clone()).collect();
+
+    // References inside SPEC.md itself must name defined ids too.
+    let ids = id_regex();
+    for (i, line) in spec.lines().enumerate() {
+        for m in ids.captures_iter(line) {
+            if !defined.contains(&m[1]) {
+                let at = Citation {
+                    place: format!("SPEC.md:{}", i + 1),
+                    name: String::new(),
+                };
+                trace.unknown.push((m[1].to_string(), at));
+            }
+        }
+    }
+
+    let mut files = Vec::new();
+    walk(root, &mut files)?;
+    files.sort();
+    for path in files {
+        let rel = path
+            .strip_prefix(root)
+            .unwrap_or(&path)
+            .display()
+            .to_string();
+        let Some(ext) = path.extension().and_then(|e| e.to_str()) else {
+            continue;
+        };
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        match ext {
+            "rs" | "go" => scan_source(&rel, &text, ext, &defined, &mut trace),
+            "json" if rel.starts_with("vectors/") => {
+                scan_vectors(&rel, &text, &defined, &mut trace)
+            }
+            _ => {}
+        }
+    }
+    Ok(trace)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let path = entry.path();
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if entry.file_type()?.is_dir() {
+            if !(name.starts_with('.')
+                || name == "target"
+                || name == "corpus"
+                || name == "artifacts")
+            {
+                walk(&path, out)?;
+            }
+        } else {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn cite(
+    trace: &mut Trace,
+    defined: &BTreeSet<String>,
+    id: &str,
+    citation: Citation,
+    is_test: bool,
+) {
+    if !defined.contains(id) {
+        trace.unknown.push((id.to_string(), citation));
+    } else if is_test {
+        trace
+            .tested_by
+            .entry(id.to_string())
+            .or_default()
+            .insert(citation);
+    } else {
+        trace
+            .implemented_at
+            .entry(id.to_string())
+            .or_default()
+            .insert(citation);
+    }
+}
+
+/// A test starts at `#[test]` (Rust) or `func TestX(` (Go). Its citation region is the comment
+/// block right above it and its body, up to the closing brace at its indentation.
+fn scan_source(rel: &str, text: &str, ext: &str, defined: &BTreeSet<String>, trace: &mut Trace) {
+    let ids = id_regex();
+    let lines: Vec<&str> = text.lines().collect();
+    let go_test = Regex::new(r"^func (Test\w+)\(").expect("valid regex");
+    let rust_fn = Regex::new(r"fn\s+(\w+)").expect("valid regex");
+    // Line index to the name of the test whose region contains it.
+    let mut test_of_line: BTreeMap<usize, String> = BTreeMap::new();
+    for (i, line) in lines.iter().enumerate() {
+        let trimmed = line.trim_start();
+        let is_start = match ext {
+            "rs" => trimmed.starts_with("#[test]") || trimmed.starts_with("#[quickcheck]"),
+            _ => go_test.is_match(line),
+        };
+        if !is_start {
+            continue;
+        }
+        let indent = line.len() - trimmed.len();
+        let mut first = i;
+        while first > 0 {
+            let above = lines[first - 1].trim_start();
+            if above.starts_with("//") || above.starts_with("#[") {
+                first -= 1;
+            } else {
+                break;
+            }
+        }
+        let mut last = i;
+        while last + 1 < lines.len() {
+            last += 1;
+            let l = lines[last];
+            if l.trim_start() == "}" && l.len() - l.trim_start().len() == indent {
+                break;
+            }
+        }
+        let name = match ext {
+            "rs" => lines[i..=last]
+                .iter()
+                .find_map(|l| rust_fn.captures(l).map(|c| c[1].to_string())),
+            _ => go_test.captures(line).map(|c| c[1].to_string()),
+        }
+        .unwrap_or_else(|| "?".to_string());
+        trace.tests += 1;
+        let region = &lines[first..=last];
+        if !region.iter().any(|l| l.contains("checks:")) {
+            trace.uncited_tests.push(Citation {
+                place: format!("{rel}:{}", i + 1),
+                name: name.clone(),
+            });
+        }
+        for j in first..=last {
+            test_of_line.insert(j, name.clone());
+        }
+    }
+    for (i, line) in lines.iter().enumerate() {
+        let is_check = line.contains("checks:");
+        for m in ids.captures_iter(line) {
+            let citation = Citation {
+                place: format!("{rel}:{}", i + 1),
+                name: if is_check {
+                    test_of_line.get(&i).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                },
+            };
+            cite(trace, defined, &m[1], citation, is_check);
+        }
+    }
+}
+
+fn scan_vectors(rel: &str, text: &str, defined: &BTreeSet<String>, trace: &mut Trace) {
+    let Ok(doc) = serde_json::from_str::<serde_json::Value>(text) else {
+        return;
+    };
+    let Some(vectors) = doc.get("vectors").and_then(|v| v.as_array()) else {
+        return;
+    };
+    for vector in vectors {
+        let name = vector
+            .get("id")
+            .and_then(|v| v.as_str())
+            .unwrap_or("?")
+            .to_string();
+        trace.vectors += 1;
+        let citation = Citation {
+            place: format!("{rel}#{name}"),
+            name: name.clone(),
+        };
+        let mut ids: Vec<String> = vector
+            .get("requirements")
+            .and_then(|r| r.as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|r| r.as_str().map(str::to_string))
+            .collect();
+        if let Some(req) = vector
+            .pointer("/error/requirement")
+            .and_then(|r| r.as_str())
+        {
+            ids.push(req.to_string());
+        }
+        for deviation in vector
+            .get("go")
+            .and_then(|g| g.as_array())
+            .into_iter()
+            .flatten()
+        {
+            if let Some(note) = deviation.get("note").and_then(|n| n.as_str()) {
+                ids.push(note.to_string());
+            }
+        }
+        for id in ids {
+            cite(trace, defined, &id, citation.clone(), true);
+        }
+    }
+}
+
+/// The report: one line per requirement with its level and citations, then the untested ones.
+pub fn report(trace: &Trace, verbose: bool) -> String {
+    let mut out = String::new();
+    let tested = trace.requirements.len() - trace.untested().len();
+    out.push_str(&format!(
+        "SPEC.md: {} requirements; {} tests and {} vectors cite them; {tested} checked, {} not yet\n",
+        trace.requirements.len(),
+        trace.tests,
+        trace.vectors,
+        trace.requirements.len() - tested
+    ));
+    for r in &trace.requirements {
+        let tests = trace.tested_by.get(&r.id).map(|s| s.len()).unwrap_or(0);
+        let code = trace
+            .implemented_at
+            .get(&r.id)
+            .map(|s| s.len())
+            .unwrap_or(0);
+        let mut line = format!(
+            "  [{}] {:<6} tested by {tests:>3}, cited in code {code:>2}",
+            r.id, r.level
+        );
+        if let Some(citations) = trace.tested_by.get(&r.id) {
+            let shown: Vec<&str> = citations
+                .iter()
+                .map(|c| c.name.as_str())
+                .filter(|n| !n.is_empty())
+                .collect();
+            let limit = if verbose { shown.len() } else { 4 };
+            line.push_str(": ");
+            line.push_str(
+                &shown
+                    .iter()
+                    .take(limit)
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            );
+            if shown.len() > limit {
+                line.push_str(&format!(", +{} more", shown.len() - limit));
+            }
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    let untested = trace.untested();
+    if !untested.is_empty() {
+        out.push_str(&format!(
+            "not yet checked by any test or vector ({}):\n",
+            untested.len()
+        ));
+        for level in ["MUST", "SHOULD", "MAY", "-"] {
+            let ids: Vec<&str> = untested
+                .iter()
+                .filter(|r| r.level == level)
+                .map(|r| r.id.as_str())
+                .collect();
+            if !ids.is_empty() {
+                out.push_str(&format!("  {level:<6} {}\n", ids.join(" ")));
+            }
+        }
+    }
+    out
+}
