@@ -9,10 +9,21 @@ use muxado_reference::frame::{Data, Frame, StreamId, WndInc, decode_frame};
 fn frames(c: &mut Criterion) {
     let payload = vec![0x5A; 16 * 1024];
     let cases = [
-        ("wndinc", Frame::WndInc(WndInc { stream_id: StreamId::new(3), increment: 16 * 1024 })),
+        (
+            "wndinc",
+            Frame::WndInc(WndInc {
+                stream_id: StreamId::new(3),
+                increment: 16 * 1024,
+            }),
+        ),
         (
             "data_16k",
-            Frame::Data(Data { stream_id: StreamId::new(3), fin: false, syn: false, payload: &payload }),
+            Frame::Data(Data {
+                stream_id: StreamId::new(3),
+                fin: false,
+                syn: false,
+                payload: &payload,
+            }),
         ),
     ];
     for (name, frame) in cases {
