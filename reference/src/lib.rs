@@ -22,3 +22,4 @@
 //! ```
 
 pub mod frame;
+pub mod session;

@@ -227,6 +227,20 @@ pub fn decode_header(input: &[u8]) -> Result<Header, DecodeError> {
     Ok(header)
 }
 
+/// Decodes a frame from a header that passed [`decode_header`] and the first
+/// `header.length` bytes of `body`. A driver that keeps only part of a body (GOAWAY debug data
+/// beyond its limit, SPEC [LIMIT-4]) passes a header whose `length` it lowered to what it kept.
+pub fn decode_body<'a>(header: &Header, body: &'a [u8]) -> Result<Frame<'a>, DecodeError> {
+    header.check()?;
+    let length = header.length as usize;
+    match body.get(..length) {
+        Some(body) => Ok(Frame::load(header, body)?),
+        None => Err(DecodeError::Incomplete {
+            needed: NonZeroUsize::new(length - body.len()).unwrap_or(NonZeroUsize::MIN),
+        }),
+    }
+}
+
 /// Decodes the frame at the start of `input`: the frame and the number of bytes it spans.
 pub fn decode_frame(input: &[u8]) -> Result<(Frame<'_>, usize), DecodeError> {
     let (rest, frame) = parse::parse_frame(input).map_err(into_decode_error)?;

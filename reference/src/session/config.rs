@@ -1,0 +1,48 @@
+//! Session settings and limits (SPEC section 11), with Go's defaults where Go has one.
+
+use std::time::Duration;
+
+/// Which end of the transport a session is: it decides the parity of the stream ids it
+/// allocates (SPEC [ID-1], [ID-2]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// Opens odd stream ids, starting at 3.
+    Client,
+    /// Opens even stream ids, starting at 2.
+    Server,
+}
+
+/// Session settings. `Config::default()` gives Go's defaults.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// The window size W: initial send window of every stream and the most unread bytes
+    /// buffered per stream (SPEC [FLOW-2], [LIMIT-1]). Go's default: 256 KiB.
+    pub max_window_size: u32,
+    /// Streams accepted but not yet taken by the application (SPEC [LIMIT-3]). Go: 128.
+    pub accept_backlog: usize,
+    /// Streams the peer may hold open at once (SPEC [LIMIT-2]). Go has no limit.
+    pub max_streams: usize,
+    /// GOAWAY debug bytes kept (SPEC [LIMIT-4]). Go: 1 MiB.
+    pub max_goaway_debug: usize,
+    /// Largest DATA frame body this session sends; writes are split at it and at the window.
+    pub max_frame_size: usize,
+    /// Bytes of encoded frames waiting for the transport before writers must wait and input
+    /// stops being processed (SPEC [LIMIT-6]). Go's queue holds 64 frames.
+    pub write_queue_bytes: usize,
+    /// How long frames for a stream we reset are ignored instead of answered (SPEC [STREAM-11]).
+    pub reset_linger: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            max_window_size: 256 * 1024,
+            accept_backlog: 128,
+            max_streams: 65_536,
+            max_goaway_debug: 1 << 20,
+            max_frame_size: 64 * 1024,
+            write_queue_bytes: 1 << 20,
+            reset_linger: Duration::from_secs(5),
+        }
+    }
+}

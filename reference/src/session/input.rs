@@ -1,0 +1,277 @@
+//! Transport bytes in: frame boundaries, and the receiver's reaction to every frame
+//! (SPEC sections 4 to 8). Bodies the session does not keep are skipped as they arrive, so
+//! the input held never exceeds one kept frame part (SPEC [FRAME-10], [LIMIT-5]).
+
+use crate::frame::{
+    self, DecodeError, ErrorCode, Flags, Frame, FrameType, GOAWAY_FIXED_LEN, HEADER_LEN, Header,
+    StreamId,
+};
+
+use super::error::RemoteGoAway;
+use super::stream::Stream;
+use super::{Error, Session};
+
+/// Where the input stands within the current frame.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Reading {
+    /// Waiting for a frame header.
+    Header,
+    /// Waiting for `keep` body bytes to act on, then `skip` more to discard.
+    Body {
+        header: Header,
+        keep: usize,
+        skip: usize,
+    },
+    /// Discarding this many more body bytes.
+    Skip(usize),
+}
+
+impl Session {
+    /// Processes whole frames from `data`; returns how many bytes were used. The rest is an
+    /// unfinished frame part the caller keeps.
+    pub(super) fn process(&mut self, data: &[u8]) -> usize {
+        let mut pos = 0;
+        while self.ended.is_none() {
+            let rest = &data[pos..];
+            match self.reading {
+                Reading::Header => {
+                    if rest.len() < HEADER_LEN {
+                        return pos;
+                    }
+                    match frame::decode_header(rest) {
+                        Ok(header) => {
+                            pos += HEADER_LEN;
+                            self.reading = self.on_header(header);
+                        }
+                        Err(DecodeError::Violation(v)) => {
+                            // [FRAME-6] [FRAME-8] judged on the header alone.
+                            self.fail(v.error_code(), v.to_string());
+                        }
+                        Err(DecodeError::Incomplete { .. }) => return pos,
+                    }
+                }
+                Reading::Skip(n) => {
+                    let take = n.min(rest.len());
+                    pos += take;
+                    if take < n {
+                        self.reading = Reading::Skip(n - take);
+                        return pos;
+                    }
+                    self.reading = Reading::Header;
+                }
+                Reading::Body { header, keep, skip } => {
+                    if rest.len() < keep {
+                        return pos;
+                    }
+                    pos += keep;
+                    self.reading = if skip > 0 {
+                        Reading::Skip(skip)
+                    } else {
+                        Reading::Header
+                    };
+                    let kept = Header {
+                        length: keep as u32,
+                        ..header
+                    };
+                    match frame::decode_body(&kept, &rest[..keep]) {
+                        Ok(frame) => self.on_frame(frame),
+                        Err(DecodeError::Violation(v)) => self.fail(v.error_code(), v.to_string()),
+                        Err(DecodeError::Incomplete { .. }) => unreachable!("whole body given"),
+                    }
+                }
+            }
+        }
+        // [SESSION-4] after a connection error the rest of the input is dropped unread.
+        data.len()
+    }
+
+    /// Decides what to do with a frame from its header alone: how much of the body to keep,
+    /// and any reaction that needs no body.
+    fn on_header(&mut self, header: Header) -> Reading {
+        let length = header.length as usize;
+        let keep = |keep: usize| Reading::Body {
+            header,
+            keep,
+            skip: length - keep,
+        };
+        match header.frame_type {
+            FrameType::RST | FrameType::WNDINC => keep(length),
+            FrameType::GOAWAY => {
+                // [LIMIT-4] keep at most the configured debug data, discard the rest unread.
+                let debug = (length - GOAWAY_FIXED_LEN).min(self.config.max_goaway_debug);
+                keep(GOAWAY_FIXED_LEN + debug)
+            }
+            FrameType::DATA => self.on_data_header(&header),
+            _ => {
+                // [FRAME-11] unknown types are skipped, whatever their stream id and flags.
+                tracing::debug!(target: "muxado::frame", "recv {} stream_id={} length={length} (skipped)", header.frame_type, header.stream_id);
+                skip(length)
+            }
+        }
+    }
+
+    fn on_data_header(&mut self, header: &Header) -> Reading {
+        let id = header.stream_id;
+        let length = header.length as usize;
+        let window = self.config.max_window_size as usize;
+        let fin = header.flags.contains(Flags::FIN);
+        if header.flags.contains(Flags::SYN) {
+            return self.on_syn(header);
+        }
+        let deliver = Reading::Body {
+            header: *header,
+            keep: length,
+            skip: 0,
+        };
+        match self.streams.get(&id) {
+            Some(stream) if stream.receiving() => {
+                // [FLOW-4] [FLOW-10] the whole frame must fit in what is left of the window.
+                if stream.recv.buffer.len() + length > window {
+                    self.reset_stream(id, ErrorCode::FLOW_CONTROL_ERROR);
+                    return skip(length);
+                }
+                deliver
+            }
+            _ if length == 0 && fin => skip(0), // [STREAM-7]
+            _ => {
+                // [STREAM-8] DATA for an unknown stream, or one whose receive half ended.
+                if !self.recently_reset(id) {
+                    self.reset_stream(id, ErrorCode::STREAM_CLOSED);
+                }
+                skip(length)
+            }
+        }
+    }
+
+    fn on_syn(&mut self, header: &Header) -> Reading {
+        let id = header.stream_id;
+        let length = header.length as usize;
+        if self.local_gone_away {
+            // [GOAWAY-8] refused, and the body consumed (unlike Go, [INTEROP-6]).
+            self.emit(Frame::Rst(frame::Rst {
+                stream_id: id,
+                error_code: ErrorCode::STREAM_REFUSED,
+            }));
+            self.remember_reset(id);
+            return skip(length);
+        }
+        if self.is_local(id) {
+            self.fail(
+                ErrorCode::PROTOCOL_ERROR,
+                format!("[ID-6] SYN for stream {id} of the wrong parity"),
+            );
+            return skip(0);
+        }
+        if self.streams.contains_key(&id) {
+            self.fail(
+                ErrorCode::PROTOCOL_ERROR,
+                format!("[ID-7] SYN for already-open stream {id}"),
+            );
+            return skip(0);
+        }
+        if id.get() <= self.highest_remote {
+            self.fail(
+                ErrorCode::PROTOCOL_ERROR,
+                format!("[ID-8] SYN reuses stream id {id}"),
+            );
+            return skip(0);
+        }
+        self.highest_remote = id.get();
+        let refusal = if self.streams.len() >= self.config.max_streams {
+            Some(ErrorCode::STREAM_REFUSED) // [LIMIT-2]
+        } else if self.accept_queue.len() >= self.config.accept_backlog {
+            Some(ErrorCode::ACCEPT_QUEUE_FULL) // [STREAM-5] [LIMIT-3]
+        } else if length > self.config.max_window_size as usize {
+            Some(ErrorCode::FLOW_CONTROL_ERROR) // [FLOW-4]
+        } else {
+            None
+        };
+        if let Some(code) = refusal {
+            // The stream is forgotten at once: its body is discarded, later frames for it are
+            // frames for an unknown stream.
+            self.emit(Frame::Rst(frame::Rst {
+                stream_id: id,
+                error_code: code,
+            }));
+            self.remember_reset(id);
+            return skip(length);
+        }
+        // [STREAM-4] accepted: queued for the application, its bytes delivered first.
+        self.last_accepted_remote = id; // [GOAWAY-5]
+        self.streams
+            .insert(id, Stream::new(self.config.max_window_size, false));
+        self.accept_queue.push_back(id);
+        self.event_accept = true;
+        Reading::Body {
+            header: *header,
+            keep: length,
+            skip: 0,
+        }
+    }
+
+    fn on_frame(&mut self, frame: Frame<'_>) {
+        tracing::debug!(target: "muxado::frame", "recv {frame}");
+        match frame {
+            Frame::Data(data) => {
+                let id = data.stream_id;
+                let Some(stream) = self.streams.get_mut(&id) else {
+                    return;
+                };
+                if !stream.receiving() {
+                    return; // closed by the application while the body arrived
+                }
+                stream.recv.buffer.extend(data.payload);
+                if data.fin {
+                    stream.recv.fin = true; // [STREAM-6]
+                }
+                self.events_streams.insert(id);
+                self.forget_if_done(id);
+            }
+            Frame::Rst(rst) => {
+                // [RST-4] ends both halves; [RST-5] ignored for unknown streams.
+                if let Some(stream) = self.streams.get_mut(&rst.stream_id) {
+                    if stream.error.is_none() && !stream.finished() {
+                        stream.error = Some(Error::ResetByPeer(rst.error_code));
+                        self.events_streams.insert(rst.stream_id);
+                    }
+                    self.forget_if_done(rst.stream_id);
+                }
+            }
+            Frame::WndInc(wndinc) => self.credit(wndinc.stream_id, wndinc.increment),
+            Frame::GoAway(go_away) => {
+                let last = go_away.last_stream_id;
+                self.remote_gone_away = Some(RemoteGoAway {
+                    last_stream_id: last,
+                    error_code: go_away.error_code,
+                    debug: go_away.debug.to_vec(),
+                });
+                // [GOAWAY-7] our streams the peer never saw fail; the rest continue.
+                let unseen: Vec<StreamId> = self
+                    .streams
+                    .iter()
+                    .filter(|(id, s)| {
+                        self.is_local(**id) && **id > last && s.error.is_none() && !s.finished()
+                    })
+                    .map(|(id, _)| *id)
+                    .collect();
+                for id in unseen {
+                    if let Some(stream) = self.streams.get_mut(&id) {
+                        stream.error = Some(Error::RemoteGoneAway);
+                    }
+                    self.events_streams.insert(id);
+                }
+                self.event_session = true;
+                // [GOAWAY-10] reading goes on.
+            }
+            Frame::Unknown(_) => {}
+        }
+    }
+}
+
+fn skip(length: usize) -> Reading {
+    if length == 0 {
+        Reading::Header
+    } else {
+        Reading::Skip(length)
+    }
+}

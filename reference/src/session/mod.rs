@@ -1,0 +1,577 @@
+//! The sans-IO muxado session: SPEC sections 5 to 8 as a deterministic state machine.
+//!
+//! It owns no socket, no clock and no task. Its inputs are transport bytes
+//! ([`Session::receive`], [`Session::receive_eof`]), the current time as an argument, and the
+//! application's commands ([`Session::open`], [`Session::write`], [`Session::read`], ...). Its
+//! outputs are encoded frames for the transport ([`Session::poll_transmit`]), events saying
+//! which streams changed ([`Session::poll_event`]), and the results of the commands. The same
+//! inputs always give the same outputs, so vectors and fuzzers drive it directly; the tokio
+//! driver only shovels bytes and wakes tasks.
+//!
+//! ```
+//! use std::time::Duration;
+//! use muxado_reference::session::{Config, Read, Role, Session};
+//!
+//! let mut client = Session::new(Role::Client, Config::default());
+//! let mut server = Session::new(Role::Server, Config::default());
+//! let id = client.open()?;
+//! client.write(id, b"ping")?;
+//!
+//! let mut wire = Vec::new();
+//! client.poll_transmit(&mut wire);
+//! server.receive(&wire, Duration::ZERO);
+//! let accepted = server.accept().expect("a stream arrived");
+//! let mut buf = [0; 16];
+//! assert_eq!(server.read(accepted, &mut buf)?, Read::Data(4));
+//! assert_eq!(&buf[..4], b"ping");
+//! # Ok::<(), muxado_reference::session::Error>(())
+//! ```
+
+mod config;
+mod error;
+mod input;
+mod stream;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::time::Duration;
+
+pub use config::{Config, Role};
+pub use error::{Error, RemoteGoAway, Termination};
+
+use crate::frame::{Data, ErrorCode, Frame, GoAway, MAX_INCREMENT, Rst, StreamId, WndInc};
+use input::Reading;
+use stream::Stream;
+
+/// The result of [`Session::read`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Read {
+    /// This many bytes were copied into the buffer.
+    Data(usize),
+    /// The peer half-closed the stream and every byte was read (SPEC [STREAM-6]).
+    Eof,
+    /// Nothing to read yet: wait for an [`Event::Stream`] for this stream.
+    Blocked,
+}
+
+/// Something the driver must react to: wake whoever waits on it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// A stream became readable or writable, or ended.
+    Stream(StreamId),
+    /// A stream arrived in the accept queue.
+    Accept,
+    /// The session ended, or the peer sent GOAWAY.
+    Session,
+}
+
+/// One muxado session, as one endpoint sees it.
+#[derive(Debug)]
+pub struct Session {
+    role: Role,
+    config: Config,
+    /// Streams the protocol or the application still knows, by id. A `BTreeMap`, so that
+    /// iteration, and so output, is deterministic.
+    streams: BTreeMap<StreamId, Stream>,
+    /// The next id [`Session::open`] allocates (SPEC [ID-2], [ID-4]).
+    next_local_id: u64,
+    /// The last peer stream accepted, reported in our GOAWAY (SPEC [GOAWAY-5]).
+    last_accepted_remote: StreamId,
+    /// The highest id the peer opened, accepted or not (SPEC [ID-8]).
+    highest_remote: u32,
+    accept_queue: VecDeque<StreamId>,
+    /// We sent GOAWAY: new streams are refused (SPEC [GOAWAY-8]).
+    local_gone_away: bool,
+    remote_gone_away: Option<RemoteGoAway>,
+    /// Streams we reset, and until when frames for them are ignored (SPEC [STREAM-11]).
+    recently_reset: VecDeque<(StreamId, Duration)>,
+    now: Duration,
+    /// Transport bytes not yet processed (at most one frame's kept part).
+    input: Vec<u8>,
+    reading: Reading,
+    /// Encoded frames waiting for the transport.
+    output: Vec<u8>,
+    ended: Option<Termination>,
+    events_streams: BTreeSet<StreamId>,
+    event_accept: bool,
+    event_session: bool,
+}
+
+/// At most this many reset streams are remembered for [`Config::reset_linger`]; beyond it the
+/// oldest is forgotten early (its late frames then draw RST `STREAM_CLOSED`, which SPEC
+/// [STREAM-8] allows).
+const MAX_RECENTLY_RESET: usize = 4096;
+
+impl Session {
+    /// A new session in the given role. Nothing is sent until the application acts.
+    pub fn new(role: Role, config: Config) -> Session {
+        let (next_local_id, last_accepted_remote) = match role {
+            // [ID-2] clients start at 3, servers at 2; GOAWAY's "none" is 1 at a server and 0
+            // at a client ([GOAWAY-5]).
+            Role::Client => (3, StreamId::ZERO),
+            Role::Server => (2, StreamId::new(1)),
+        };
+        Session {
+            role,
+            config,
+            streams: BTreeMap::new(),
+            next_local_id,
+            last_accepted_remote,
+            highest_remote: 0,
+            accept_queue: VecDeque::new(),
+            local_gone_away: false,
+            remote_gone_away: None,
+            recently_reset: VecDeque::new(),
+            now: Duration::ZERO,
+            input: Vec::new(),
+            reading: Reading::Header,
+            output: Vec::new(),
+            ended: None,
+            events_streams: BTreeSet::new(),
+            event_accept: false,
+            event_session: false,
+        }
+    }
+
+    /// This session's role.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// This session's configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    // ---- transport side ---------------------------------------------------------------
+
+    /// Processes bytes read from the transport. `now` is the time since an arbitrary origin
+    /// that the caller keeps fixed for the session.
+    pub fn receive(&mut self, data: &[u8], now: Duration) {
+        self.now = now;
+        self.forget_old_resets();
+        if self.ended.is_some() {
+            // [SESSION-4] nothing after a connection error is processed.
+            return;
+        }
+        if self.input.is_empty() {
+            let used = self.process(data);
+            self.input.extend_from_slice(&data[used..]);
+        } else {
+            self.input.extend_from_slice(data);
+            let input = std::mem::take(&mut self.input);
+            let used = self.process(&input);
+            self.input = input;
+            self.input.drain(..used);
+        }
+    }
+
+    /// The transport reached end-of-file (SPEC [SESSION-3]).
+    pub fn receive_eof(&mut self) {
+        if self.ended.is_none() {
+            // [ERR-2] no GOAWAY PEER_EOF is sent: the peer is gone.
+            self.end(ErrorCode::PEER_EOF, "read EOF from remote peer".into());
+        }
+    }
+
+    /// The transport failed: the session ends with `code` (Go uses `UNKNOWN` for I/O errors).
+    pub fn transport_failed(&mut self, code: ErrorCode, message: String) {
+        if self.ended.is_none() {
+            self.end(code, message);
+        }
+    }
+
+    /// Whether the driver should read more transport bytes: not after the end, and not while
+    /// the frames waiting to be written exceed the write queue (SPEC [LIMIT-6]).
+    pub fn wants_input(&self) -> bool {
+        self.ended.is_none() && self.output.len() < self.config.write_queue_bytes
+    }
+
+    /// Moves the encoded frames waiting for the transport into `buf` (which should be empty;
+    /// its allocation is reused).
+    pub fn poll_transmit(&mut self, buf: &mut Vec<u8>) {
+        if buf.is_empty() {
+            std::mem::swap(buf, &mut self.output);
+        } else {
+            buf.append(&mut self.output);
+        }
+    }
+
+    /// Whether frames are waiting for the transport.
+    pub fn has_output(&self) -> bool {
+        !self.output.is_empty()
+    }
+
+    /// The next event, if any. Events only tell whom to wake; the state is read through the
+    /// other methods.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        if std::mem::take(&mut self.event_session) {
+            return Some(Event::Session);
+        }
+        if std::mem::take(&mut self.event_accept) {
+            return Some(Event::Accept);
+        }
+        self.events_streams.pop_first().map(Event::Stream)
+    }
+
+    /// Why the session ended, once it has (Go's `Wait`).
+    pub fn termination(&self) -> Option<&Termination> {
+        self.ended.as_ref()
+    }
+
+    /// The GOAWAY the peer sent, if any (SPEC [GOAWAY-9]).
+    pub fn remote_go_away(&self) -> Option<&RemoteGoAway> {
+        self.remote_gone_away.as_ref()
+    }
+
+    /// Whether the session ended and every frame it owed the transport was taken: the driver
+    /// closes the transport then.
+    pub fn is_closed(&self) -> bool {
+        self.ended.is_some() && self.output.is_empty()
+    }
+
+    // ---- application side: the session ------------------------------------------------
+
+    /// Opens a stream. Nothing is sent until the first write or half-close (SPEC [STREAM-1]).
+    pub fn open(&mut self) -> Result<StreamId, Error> {
+        self.check_alive()?;
+        if self.remote_gone_away.is_some() {
+            return Err(Error::RemoteGoneAway); // [GOAWAY-7]
+        }
+        if self.next_local_id > u64::from(StreamId::MAX.get()) {
+            return Err(Error::StreamsExhausted); // [ID-5]
+        }
+        let id = StreamId::new(self.next_local_id as u32);
+        self.next_local_id += 2; // [ID-4]
+        self.streams
+            .insert(id, Stream::new(self.config.max_window_size, true));
+        Ok(id)
+    }
+
+    /// Takes the next stream the peer opened, if any, in the order the SYNs arrived
+    /// (SPEC [STREAM-4]).
+    pub fn accept(&mut self) -> Option<StreamId> {
+        self.accept_queue.pop_front()
+    }
+
+    /// Sends GOAWAY: no new streams will be accepted; open streams continue (SPEC [GOAWAY-6]).
+    pub fn go_away(&mut self, code: ErrorCode, debug: &[u8]) -> Result<(), Error> {
+        self.check_alive()?;
+        self.send_go_away(code, debug);
+        Ok(())
+    }
+
+    /// Ends the session: GOAWAY `NO_ERROR` with Go's debug text, then every stream fails
+    /// (SPEC [SESSION-1], [SESSION-2]). The driver closes the transport once the GOAWAY left.
+    pub fn close(&mut self) {
+        if self.ended.is_none() {
+            self.send_go_away(ErrorCode::NO_ERROR, b"no error");
+            self.end(ErrorCode::SESSION_CLOSED, "session closed".into());
+        }
+    }
+
+    /// Test hook: makes the next locally opened stream id `next` (which must have this role's
+    /// parity), to reach stream-id exhaustion (SPEC [ID-5]) without opening 2^30 streams.
+    #[doc(hidden)]
+    pub fn skip_stream_ids_to(&mut self, next: u32) {
+        let parity = match self.role {
+            Role::Client => 1,
+            Role::Server => 0,
+        };
+        self.next_local_id = u64::from(next & !1 | parity).max(self.next_local_id);
+    }
+
+    // ---- application side: streams -----------------------------------------------------
+
+    /// Writes as much of `data` as the stream's send window and the write queue allow, split
+    /// into DATA frames of at most `Config::max_frame_size` bytes; returns how much. `Ok(0)`
+    /// for non-empty `data` means: wait for an [`Event::Stream`] (window) or for the output to
+    /// drain (SPEC [FLOW-3], [LIMIT-6]).
+    pub fn write(&mut self, id: StreamId, data: &[u8]) -> Result<usize, Error> {
+        self.check_alive()?;
+        let room = self
+            .config
+            .write_queue_bytes
+            .saturating_sub(self.output.len());
+        let max_frame = self.config.max_frame_size.max(1);
+        let stream = self.sendable(id)?;
+        let n = data
+            .len()
+            .min(usize::try_from(stream.send.window).unwrap_or(usize::MAX))
+            .min(room);
+        if n == 0 {
+            return Ok(0);
+        }
+        stream.send.window -= n as u64;
+        let mut syn = !std::mem::replace(&mut stream.send.syn_sent, true);
+        for chunk in data[..n].chunks(max_frame) {
+            // [STREAM-2] SYN on the first frame only.
+            self.emit(Frame::Data(Data {
+                stream_id: id,
+                fin: false,
+                syn,
+                payload: chunk,
+            }));
+            syn = false;
+        }
+        Ok(n)
+    }
+
+    /// Half-closes the stream: DATA with FIN (and SYN, if nothing was sent yet). Allowed with
+    /// an empty window (SPEC [FLOW-3]); a second call sends nothing (SPEC [STREAM-12]).
+    pub fn close_write(&mut self, id: StreamId) -> Result<(), Error> {
+        self.check_alive()?;
+        let stream = self.sendable(id)?;
+        stream.send.fin = true;
+        let syn = !std::mem::replace(&mut stream.send.syn_sent, true);
+        self.emit(Frame::Data(Data {
+            stream_id: id,
+            fin: true,
+            syn,
+            payload: b"",
+        }));
+        self.forget_if_done(id);
+        Ok(())
+    }
+
+    /// Reads buffered bytes of the stream into `buf`, crediting the peer for what was read
+    /// (SPEC [FLOW-6]).
+    pub fn read(&mut self, id: StreamId, buf: &mut [u8]) -> Result<Read, Error> {
+        let window = self.config.max_window_size;
+        let ended = self.ended.as_ref().map(|t| t.local);
+        let stream = self.streams.get_mut(&id).ok_or(Error::UnknownStream(id))?;
+        if !stream.recv.buffer.is_empty() && !buf.is_empty() {
+            let n = buf.len().min(stream.recv.buffer.len());
+            for (dst, src) in buf.iter_mut().zip(stream.recv.buffer.drain(..n)) {
+                *dst = src;
+            }
+            stream.recv.uncredited += n as u32;
+            // [FLOW-6] credit no later than when the buffer empties; in between, once half a
+            // window was read, so a sender is never idle waiting on bytes already consumed.
+            let due = stream.recv.buffer.is_empty() || stream.recv.uncredited >= window / 2;
+            if due && stream.receiving() && ended.is_none() {
+                let increment = std::mem::take(&mut stream.recv.uncredited);
+                self.emit(Frame::WndInc(WndInc {
+                    stream_id: id,
+                    increment,
+                }));
+            }
+            return Ok(Read::Data(n));
+        }
+        if let Some(err) = &stream.error {
+            return Err(err.clone());
+        }
+        if stream.recv.fin {
+            return Ok(Read::Eof);
+        }
+        if let Some(code) = ended {
+            return Err(Error::SessionEnded(code));
+        }
+        Ok(Read::Blocked)
+    }
+
+    /// Bytes buffered for the application on this stream.
+    pub fn readable_bytes(&self, id: StreamId) -> usize {
+        self.streams.get(&id).map_or(0, |s| s.recv.buffer.len())
+    }
+
+    /// The stream's send window: bytes that [`Session::write`] may send now.
+    pub fn send_window(&self, id: StreamId) -> u64 {
+        self.streams.get(&id).map_or(0, |s| s.send.window)
+    }
+
+    /// Resets the stream with `code`: RST to the peer (if the peer knows the stream), and
+    /// every later operation fails (SPEC [STREAM-11]).
+    pub fn reset(&mut self, id: StreamId, code: ErrorCode) -> Result<(), Error> {
+        let stream = self.streams.get(&id).ok_or(Error::UnknownStream(id))?;
+        if stream.error.is_some() || stream.finished() {
+            return Ok(());
+        }
+        if stream.send.syn_sent {
+            self.reset_stream(id, code);
+        } else if let Some(stream) = self.streams.get_mut(&id) {
+            // The peer never heard of it: nothing to tell.
+            stream.error = Some(Error::ResetLocally(code));
+        }
+        Ok(())
+    }
+
+    /// Closes the stream the way Go's `Close` does: FIN if not sent yet (and only if the peer
+    /// knows the stream), then the stream is forgotten: later DATA from the peer draws RST
+    /// `STREAM_CLOSED` (SPEC [STREAM-9]). Dropping a stream handle calls this.
+    pub fn close_stream(&mut self, id: StreamId) {
+        let Some(stream) = self.streams.get_mut(&id) else {
+            return;
+        };
+        let send_fin = stream.sending() && stream.send.syn_sent && self.ended.is_none();
+        stream.released = true;
+        if send_fin {
+            stream.send.fin = true;
+            self.emit(Frame::Data(Data {
+                stream_id: id,
+                fin: true,
+                syn: false,
+                payload: b"",
+            }));
+        }
+        self.forget_if_done(id);
+    }
+
+    /// The error that ended the stream, if any.
+    pub fn stream_error(&self, id: StreamId) -> Option<&Error> {
+        self.streams.get(&id).and_then(|s| s.error.as_ref())
+    }
+
+    /// Number of streams the session holds (open, or ended but still held by the application).
+    pub fn stream_count(&self) -> usize {
+        self.streams.len()
+    }
+
+    /// Bytes of transport input held while waiting for the rest of a frame.
+    pub fn buffered_input(&self) -> usize {
+        self.input.len()
+    }
+
+    // ---- internals ------------------------------------------------------------------------
+
+    fn check_alive(&self) -> Result<(), Error> {
+        match &self.ended {
+            Some(t) => Err(Error::SessionEnded(t.local)),
+            None => Ok(()),
+        }
+    }
+
+    /// The stream, if the application may still send on it.
+    fn sendable(&mut self, id: StreamId) -> Result<&mut Stream, Error> {
+        let stream = self.streams.get_mut(&id).ok_or(Error::UnknownStream(id))?;
+        if let Some(err) = &stream.error {
+            return Err(err.clone());
+        }
+        if stream.send.fin || stream.released {
+            return Err(Error::StreamClosed); // [STREAM-12]
+        }
+        Ok(stream)
+    }
+
+    fn is_local(&self, id: StreamId) -> bool {
+        id.is_client_initiated() == (self.role == Role::Client)
+    }
+
+    /// Appends a frame to the output. Every frame the session builds is valid by construction;
+    /// if one were not, the session ends with `INTERNAL_ERROR` rather than send it.
+    fn emit(&mut self, frame: Frame<'_>) {
+        tracing::debug!(target: "muxado::frame", "send {frame}");
+        if let Err(err) = frame.encode(&mut self.output) {
+            self.end(
+                ErrorCode::INTERNAL_ERROR,
+                format!("failed to encode a frame: {err}"),
+            );
+        }
+    }
+
+    fn send_go_away(&mut self, code: ErrorCode, debug: &[u8]) {
+        self.local_gone_away = true;
+        // [LIMIT-4] never more debug data than every Go version parses correctly.
+        let debug = &debug[..debug.len().min(1 << 20)];
+        let last_stream_id = self.last_accepted_remote;
+        self.emit(Frame::GoAway(GoAway {
+            last_stream_id,
+            error_code: code,
+            debug,
+        }));
+    }
+
+    /// A connection error (SPEC [FRAME-8], [SESSION-4]): GOAWAY with the code, then the end.
+    fn fail(&mut self, code: ErrorCode, message: String) {
+        if self.ended.is_none() {
+            self.send_go_away(code, message.as_bytes());
+            self.end(code, message);
+        }
+    }
+
+    /// Ends the session: every stream fails with the session's end (SPEC [SESSION-2]).
+    fn end(&mut self, code: ErrorCode, message: String) {
+        tracing::debug!(target: "muxado::session", "session ended: {code}: {message}");
+        for (id, stream) in &mut self.streams {
+            if stream.error.is_none() {
+                stream.error = Some(Error::SessionEnded(code));
+            }
+            self.events_streams.insert(*id);
+        }
+        self.ended = Some(Termination {
+            local: code,
+            message,
+            remote: self.remote_gone_away.clone(),
+        });
+        self.event_session = true;
+        self.event_accept = true;
+    }
+
+    /// Sends RST for a stream and ends it locally (SPEC [STREAM-11]).
+    fn reset_stream(&mut self, id: StreamId, code: ErrorCode) {
+        self.emit(Frame::Rst(Rst {
+            stream_id: id,
+            error_code: code,
+        }));
+        self.remember_reset(id);
+        if let Some(stream) = self.streams.get_mut(&id) {
+            if stream.error.is_none() {
+                stream.error = Some(Error::ResetLocally(code));
+            }
+            self.events_streams.insert(id);
+        }
+        self.forget_if_done(id);
+    }
+
+    fn remember_reset(&mut self, id: StreamId) {
+        if self.recently_reset.len() >= MAX_RECENTLY_RESET {
+            self.recently_reset.pop_front();
+        }
+        self.recently_reset
+            .push_back((id, self.now + self.config.reset_linger));
+    }
+
+    fn recently_reset(&self, id: StreamId) -> bool {
+        self.recently_reset.iter().any(|(r, _)| *r == id)
+    }
+
+    fn forget_old_resets(&mut self) {
+        while self
+            .recently_reset
+            .front()
+            .is_some_and(|(_, until)| *until <= self.now)
+        {
+            self.recently_reset.pop_front();
+        }
+    }
+
+    /// Forgets a stream the protocol and the application are both done with
+    /// (SPEC [STREAM-9], [STREAM-10]).
+    fn forget_if_done(&mut self, id: StreamId) {
+        if self
+            .streams
+            .get(&id)
+            .is_some_and(|s| s.released && s.finished())
+        {
+            self.streams.remove(&id);
+        }
+    }
+
+    /// Credits a stream's send window (SPEC [FLOW-5], [FLOW-8]).
+    fn credit(&mut self, id: StreamId, increment: u32) {
+        let Some(stream) = self.streams.get_mut(&id) else {
+            return;
+        };
+        if !stream.sending() {
+            return; // [WNDINC-5] nothing more to send on it.
+        }
+        stream.send.window += u64::from(increment);
+        if stream.send.window > u64::from(MAX_INCREMENT) {
+            self.reset_stream(id, ErrorCode::FLOW_CONTROL_ERROR);
+        } else {
+            self.events_streams.insert(id);
+        }
+    }
+}
