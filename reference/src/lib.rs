@@ -23,3 +23,12 @@
 
 pub mod frame;
 pub mod session;
+
+#[cfg(feature = "tokio")]
+pub mod driver;
+
+#[cfg(feature = "tokio")]
+pub use driver::{
+    Heartbeat, HeartbeatConfig, HeartbeatEvent, Incoming, ReadHalf, Session, Stream, WriteHalf,
+    stream_error,
+};

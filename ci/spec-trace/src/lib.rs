@@ -249,7 +249,9 @@ fn scan_source(rel: &str, text: &str, ext: &str, defined: &BTreeSet<String>, tra
     for (i, line) in lines.iter().enumerate() {
         let trimmed = line.trim_start();
         let is_start = match ext {
-            "rs" => trimmed.starts_with("#[test]") || trimmed.starts_with("#[quickcheck]"),
+            "rs" => ["#[test]", "#[tokio::test", "#[quickcheck]"]
+                .iter()
+                .any(|a| trimmed.starts_with(a)),
             _ => go_test.is_match(line),
         };
         if !is_start {

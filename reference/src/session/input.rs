@@ -169,14 +169,6 @@ impl Session {
             );
             return skip(0);
         }
-        if id.get() <= self.highest_remote {
-            self.fail(
-                ErrorCode::PROTOCOL_ERROR,
-                format!("[ID-8] SYN reuses stream id {id}"),
-            );
-            return skip(0);
-        }
-        self.highest_remote = id.get();
         let refusal = if self.streams.len() >= self.config.max_streams {
             Some(ErrorCode::STREAM_REFUSED) // [LIMIT-2]
         } else if self.accept_queue.len() >= self.config.accept_backlog {
@@ -196,8 +188,9 @@ impl Session {
             self.remember_reset(id);
             return skip(length);
         }
-        // [STREAM-4] accepted: queued for the application, its bytes delivered first.
-        self.last_accepted_remote = id; // [GOAWAY-5]
+        // [STREAM-4] [ID-8] accepted, whatever the order of the ids: queued for the application,
+        // its bytes delivered first. [GOAWAY-5] names the highest accepted.
+        self.last_accepted_remote = self.last_accepted_remote.max(id);
         self.streams
             .insert(id, Stream::new(self.config.max_window_size, false));
         self.accept_queue.push_back(id);

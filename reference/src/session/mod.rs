@@ -77,10 +77,8 @@ pub struct Session {
     streams: BTreeMap<StreamId, Stream>,
     /// The next id [`Session::open`] allocates (SPEC [ID-2], [ID-4]).
     next_local_id: u64,
-    /// The last peer stream accepted, reported in our GOAWAY (SPEC [GOAWAY-5]).
+    /// The highest peer stream accepted, reported in our GOAWAY (SPEC [GOAWAY-5]).
     last_accepted_remote: StreamId,
-    /// The highest id the peer opened, accepted or not (SPEC [ID-8]).
-    highest_remote: u32,
     accept_queue: VecDeque<StreamId>,
     /// We sent GOAWAY: new streams are refused (SPEC [GOAWAY-8]).
     local_gone_away: bool,
@@ -119,7 +117,6 @@ impl Session {
             streams: BTreeMap::new(),
             next_local_id,
             last_accepted_remote,
-            highest_remote: 0,
             accept_queue: VecDeque::new(),
             local_gone_away: false,
             remote_gone_away: None,
@@ -266,10 +263,27 @@ impl Session {
     /// Ends the session: GOAWAY `NO_ERROR` with Go's debug text, then every stream fails
     /// (SPEC [SESSION-1], [SESSION-2]). The driver closes the transport once the GOAWAY left.
     pub fn close(&mut self) {
+        self.close_with(ErrorCode::NO_ERROR, b"no error");
+    }
+
+    /// Ends the session with a GOAWAY carrying `code` and `debug` (Go's `GoAway` then
+    /// `Close`): the peer's `wait` reports them.
+    pub fn close_with(&mut self, code: ErrorCode, debug: &[u8]) {
         if self.ended.is_none() {
-            self.send_go_away(ErrorCode::NO_ERROR, b"no error");
+            self.send_go_away(code, debug);
             self.end(ErrorCode::SESSION_CLOSED, "session closed".into());
         }
+    }
+
+    /// Bytes the session holds for the application and for unfinished input: what a peer can
+    /// make it buffer (SPEC [LIMIT-1]).
+    pub fn buffered_bytes(&self) -> usize {
+        self.input.len()
+            + self
+                .streams
+                .values()
+                .map(|s| s.recv.buffer.len())
+                .sum::<usize>()
     }
 
     /// Test hook: makes the next locally opened stream id `next` (which must have this role's
@@ -317,6 +331,25 @@ impl Session {
             syn = false;
         }
         Ok(n)
+    }
+
+    /// Writes all of `data` in one DATA frame, or nothing (`Ok(false)`) when the window or the
+    /// write queue cannot take it whole: for prefixes that must not be split, such as a typed
+    /// stream's type (SPEC [TYPED-2]).
+    pub fn write_whole(&mut self, id: StreamId, data: &[u8]) -> Result<bool, Error> {
+        self.check_alive()?;
+        let room = self
+            .config
+            .write_queue_bytes
+            .saturating_sub(self.output.len());
+        let stream = self.sendable(id)?;
+        if (stream.send.window as usize) < data.len()
+            || room < data.len()
+            || data.len() > self.config.max_frame_size.max(1)
+        {
+            return Ok(false);
+        }
+        Ok(self.write(id, data)? == data.len())
     }
 
     /// Half-closes the stream: DATA with FIN (and SYN, if nothing was sent yet). Allowed with

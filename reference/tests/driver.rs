@@ -1,0 +1,508 @@
+//! The tokio driver over real transports: in-memory duplex pipes and TCP on 127.0.0.1.
+
+use std::time::Duration;
+
+use muxado_reference::frame::ErrorCode;
+use muxado_reference::session::{Config, Error, Role};
+use muxado_reference::{Heartbeat, HeartbeatConfig, HeartbeatEvent, Session, Stream, stream_error};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::time::timeout;
+
+/// Every test is bounded: a hang is a failure with a message, never a stuck run.
+const LIMIT: Duration = Duration::from_secs(30);
+
+fn pair(config: Config) -> (Session, Session) {
+    let (a, b) = tokio::io::duplex(256 * 1024);
+    (
+        Session::client(a, config.clone()),
+        Session::server(b, config),
+    )
+}
+
+async fn tcp_pair(config: Config) -> (Session, Session) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (client, server) = tokio::join!(TcpStream::connect(addr), listener.accept());
+    let client = client.unwrap();
+    client.set_nodelay(true).unwrap();
+    let (server, _) = server.unwrap();
+    server.set_nodelay(true).unwrap();
+    (
+        Session::from_tcp(client, Role::Client, config.clone()),
+        Session::from_tcp(server, Role::Server, config),
+    )
+}
+
+/// Echoes every accepted stream until the session ends.
+fn spawn_echo(session: Session) {
+    tokio::spawn(async move {
+        while let Ok(mut stream) = session.accept().await {
+            tokio::spawn(async move {
+                let (mut rd, mut wr) = tokio::io::split(&mut stream);
+                let _ = tokio::io::copy(&mut rd, &mut wr).await;
+                let _ = stream.shutdown().await;
+            });
+        }
+    });
+}
+
+fn code_of(err: &std::io::Error) -> Option<ErrorCode> {
+    stream_error(err).map(Error::code)
+}
+
+fn checksum(data: &[u8]) -> u64 {
+    data.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3)
+    })
+}
+
+fn pseudo_random(seed: u64, len: usize) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
+
+/// checks: [STREAM-1] [STREAM-4] [STREAM-6] [ID-2]
+#[tokio::test]
+async fn echo_over_duplex() {
+    timeout(LIMIT, async {
+        let (client, server) = pair(Config::default());
+        spawn_echo(server);
+        let mut stream = client.open().await.unwrap();
+        assert_eq!(stream.id(), 3, "clients start at 3");
+        stream.write_all(b"hello muxado").await.unwrap();
+        stream.shutdown().await.unwrap();
+        let mut back = Vec::new();
+        stream.read_to_end(&mut back).await.unwrap();
+        assert_eq!(back, b"hello muxado");
+    })
+    .await
+    .expect("timed out");
+}
+
+/// checks: [STREAM-4] [FLOW-3] [FLOW-6] [ID-4]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thousand_concurrent_streams_over_tcp() {
+    timeout(LIMIT * 2, async {
+        // All 1,000 SYNs may arrive before the echo task accepts one: room for all of them.
+        let config = Config {
+            accept_backlog: 1000,
+            ..Config::default()
+        };
+        let (client, server) = tcp_pair(config).await;
+        spawn_echo(server);
+        let mut tasks = Vec::new();
+        for i in 0..1000u64 {
+            let client = client.clone();
+            tasks.push(tokio::spawn(async move {
+                let data = pseudo_random(i, 1 + (i as usize * 7919) % 20_000);
+                let mut stream = client.open().await.unwrap();
+                let (mut rd, mut wr) = tokio::io::split(&mut stream);
+                let writer = async {
+                    wr.write_all(&data).await.unwrap();
+                    wr.shutdown().await.unwrap();
+                };
+                let mut back = Vec::new();
+                let reader = rd.read_to_end(&mut back);
+                let ((), read) = tokio::join!(writer, reader);
+                read.unwrap();
+                assert_eq!(checksum(&back), checksum(&data), "stream {i}");
+            }));
+        }
+        for task in tasks {
+            task.await.unwrap();
+        }
+    })
+    .await
+    .expect("timed out");
+}
+
+/// 64 MiB through one stream to a reader that pauses: the sender stalls on the window and
+/// resumes, nothing is lost or reordered, and the receiver never buffers more than its limits
+/// allow (window + one read of input).
+/// checks: [FLOW-3] [FLOW-4] [FLOW-5] [FLOW-6] [LIMIT-1]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sixty_four_mib_to_a_slow_reader() {
+    timeout(LIMIT * 2, async {
+        let config = Config::default();
+        let bound = config.max_window_size as usize + 64 * 1024 + 8;
+        let (client, server) = tcp_pair(config).await;
+        const TOTAL: usize = 64 << 20;
+        let writer = tokio::spawn(async move {
+            let mut stream = client.open().await.unwrap();
+            let chunk = pseudo_random(7, 1 << 20);
+            for _ in 0..TOTAL / chunk.len() {
+                stream.write_all(&chunk).await.unwrap();
+            }
+            stream.shutdown().await.unwrap();
+            (checksum(&chunk), client)
+        });
+        let mut stream = server.accept().await.unwrap();
+        let mut buf = vec![0u8; 256 * 1024];
+        let mut received = 0;
+        let mut peak = 0;
+        let mut chunk = Vec::with_capacity(1 << 20);
+        let mut sums = Vec::new();
+        loop {
+            let n = stream.read(&mut buf).await.unwrap();
+            if n == 0 {
+                break;
+            }
+            received += n;
+            chunk.extend_from_slice(&buf[..n]);
+            while chunk.len() >= 1 << 20 {
+                sums.push(checksum(&chunk[..1 << 20]));
+                chunk.drain(..1 << 20);
+                // A slow reader: the sender fills the window and waits.
+                tokio::time::sleep(Duration::from_millis(2)).await;
+                peak = peak.max(server.buffered_bytes());
+            }
+        }
+        let (expected, _client) = writer.await.unwrap();
+        assert_eq!(received, TOTAL);
+        assert!(
+            sums.iter().all(|s| *s == expected),
+            "a chunk arrived corrupted or reordered"
+        );
+        assert!(peak <= bound, "buffered {peak} bytes, bound {bound}");
+    })
+    .await
+    .expect("timed out");
+}
+
+/// checks: [STREAM-6] [STREAM-10] [DATA-3]
+#[tokio::test]
+async fn half_close_in_each_direction() {
+    timeout(LIMIT, async {
+        let (client, server) = pair(Config::default());
+        // Client half-closes first, then still reads what the server sends.
+        let mut a = client.open().await.unwrap();
+        a.write_all(b"request").await.unwrap();
+        a.shutdown().await.unwrap();
+        let mut b = server.accept().await.unwrap();
+        let mut got = Vec::new();
+        b.read_to_end(&mut got).await.unwrap();
+        assert_eq!(got, b"request");
+        b.write_all(b"response after the peer's FIN").await.unwrap();
+        b.shutdown().await.unwrap();
+        let mut back = Vec::new();
+        a.read_to_end(&mut back).await.unwrap();
+        assert_eq!(back, b"response after the peer's FIN");
+
+        // Server half-closes first, then still reads what the client sends.
+        let mut c = client.open().await.unwrap();
+        c.write_all(b"x").await.unwrap();
+        let mut d = server.accept().await.unwrap();
+        d.shutdown().await.unwrap();
+        let mut nothing = Vec::new();
+        let mut first = [0u8; 1];
+        d.read_exact(&mut first).await.unwrap();
+        c.read_to_end(&mut nothing).await.unwrap();
+        assert!(nothing.is_empty());
+        c.write_all(b"more after the server's FIN").await.unwrap();
+        c.shutdown().await.unwrap();
+        let mut rest = Vec::new();
+        d.read_to_end(&mut rest).await.unwrap();
+        assert_eq!(rest, b"more after the server's FIN");
+    })
+    .await
+    .expect("timed out");
+}
+
+/// checks: [ID-1] [ID-2] [ID-4]
+#[tokio::test]
+async fn server_initiated_streams() {
+    timeout(LIMIT, async {
+        let (client, server) = pair(Config::default());
+        spawn_echo(client);
+        for expected_id in [2, 4, 6] {
+            let mut stream = server.open().await.unwrap();
+            assert_eq!(stream.id(), expected_id);
+            stream.write_all(b"from the server").await.unwrap();
+            stream.shutdown().await.unwrap();
+            let mut back = Vec::new();
+            stream.read_to_end(&mut back).await.unwrap();
+            assert_eq!(back, b"from the server");
+        }
+    })
+    .await
+    .expect("timed out");
+}
+
+/// checks: [RST-3] [RST-4] [STREAM-11]
+#[tokio::test]
+async fn reset_mid_transfer_is_seen_with_its_code() {
+    timeout(LIMIT, async {
+        let (client, server) = pair(Config::default());
+        let mut a = client.open().await.unwrap();
+        a.write_all(&[1; 100_000]).await.unwrap();
+        let mut b = server.accept().await.unwrap();
+        let mut some = [0u8; 1000];
+        b.read_exact(&mut some).await.unwrap();
+        a.reset(ErrorCode::STREAM_CANCELLED);
+        let err = loop {
+            match b.read(&mut some).await {
+                Ok(0) => panic!("a reset stream must not end cleanly"),
+                Ok(_) => continue,
+                Err(err) => break err,
+            }
+        };
+        assert_eq!(err.kind(), std::io::ErrorKind::ConnectionReset);
+        assert_eq!(code_of(&err), Some(ErrorCode::STREAM_CANCELLED));
+        let err = a.write_all(b"late").await.unwrap_err();
+        assert_eq!(code_of(&err), Some(ErrorCode::STREAM_CANCELLED));
+    })
+    .await
+    .expect("timed out");
+}
+
+/// checks: [GOAWAY-9] [SESSION-1] [SESSION-3]
+#[tokio::test]
+async fn goaway_code_and_debug_reach_wait() {
+    timeout(LIMIT, async {
+        let (client, server) = tcp_pair(Config::default()).await;
+        server
+            .close_with(ErrorCode::ENHANCE_YOUR_CALM, b"too many requests")
+            .await;
+        let ended = client.wait().await;
+        assert_eq!(ended.local, ErrorCode::PEER_EOF);
+        let remote = ended.remote.expect("GOAWAY received");
+        assert_eq!(remote.error_code, ErrorCode::ENHANCE_YOUR_CALM);
+        assert_eq!(remote.debug, b"too many requests");
+        assert_eq!(
+            remote.last_stream_id.get(),
+            1,
+            "a server that accepted nothing says 1"
+        );
+        assert_eq!(server.wait().await.local, ErrorCode::SESSION_CLOSED);
+        assert!(matches!(client.open().await, Err(Error::SessionEnded(_))));
+    })
+    .await
+    .expect("timed out");
+}
+
+/// checks: [STREAM-5] [LIMIT-3]
+#[tokio::test]
+async fn accept_backlog_overflow_is_answered_with_accept_queue_full() {
+    timeout(LIMIT, async {
+        let (a, b) = tokio::io::duplex(64 * 1024);
+        let client = Session::client(a, Config::default());
+        let server = Session::server(
+            b,
+            Config {
+                accept_backlog: 2,
+                ..Config::default()
+            },
+        );
+        let mut streams = Vec::new();
+        for _ in 0..3 {
+            let mut stream = client.open().await.unwrap();
+            stream.write_all(b"hi").await.unwrap();
+            streams.push(stream);
+        }
+        let mut buf = [0u8; 4];
+        let err = streams[2].read(&mut buf).await.unwrap_err();
+        assert_eq!(code_of(&err), Some(ErrorCode::ACCEPT_QUEUE_FULL));
+        // The first two are queued and still work.
+        let mut first = server.accept().await.unwrap();
+        first.read_exact(&mut buf[..2]).await.unwrap();
+        assert_eq!(&buf[..2], b"hi");
+    })
+    .await
+    .expect("timed out");
+}
+
+/// checks: [ID-5]
+#[tokio::test]
+async fn stream_ids_run_out_at_two_to_the_31() {
+    timeout(LIMIT, async {
+        let (client, server) = pair(Config::default());
+        spawn_echo(server);
+        client.skip_stream_ids_to(0x7FFF_FFFD);
+        let mut last = None;
+        for expected in [0x7FFF_FFFD, 0x7FFF_FFFF] {
+            let mut stream = client.open().await.unwrap();
+            assert_eq!(stream.id(), expected);
+            stream.write_all(b"edge").await.unwrap();
+            stream.shutdown().await.unwrap();
+            let mut back = Vec::new();
+            stream.read_to_end(&mut back).await.unwrap();
+            assert_eq!(back, b"edge");
+            last = Some(stream);
+        }
+        assert!(matches!(client.open().await, Err(Error::StreamsExhausted)));
+        // The session goes on for the streams it has.
+        drop(last);
+        assert!(client.remote_go_away().is_none());
+    })
+    .await
+    .expect("timed out");
+}
+
+/// checks: [STREAM-9]
+#[tokio::test]
+async fn deadlines_fire_and_drop_closes_the_stream() {
+    timeout(LIMIT, async {
+        let (client, server) = pair(Config {
+            max_window_size: 1024,
+            ..Config::default()
+        });
+        let mut a = client.open().await.unwrap();
+        a.write_all(b"x").await.unwrap();
+        let mut b = server.accept().await.unwrap();
+        let mut buf = [0u8; 8];
+        b.read_exact(&mut buf[..1]).await.unwrap();
+        // Read deadline: nothing more comes.
+        b.set_read_deadline(Some(
+            tokio::time::Instant::now() + Duration::from_millis(50),
+        ));
+        let err = b.read(&mut buf).await.unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::TimedOut);
+        // Write deadline: the peer does not read, the 1 KiB window fills.
+        a.set_write_deadline(Some(
+            tokio::time::Instant::now() + Duration::from_millis(50),
+        ));
+        let err = a.write_all(&[0; 4096]).await.unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::TimedOut);
+        // Dropping the opener closes its half: the acceptor reads the rest, then EOF.
+        drop(a);
+        b.set_read_deadline(None);
+        let mut rest = Vec::new();
+        b.read_to_end(&mut rest).await.unwrap();
+        // The first byte was read and credited, so the window let a whole 1 KiB through.
+        assert_eq!(
+            rest.len(),
+            1024,
+            "the bytes the window let through, then EOF"
+        );
+    })
+    .await
+    .expect("timed out");
+}
+
+/// checks: [TYPED-1] [TYPED-2] [TYPED-3]
+#[tokio::test]
+async fn typed_streams_both_ways() {
+    timeout(LIMIT, async {
+        let (client, server) = pair(Config::default());
+        let mut a = client.open_typed(0x0102_0304).await.unwrap();
+        a.write_all(b"typed").await.unwrap();
+        a.shutdown().await.unwrap();
+        let (mut b, stream_type) = server.accept_typed().await.unwrap();
+        assert_eq!(stream_type, 0x0102_0304);
+        let mut got = Vec::new();
+        b.read_to_end(&mut got).await.unwrap();
+        assert_eq!(got, b"typed");
+
+        let mut c = server.open_typed(42).await.unwrap();
+        c.write_all(b"back").await.unwrap();
+        let (mut d, stream_type) = client.accept_typed().await.unwrap();
+        assert_eq!(stream_type, 42);
+        let mut four = [0u8; 4];
+        d.read_exact(&mut four).await.unwrap();
+        assert_eq!(&four, b"back");
+    })
+    .await
+    .expect("timed out");
+}
+
+/// checks: [HEARTBEAT-1] [HEARTBEAT-2] [HEARTBEAT-5] [TYPED-4]
+#[tokio::test]
+async fn heartbeat_reports_round_trip_times() {
+    timeout(LIMIT, async {
+        let (client, server) = pair(Config::default());
+        let config = HeartbeatConfig {
+            interval: Duration::from_millis(20),
+            tolerance: Duration::from_millis(500),
+            ..HeartbeatConfig::default()
+        };
+        let (events, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let beating = Heartbeat::start(client, config.clone(), move |e| {
+            let _ = events.send(e);
+        });
+        let responder = Heartbeat::start(server, config, |_| {});
+        tokio::spawn(async move {
+            let _ = responder.accept_typed().await;
+        });
+        for _ in 0..3 {
+            let event = rx.recv().await.unwrap();
+            assert!(matches!(event, HeartbeatEvent::Rtt(_)), "{event:?}");
+        }
+        assert!(
+            beating.beat().await.is_some(),
+            "an on-demand beat is answered"
+        );
+    })
+    .await
+    .expect("timed out");
+}
+
+/// checks: [HEARTBEAT-3]
+#[tokio::test]
+async fn heartbeat_detects_a_peer_that_stops_answering() {
+    timeout(LIMIT, async {
+        let (client, server) = pair(Config::default());
+        let config = HeartbeatConfig {
+            interval: Duration::from_millis(20),
+            tolerance: Duration::from_millis(100),
+            ..HeartbeatConfig::default()
+        };
+        let (events, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let started = tokio::time::Instant::now();
+        let _beating = Heartbeat::start(client, config, move |e| {
+            let _ = events.send(e);
+        });
+        // The peer accepts the heartbeat stream and never echoes.
+        let _silent: Stream = server.accept().await.unwrap();
+        let event = rx.recv().await.unwrap();
+        assert_eq!(event, HeartbeatEvent::Timeout);
+        let waited = started.elapsed();
+        assert!(
+            waited >= Duration::from_millis(120),
+            "reported after {waited:?}, before interval + tolerance"
+        );
+    })
+    .await
+    .expect("timed out");
+}
+
+/// checks: [STREAM-4]
+#[tokio::test]
+async fn incoming_is_a_stream_of_streams() {
+    timeout(LIMIT, async {
+        let (client, server) = pair(Config::default());
+        let mut incoming = server.incoming();
+        let mut opened = Vec::new();
+        for _ in 0..2 {
+            let mut s = client.open().await.unwrap();
+            s.write_all(b"x").await.unwrap();
+            opened.push(s);
+        }
+        let mut ids = Vec::new();
+        for _ in 0..2 {
+            let next = std::future::poll_fn(|cx| {
+                futures_core::Stream::poll_next(std::pin::Pin::new(&mut incoming), cx)
+            })
+            .await;
+            ids.push(next.unwrap().id());
+        }
+        assert_eq!(ids, [3, 5]);
+        // The client session closes once its handle and its streams are gone.
+        drop(opened);
+        drop(client);
+        let end = std::future::poll_fn(|cx| {
+            futures_core::Stream::poll_next(std::pin::Pin::new(&mut incoming), cx)
+        })
+        .await;
+        assert!(end.is_none(), "the stream of streams ends with the session");
+    })
+    .await
+    .expect("timed out");
+}
