@@ -1,6 +1,6 @@
 //! The tokio driver: the API a Rust user expects, over any `AsyncRead + AsyncWrite` transport.
 //!
-//! One task per session runs [`task::run`], which moves bytes between the transport and the
+//! One task per session moves bytes between the transport and the
 //! sans-IO [`crate::session::Session`]; [`Session`] and [`Stream`] are handles onto it. Writes
 //! are batched (every frame queued while the transport was busy leaves in one write), large
 //! writes are split at the window and at `Config::max_frame_size`, and WNDINC frames are
@@ -53,8 +53,11 @@ impl Session {
         Session::with_addresses(io, Role::Server, config, None, None)
     }
 
-    /// A session over a TCP connection, which knows its addresses.
+    /// A session over a TCP connection, which knows its addresses. Disables Nagle's algorithm,
+    /// as Go does for every TCP connection: frames are batched by the driver already, and a
+    /// small frame (a WNDINC, a heartbeat) must not wait for an ACK.
     pub fn from_tcp(tcp: TcpStream, role: Role, config: Config) -> Session {
+        let _ = tcp.set_nodelay(true);
         let (local, remote) = (tcp.local_addr().ok(), tcp.peer_addr().ok());
         Session::with_addresses(tcp, role, config, local, remote)
     }
