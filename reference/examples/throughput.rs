@@ -113,7 +113,7 @@ async fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     let scale = if quick { 1 } else { 8 };
     println!("muxado-reference, Rust to Rust over loopback TCP, window 256 KiB");
-    let one = bulk(1, scale * 64 << 20).await;
+    let one = bulk(1, (scale * 64) << 20).await;
     println!("1 stream bulk:            {one:>10.1} MiB/s");
     let many = bulk(64, scale << 20).await;
     println!("64 streams bulk:          {many:>10.1} MiB/s");
