@@ -84,6 +84,11 @@ async fn serve(session: Session) -> std::io::Result<()> {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // RUST_LOG=muxado::frame=debug prints every frame sent and received.
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
     let mut args = std::env::args().skip(1);
     let addr = args.next().unwrap_or_else(|| "127.0.0.1:4321".to_string());
     let sessions: Option<usize> = match (args.next().as_deref(), args.next()) {

@@ -65,6 +65,17 @@ impl Header {
     }
 }
 
+/// One line with the fields Go's debug framer prints: type, stream id, length, flags.
+impl std::fmt::Display for Header {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} stream_id={} length={} flags={}",
+            self.frame_type, self.stream_id, self.length, self.flags
+        )
+    }
+}
+
 /// Parses a header without judging it. Asks for exactly the missing header bytes when the
 /// input is short, so a caller can read precisely what is needed (SPEC [FRAME-6]).
 pub(crate) fn parse_header(input: &[u8]) -> IResult<&[u8], Header, ParseFailure> {

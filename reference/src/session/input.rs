@@ -88,6 +88,8 @@ impl Session {
     /// Decides what to do with a frame from its header alone: how much of the body to keep,
     /// and any reaction that needs no body.
     fn on_header(&mut self, header: Header) -> Reading {
+        // The frame log: one line per frame received, kept or not.
+        tracing::debug!(target: "muxado::frame", role = ?self.role, "recv {header}");
         let length = header.length as usize;
         let keep = |keep: usize| Reading::Body {
             header,
@@ -104,7 +106,6 @@ impl Session {
             FrameType::DATA => self.on_data_header(&header),
             _ => {
                 // [FRAME-11] unknown types are skipped, whatever their stream id and flags.
-                tracing::debug!(target: "muxado::frame", "recv {} stream_id={} length={length} (skipped)", header.frame_type, header.stream_id);
                 skip(length)
             }
         }
@@ -203,7 +204,7 @@ impl Session {
     }
 
     fn on_frame(&mut self, frame: Frame<'_>) {
-        tracing::debug!(target: "muxado::frame", "recv {frame}");
+        tracing::trace!(target: "muxado::frame", role = ?self.role, "recv body {frame}");
         match frame {
             Frame::Data(data) => {
                 let id = data.stream_id;

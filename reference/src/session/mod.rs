@@ -495,7 +495,7 @@ impl Session {
     /// Appends a frame to the output. Every frame the session builds is valid by construction;
     /// if one were not, the session ends with `INTERNAL_ERROR` rather than send it.
     fn emit(&mut self, frame: Frame<'_>) {
-        tracing::debug!(target: "muxado::frame", "send {frame}");
+        tracing::debug!(target: "muxado::frame", role = ?self.role, "send {frame}");
         if let Err(err) = frame.encode(&mut self.output) {
             self.end(
                 ErrorCode::INTERNAL_ERROR,
