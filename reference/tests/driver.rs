@@ -12,12 +12,26 @@ use tokio::time::timeout;
 /// Every test is bounded: a hang is a failure with a message, never a stuck run.
 const LIMIT: Duration = Duration::from_secs(30);
 
-fn pair(config: Config) -> (Session, Session) {
-    let (a, b) = tokio::io::duplex(256 * 1024);
-    (
-        Session::client(a, config.clone()),
-        Session::server(b, config),
-    )
+/// The two transports every case runs over.
+#[derive(Clone, Copy, Debug)]
+enum Kind {
+    Duplex,
+    Tcp,
+}
+
+impl Kind {
+    async fn pair(self, config: Config) -> (Session, Session) {
+        match self {
+            Kind::Duplex => {
+                let (a, b) = tokio::io::duplex(256 * 1024);
+                (
+                    Session::client(a, config.clone()),
+                    Session::server(b, config),
+                )
+            }
+            Kind::Tcp => tcp_pair(config).await,
+        }
+    }
 }
 
 async fn tcp_pair(config: Config) -> (Session, Session) {
@@ -32,6 +46,32 @@ async fn tcp_pair(config: Config) -> (Session, Session) {
         Session::from_tcp(client, Role::Client, config.clone()),
         Session::from_tcp(server, Role::Server, config),
     )
+}
+
+/// Generates one `#[tokio::test]` per case and transport, so a failure names both.
+macro_rules! over_both_transports {
+    ($($case:ident, checks: $checks:literal;)*) => {
+        mod duplex {
+            use super::*;
+            $(
+                #[doc = concat!("checks: ", $checks)]
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    super::$case(Kind::Duplex).await
+                }
+            )*
+        }
+        mod tcp {
+            use super::*;
+            $(
+                #[doc = concat!("checks: ", $checks)]
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    super::$case(Kind::Tcp).await
+                }
+            )*
+        }
+    };
 }
 
 /// Echoes every accepted stream until the session ends.
@@ -69,11 +109,9 @@ fn pseudo_random(seed: u64, len: usize) -> Vec<u8> {
         .collect()
 }
 
-/// checks: [STREAM-1] [STREAM-4] [STREAM-6] [ID-2]
-#[tokio::test]
-async fn echo_over_duplex() {
+async fn echo(kind: Kind) {
     timeout(LIMIT, async {
-        let (client, server) = pair(Config::default());
+        let (client, server) = kind.pair(Config::default()).await;
         spawn_echo(server);
         let mut stream = client.open().await.unwrap();
         assert_eq!(stream.id(), 3, "clients start at 3");
@@ -87,16 +125,14 @@ async fn echo_over_duplex() {
     .expect("timed out");
 }
 
-/// checks: [STREAM-4] [FLOW-3] [FLOW-6] [ID-4]
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn thousand_concurrent_streams_over_tcp() {
+async fn thousand_concurrent_streams(kind: Kind) {
     timeout(LIMIT * 2, async {
         // All 1,000 SYNs may arrive before the echo task accepts one: room for all of them.
         let config = Config {
             accept_backlog: 1000,
             ..Config::default()
         };
-        let (client, server) = tcp_pair(config).await;
+        let (client, server) = kind.pair(config).await;
         spawn_echo(server);
         let mut tasks = Vec::new();
         for i in 0..1000u64 {
@@ -127,13 +163,11 @@ async fn thousand_concurrent_streams_over_tcp() {
 /// 64 MiB through one stream to a reader that pauses: the sender stalls on the window and
 /// resumes, nothing is lost or reordered, and the receiver never buffers more than its limits
 /// allow (window + one read of input).
-/// checks: [FLOW-3] [FLOW-4] [FLOW-5] [FLOW-6] [LIMIT-1]
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sixty_four_mib_to_a_slow_reader() {
+async fn sixty_four_mib_to_a_slow_reader(kind: Kind) {
     timeout(LIMIT * 2, async {
         let config = Config::default();
         let bound = config.max_window_size as usize + 64 * 1024 + 8;
-        let (client, server) = tcp_pair(config).await;
+        let (client, server) = kind.pair(config).await;
         const TOTAL: usize = 64 << 20;
         let writer = tokio::spawn(async move {
             let mut stream = client.open().await.unwrap();
@@ -177,11 +211,9 @@ async fn sixty_four_mib_to_a_slow_reader() {
     .expect("timed out");
 }
 
-/// checks: [STREAM-6] [STREAM-10] [DATA-3]
-#[tokio::test]
-async fn half_close_in_each_direction() {
+async fn half_close_in_each_direction(kind: Kind) {
     timeout(LIMIT, async {
-        let (client, server) = pair(Config::default());
+        let (client, server) = kind.pair(Config::default()).await;
         // Client half-closes first, then still reads what the server sends.
         let mut a = client.open().await.unwrap();
         a.write_all(b"request").await.unwrap();
@@ -216,11 +248,9 @@ async fn half_close_in_each_direction() {
     .expect("timed out");
 }
 
-/// checks: [ID-1] [ID-2] [ID-4]
-#[tokio::test]
-async fn server_initiated_streams() {
+async fn server_initiated_streams(kind: Kind) {
     timeout(LIMIT, async {
-        let (client, server) = pair(Config::default());
+        let (client, server) = kind.pair(Config::default()).await;
         spawn_echo(client);
         for expected_id in [2, 4, 6] {
             let mut stream = server.open().await.unwrap();
@@ -236,11 +266,9 @@ async fn server_initiated_streams() {
     .expect("timed out");
 }
 
-/// checks: [RST-3] [RST-4] [STREAM-11]
-#[tokio::test]
-async fn reset_mid_transfer_is_seen_with_its_code() {
+async fn reset_mid_transfer_is_seen_with_its_code(kind: Kind) {
     timeout(LIMIT, async {
-        let (client, server) = pair(Config::default());
+        let (client, server) = kind.pair(Config::default()).await;
         let mut a = client.open().await.unwrap();
         a.write_all(&[1; 100_000]).await.unwrap();
         let mut b = server.accept().await.unwrap();
@@ -263,11 +291,9 @@ async fn reset_mid_transfer_is_seen_with_its_code() {
     .expect("timed out");
 }
 
-/// checks: [GOAWAY-9] [SESSION-1] [SESSION-3]
-#[tokio::test]
-async fn goaway_code_and_debug_reach_wait() {
+async fn goaway_code_and_debug_reach_wait(kind: Kind) {
     timeout(LIMIT, async {
-        let (client, server) = tcp_pair(Config::default()).await;
+        let (client, server) = kind.pair(Config::default()).await;
         server
             .close_with(ErrorCode::ENHANCE_YOUR_CALM, b"too many requests")
             .await;
@@ -288,9 +314,7 @@ async fn goaway_code_and_debug_reach_wait() {
     .expect("timed out");
 }
 
-/// checks: [STREAM-5] [LIMIT-3]
-#[tokio::test]
-async fn accept_backlog_overflow_is_answered_with_accept_queue_full() {
+async fn accept_backlog_overflow_is_answered_with_accept_queue_full(kind: Kind) {
     timeout(LIMIT, async {
         let (a, b) = tokio::io::duplex(64 * 1024);
         let client = Session::client(a, Config::default());
@@ -319,11 +343,9 @@ async fn accept_backlog_overflow_is_answered_with_accept_queue_full() {
     .expect("timed out");
 }
 
-/// checks: [ID-5]
-#[tokio::test]
-async fn stream_ids_run_out_at_two_to_the_31() {
+async fn stream_ids_run_out_at_two_to_the_31(kind: Kind) {
     timeout(LIMIT, async {
-        let (client, server) = pair(Config::default());
+        let (client, server) = kind.pair(Config::default()).await;
         spawn_echo(server);
         client.skip_stream_ids_to(0x7FFF_FFFD);
         let mut last = None;
@@ -346,14 +368,14 @@ async fn stream_ids_run_out_at_two_to_the_31() {
     .expect("timed out");
 }
 
-/// checks: [STREAM-9]
-#[tokio::test]
-async fn deadlines_fire_and_drop_closes_the_stream() {
+async fn deadlines_fire_and_drop_closes_the_stream(kind: Kind) {
     timeout(LIMIT, async {
-        let (client, server) = pair(Config {
-            max_window_size: 1024,
-            ..Config::default()
-        });
+        let (client, server) = kind
+            .pair(Config {
+                max_window_size: 1024,
+                ..Config::default()
+            })
+            .await;
         let mut a = client.open().await.unwrap();
         a.write_all(b"x").await.unwrap();
         let mut b = server.accept().await.unwrap();
@@ -387,11 +409,9 @@ async fn deadlines_fire_and_drop_closes_the_stream() {
     .expect("timed out");
 }
 
-/// checks: [TYPED-1] [TYPED-2] [TYPED-3]
-#[tokio::test]
-async fn typed_streams_both_ways() {
+async fn typed_streams_both_ways(kind: Kind) {
     timeout(LIMIT, async {
-        let (client, server) = pair(Config::default());
+        let (client, server) = kind.pair(Config::default()).await;
         let mut a = client.open_typed(0x0102_0304).await.unwrap();
         a.write_all(b"typed").await.unwrap();
         a.shutdown().await.unwrap();
@@ -413,11 +433,9 @@ async fn typed_streams_both_ways() {
     .expect("timed out");
 }
 
-/// checks: [HEARTBEAT-1] [HEARTBEAT-2] [HEARTBEAT-5] [TYPED-4]
-#[tokio::test]
-async fn heartbeat_reports_round_trip_times() {
+async fn heartbeat_reports_round_trip_times(kind: Kind) {
     timeout(LIMIT, async {
-        let (client, server) = pair(Config::default());
+        let (client, server) = kind.pair(Config::default()).await;
         let config = HeartbeatConfig {
             interval: Duration::from_millis(20),
             tolerance: Duration::from_millis(500),
@@ -444,11 +462,9 @@ async fn heartbeat_reports_round_trip_times() {
     .expect("timed out");
 }
 
-/// checks: [HEARTBEAT-3]
-#[tokio::test]
-async fn heartbeat_detects_a_peer_that_stops_answering() {
+async fn heartbeat_detects_a_peer_that_stops_answering(kind: Kind) {
     timeout(LIMIT, async {
-        let (client, server) = pair(Config::default());
+        let (client, server) = kind.pair(Config::default()).await;
         let config = HeartbeatConfig {
             interval: Duration::from_millis(20),
             tolerance: Duration::from_millis(100),
@@ -473,11 +489,9 @@ async fn heartbeat_detects_a_peer_that_stops_answering() {
     .expect("timed out");
 }
 
-/// checks: [STREAM-4]
-#[tokio::test]
-async fn incoming_is_a_stream_of_streams() {
+async fn incoming_is_a_stream_of_streams(kind: Kind) {
     timeout(LIMIT, async {
-        let (client, server) = pair(Config::default());
+        let (client, server) = kind.pair(Config::default()).await;
         let mut incoming = server.incoming();
         let mut opened = Vec::new();
         for _ in 0..2 {
@@ -505,4 +519,22 @@ async fn incoming_is_a_stream_of_streams() {
     })
     .await
     .expect("timed out");
+}
+
+// Every case, over an in-memory duplex pipe and over TCP on 127.0.0.1.
+over_both_transports! {
+    echo, checks: "[STREAM-1] [STREAM-4] [STREAM-6] [ID-2]";
+    thousand_concurrent_streams, checks: "[STREAM-4] [FLOW-3] [FLOW-6] [ID-4]";
+    sixty_four_mib_to_a_slow_reader, checks: "[FLOW-3] [FLOW-4] [FLOW-5] [FLOW-6] [LIMIT-1]";
+    half_close_in_each_direction, checks: "[STREAM-6] [STREAM-10] [DATA-3]";
+    server_initiated_streams, checks: "[ID-1] [ID-2] [ID-4]";
+    reset_mid_transfer_is_seen_with_its_code, checks: "[RST-3] [RST-4] [STREAM-11]";
+    goaway_code_and_debug_reach_wait, checks: "[GOAWAY-9] [SESSION-1] [SESSION-3]";
+    accept_backlog_overflow_is_answered_with_accept_queue_full, checks: "[STREAM-5] [LIMIT-3]";
+    stream_ids_run_out_at_two_to_the_31, checks: "[ID-5]";
+    deadlines_fire_and_drop_closes_the_stream, checks: "[STREAM-9]";
+    typed_streams_both_ways, checks: "[TYPED-1] [TYPED-2] [TYPED-3]";
+    heartbeat_reports_round_trip_times, checks: "[HEARTBEAT-1] [HEARTBEAT-2] [HEARTBEAT-5] [TYPED-4]";
+    heartbeat_detects_a_peer_that_stops_answering, checks: "[HEARTBEAT-3]";
+    incoming_is_a_stream_of_streams, checks: "[STREAM-4]";
 }
