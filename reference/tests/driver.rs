@@ -316,15 +316,11 @@ async fn goaway_code_and_debug_reach_wait(kind: Kind) {
 
 async fn accept_backlog_overflow_is_answered_with_accept_queue_full(kind: Kind) {
     timeout(LIMIT, async {
-        let (a, b) = tokio::io::duplex(64 * 1024);
-        let client = Session::client(a, Config::default());
-        let server = Session::server(
-            b,
-            Config {
-                accept_backlog: 2,
-                ..Config::default()
-            },
-        );
+        let config = Config {
+            accept_backlog: 2,
+            ..Config::default()
+        };
+        let (client, server) = kind.pair(config).await;
         let mut streams = Vec::new();
         for _ in 0..3 {
             let mut stream = client.open().await.unwrap();
