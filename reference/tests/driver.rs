@@ -21,31 +21,27 @@ enum Kind {
 
 impl Kind {
     async fn pair(self, config: Config) -> (Session, Session) {
+        self.pair_of(config.clone(), config).await
+    }
+
+    /// A client and a server session with their own configurations.
+    async fn pair_of(self, client: Config, server: Config) -> (Session, Session) {
         match self {
             Kind::Duplex => {
                 let (a, b) = tokio::io::duplex(256 * 1024);
+                (Session::client(a, client), Session::server(b, server))
+            }
+            Kind::Tcp => {
+                let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+                let addr = listener.local_addr().unwrap();
+                let (dialed, accepted) = tokio::join!(TcpStream::connect(addr), listener.accept());
                 (
-                    Session::client(a, config.clone()),
-                    Session::server(b, config),
+                    Session::from_tcp(dialed.unwrap(), Role::Client, client),
+                    Session::from_tcp(accepted.unwrap().0, Role::Server, server),
                 )
             }
-            Kind::Tcp => tcp_pair(config).await,
         }
     }
-}
-
-async fn tcp_pair(config: Config) -> (Session, Session) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (client, server) = tokio::join!(TcpStream::connect(addr), listener.accept());
-    let client = client.unwrap();
-    client.set_nodelay(true).unwrap();
-    let (server, _) = server.unwrap();
-    server.set_nodelay(true).unwrap();
-    (
-        Session::from_tcp(client, Role::Client, config.clone()),
-        Session::from_tcp(server, Role::Server, config),
-    )
 }
 
 /// Generates one `#[tokio::test]` per case and transport, so a failure names both.
@@ -517,10 +513,64 @@ async fn incoming_is_a_stream_of_streams(kind: Kind) {
     .expect("timed out");
 }
 
+/// A peer that echoes the wrong bytes: the requester stops, and failures are reported.
+async fn heartbeat_stops_on_a_wrong_echo(kind: Kind) {
+    timeout(LIMIT, async {
+        let (client, server) = kind.pair(Config::default()).await;
+        let config = HeartbeatConfig {
+            interval: Duration::from_millis(20),
+            tolerance: Duration::from_millis(100),
+            ..HeartbeatConfig::default()
+        };
+        let (events, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let _beating = Heartbeat::start(client, config, move |e| {
+            let _ = events.send(e);
+        });
+        let (mut stream, stream_type) = server.accept_typed().await.unwrap();
+        assert_eq!(stream_type, 0xFFFF_FFFF);
+        let mut beat = [0u8; 4];
+        stream.read_exact(&mut beat).await.unwrap();
+        beat[3] ^= 1;
+        stream.write_all(&beat).await.unwrap();
+        assert_eq!(rx.recv().await.unwrap(), HeartbeatEvent::Timeout);
+        assert_eq!(
+            rx.recv().await.unwrap(),
+            HeartbeatEvent::Timeout,
+            "no beat after a wrong echo"
+        );
+    })
+    .await
+    .expect("timed out");
+}
+
+/// Windows are not negotiated: a sender configured with a larger window than its peer's
+/// overruns it and the stream is reset with FLOW_CONTROL_ERROR.
+async fn mismatched_windows_end_in_flow_control_error(kind: Kind) {
+    timeout(LIMIT, async {
+        let big = Config {
+            max_window_size: 1 << 20,
+            ..Config::default()
+        };
+        let (a, b) = kind.pair_of(big, Config::default()).await;
+        let mut stream = a.open().await.unwrap();
+        // 512 KiB fits the sender's 1 MiB window but not the receiver's 256 KiB one.
+        let err = loop {
+            match stream.write_all(&[0u8; 64 * 1024]).await {
+                Ok(()) => continue,
+                Err(err) => break err,
+            }
+        };
+        assert_eq!(code_of(&err), Some(ErrorCode::FLOW_CONTROL_ERROR));
+        drop(b);
+    })
+    .await
+    .expect("timed out");
+}
+
 // Every case, over an in-memory duplex pipe and over TCP on 127.0.0.1.
 over_both_transports! {
     echo, checks: "[STREAM-1] [STREAM-4] [STREAM-6] [ID-2]";
-    thousand_concurrent_streams, checks: "[STREAM-4] [FLOW-3] [FLOW-6] [ID-4]";
+    thousand_concurrent_streams, checks: "[STREAM-4] [FLOW-3] [FLOW-6] [ID-4] [LIMIT-6]";
     sixty_four_mib_to_a_slow_reader, checks: "[FLOW-3] [FLOW-4] [FLOW-5] [FLOW-6] [LIMIT-1]";
     half_close_in_each_direction, checks: "[STREAM-6] [STREAM-10] [DATA-3]";
     server_initiated_streams, checks: "[ID-1] [ID-2] [ID-4]";
@@ -533,4 +583,6 @@ over_both_transports! {
     heartbeat_reports_round_trip_times, checks: "[HEARTBEAT-1] [HEARTBEAT-2] [HEARTBEAT-5] [TYPED-4]";
     heartbeat_detects_a_peer_that_stops_answering, checks: "[HEARTBEAT-3]";
     incoming_is_a_stream_of_streams, checks: "[STREAM-4]";
+    heartbeat_stops_on_a_wrong_echo, checks: "[HEARTBEAT-4]";
+    mismatched_windows_end_in_flow_control_error, checks: "[FLOW-9] [FLOW-4]";
 }

@@ -1,6 +1,11 @@
 #!/usr/bin/env python3
 """Validates every vectors/frames/*.json file against vectors/frame-vectors.schema.json and
-checks that vector ids are unique across files."""
+every vectors/sessions/*.json file against vectors/session-vectors.schema.json, and checks
+that vector ids are unique across all files (frame and session vectors alike).
+
+Beyond the schema, session vectors are checked for what JSON Schema cannot say: a frame's
+`length`, when given, equals its body length, and a `reference_bug` mark names a step of the
+vector."""
 
 import json
 import pathlib
@@ -9,24 +14,70 @@ import sys
 import jsonschema
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-schema = json.loads((ROOT / "frame-vectors.schema.json").read_text())
-jsonschema.Draft202012Validator.check_schema(schema)
-validator = jsonschema.Draft202012Validator(schema)
+SETS = [
+    ("frames", "frame-vectors.schema.json", "frame"),
+    ("sessions", "session-vectors.schema.json", "session"),
+]
 
-seen, failed, count = {}, False, 0
-for path in sorted((ROOT / "frames").glob("*.json")):
-    doc = json.loads(path.read_text())
-    errors = sorted(validator.iter_errors(doc), key=lambda e: list(e.path))
-    for error in errors:
-        failed = True
-        where = "/".join(str(p) for p in error.path)
-        print(f"{path.name}: {where}: {error.message}")
-    for vector in doc.get("vectors", []):
-        count += 1
-        if vector["id"] in seen:
+
+def fill_len(fill):
+    return fill["count"] if fill else 0
+
+
+def body_len(frame):
+    """The body length of a session-vector frame, or None when it cannot be known."""
+    kind = frame["type"]
+    if kind in ("RST", "WNDINC"):
+        return 4
+    if kind == "GOAWAY":
+        if frame.get("debug_any"):
+            return None
+        return 8 + len(bytes.fromhex(frame.get("debug", ""))) + fill_len(frame.get("debug_fill"))
+    return len(bytes.fromhex(frame.get("payload", ""))) + fill_len(frame.get("payload_fill"))
+
+
+def session_problems(vector):
+    """Checks of a session vector that the schema cannot express."""
+    problems = []
+    steps = vector.get("steps", [])
+    bug = vector.get("reference_bug")
+    if bug and not 1 <= bug["step"] <= len(steps):
+        problems.append(f"reference_bug names step {bug['step']} of {len(steps)}")
+    for i, step in enumerate(steps, 1):
+        for key in ("recv", "expect_sent"):
+            for frame in step.get(key, []) if isinstance(step.get(key), list) else []:
+                want = body_len(frame)
+                if "length" in frame and want is not None and frame["length"] != want:
+                    problems.append(f"step {i}: {frame['type']} length {frame['length']} "
+                                    f"but a {want}-byte body")
+    return problems
+
+
+seen, failed, counts = {}, False, {}
+for directory, schema_name, kind in SETS:
+    schema = json.loads((ROOT / schema_name).read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    counts[kind] = 0
+    for path in sorted((ROOT / directory).glob("*.json")):
+        doc = json.loads(path.read_text())
+        where_file = f"{directory}/{path.name}"
+        errors = sorted(validator.iter_errors(doc), key=lambda e: list(e.path))
+        for error in errors:
             failed = True
-            print(f"{path.name}: vector id {vector['id']} also in {seen[vector['id']]}")
-        seen[vector["id"]] = path.name
+            where = "/".join(str(p) for p in error.path)
+            print(f"{where_file}: {where}: {error.message}")
+        for vector in doc.get("vectors", []):
+            counts[kind] += 1
+            if vector["id"] in seen:
+                failed = True
+                print(f"{where_file}: vector id {vector['id']} also in {seen[vector['id']]}")
+            seen[vector["id"]] = where_file
+            if kind == "session" and not errors:
+                for problem in session_problems(vector):
+                    failed = True
+                    print(f"{where_file}: {vector['id']}: {problem}")
 
-print(f"{count} vectors checked against the schema: {'FAILED' if failed else 'ok'}")
+summary = ", ".join(f"{n} {kind}" for kind, n in counts.items())
+print(f"{summary} vectors checked against their schemas: {'FAILED' if failed else 'ok'}")
 sys.exit(1 if failed else 0)

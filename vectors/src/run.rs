@@ -62,7 +62,7 @@ fn encode_or_copy(frame: &Frame<'_>, raw: &[u8], out: &mut Vec<u8>) -> Result<()
     }
 }
 
-fn view(decoded: &Frame<'_>, flags: u8, length: u32) -> FrameView {
+pub(crate) fn view(decoded: &Frame<'_>, flags: u8, length: u32) -> FrameView {
     let mut v = FrameView {
         kind: decoded.frame_type().name().to_string(),
         type_code: None,

@@ -51,7 +51,7 @@ macro_rules! vector_files {
 // name the section each file covers.
 vector_files! {
     rst_vectors => "rst.json", checks: "[RST-1] [RST-2] [RST-3]";
-    data_vectors => "data.json", checks: "[DATA-1] [DATA-2] [DATA-3]";
+    data_vectors => "data.json", checks: "[DATA-1] [DATA-2] [DATA-3] [CONV-2] [CONV-3]";
     wndinc_vectors => "wndinc.json", checks: "[WNDINC-1] [WNDINC-2] [WNDINC-3] [WNDINC-4]";
     goaway_vectors => "goaway.json", checks: "[GOAWAY-1] [GOAWAY-2] [GOAWAY-3] [GOAWAY-4]";
     unknown_vectors => "unknown.json", checks: "[FRAME-11]";

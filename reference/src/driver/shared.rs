@@ -114,6 +114,7 @@ impl Shared {
     /// frames are waiting for the transport.
     pub fn with<R>(&self, f: impl FnOnce(&mut session::Session) -> R) -> R {
         let mut state = self.lock();
+        state.proto.set_time(self.epoch.elapsed());
         let result = f(&mut state.proto);
         state.dispatch();
         let wake_driver = state.proto.has_output() || state.proto.termination().is_some();

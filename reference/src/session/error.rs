@@ -23,7 +23,9 @@ pub enum Error {
     /// No stream id left (SPEC [ID-5]).
     #[error("stream ids exhausted")]
     StreamsExhausted,
-    /// The session ended; the code says why (SPEC [SESSION-2]).
+    /// The session ended. For session operations the code is the session's own error, the
+    /// same for every later call (SPEC [SESSION-4]); for stream operations it is
+    /// `SESSION_CLOSED` (SPEC [SESSION-2]).
     #[error("session ended: {0}")]
     SessionEnded(ErrorCode),
     /// The stream id is not one of this session's streams.
@@ -42,7 +44,7 @@ impl Error {
             Error::StreamClosed | Error::UnknownStream(_) => ErrorCode::STREAM_CLOSED,
             Error::RemoteGoneAway => ErrorCode::REMOTE_GONE_AWAY,
             Error::StreamsExhausted => ErrorCode::STREAMS_EXHAUSTED,
-            Error::SessionEnded(_) => ErrorCode::SESSION_CLOSED,
+            Error::SessionEnded(code) => *code,
             Error::Timeout => ErrorCode::WRITE_TIMEOUT,
         }
     }

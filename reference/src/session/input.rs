@@ -163,14 +163,27 @@ impl Session {
             );
             return skip(0);
         }
-        if self.streams.contains_key(&id) {
-            self.fail(
-                ErrorCode::PROTOCOL_ERROR,
-                format!("[ID-7] SYN for already-open stream {id}"),
-            );
-            return skip(0);
+        match self.streams.get(&id) {
+            Some(stream) if !stream.finished() => {
+                self.fail(
+                    ErrorCode::PROTOCOL_ERROR,
+                    format!("[ID-7] SYN for already-open stream {id}"),
+                );
+                return skip(0);
+            }
+            Some(_) => {
+                // [ID-7] the id is closed but its stream still held by the application: refused,
+                // since two streams cannot share an id. No conforming opener reuses ids ([ID-4]).
+                self.emit(Frame::Rst(frame::Rst {
+                    stream_id: id,
+                    error_code: ErrorCode::STREAM_REFUSED,
+                }));
+                self.remember_reset(id);
+                return skip(length);
+            }
+            None => {}
         }
-        let refusal = if self.streams.len() >= self.config.max_streams {
+        let refusal = if self.remote_streams >= self.config.max_streams {
             Some(ErrorCode::STREAM_REFUSED) // [LIMIT-2]
         } else if self.accept_queue.len() >= self.config.accept_backlog {
             Some(ErrorCode::ACCEPT_QUEUE_FULL) // [STREAM-5] [LIMIT-3]
@@ -194,6 +207,7 @@ impl Session {
         self.last_accepted_remote = self.last_accepted_remote.max(id);
         self.streams
             .insert(id, Stream::new(self.config.max_window_size, false));
+        self.remote_streams += 1;
         self.accept_queue.push_back(id);
         self.event_accept = true;
         Reading::Body {

@@ -79,6 +79,9 @@ pub struct Session {
     next_local_id: u64,
     /// The highest peer stream accepted, reported in our GOAWAY (SPEC [GOAWAY-5]).
     last_accepted_remote: StreamId,
+    /// How many of `streams` the peer opened: what [`Config::max_streams`] bounds
+    /// (SPEC [LIMIT-2]).
+    remote_streams: usize,
     accept_queue: VecDeque<StreamId>,
     /// We sent GOAWAY: new streams are refused (SPEC [GOAWAY-8]).
     local_gone_away: bool,
@@ -91,6 +94,8 @@ pub struct Session {
     reading: Reading,
     /// Encoded frames waiting for the transport.
     output: Vec<u8>,
+    /// Bytes of `output` emitted while processing input (SPEC [LIMIT-6]).
+    reaction_bytes: usize,
     ended: Option<Termination>,
     events_streams: BTreeSet<StreamId>,
     event_accept: bool,
@@ -117,6 +122,7 @@ impl Session {
             streams: BTreeMap::new(),
             next_local_id,
             last_accepted_remote,
+            remote_streams: 0,
             accept_queue: VecDeque::new(),
             local_gone_away: false,
             remote_gone_away: None,
@@ -125,6 +131,7 @@ impl Session {
             input: Vec::new(),
             reading: Reading::Header,
             output: Vec::new(),
+            reaction_bytes: 0,
             ended: None,
             events_streams: BTreeSet::new(),
             event_accept: false,
@@ -147,12 +154,12 @@ impl Session {
     /// Processes bytes read from the transport. `now` is the time since an arbitrary origin
     /// that the caller keeps fixed for the session.
     pub fn receive(&mut self, data: &[u8], now: Duration) {
-        self.now = now;
-        self.forget_old_resets();
+        self.set_time(now);
         if self.ended.is_some() {
             // [SESSION-4] nothing after a connection error is processed.
             return;
         }
+        let before = self.output.len();
         if self.input.is_empty() {
             let used = self.process(data);
             self.input.extend_from_slice(&data[used..]);
@@ -163,6 +170,7 @@ impl Session {
             self.input = input;
             self.input.drain(..used);
         }
+        self.reaction_bytes += self.output.len().saturating_sub(before);
     }
 
     /// The transport reached end-of-file (SPEC [SESSION-3]).
@@ -181,14 +189,18 @@ impl Session {
     }
 
     /// Whether the driver should read more transport bytes: not after the end, and not while
-    /// the frames waiting to be written exceed the write queue (SPEC [LIMIT-6]).
+    /// the frames that the peer's own frames provoked (RST, GOAWAY) and that still wait for the
+    /// transport exceed the write queue (SPEC [LIMIT-6]). Application data waiting for the
+    /// transport does not stop reading: two peers that both write more than the transport
+    /// holds must both keep reading, or neither would ever drain.
     pub fn wants_input(&self) -> bool {
-        self.ended.is_none() && self.output.len() < self.config.write_queue_bytes
+        self.ended.is_none() && self.reaction_bytes < self.config.write_queue_bytes
     }
 
     /// Moves the encoded frames waiting for the transport into `buf` (which should be empty;
     /// its allocation is reused).
     pub fn poll_transmit(&mut self, buf: &mut Vec<u8>) {
+        self.reaction_bytes = 0;
         if buf.is_empty() {
             std::mem::swap(buf, &mut self.output);
         } else {
@@ -304,6 +316,7 @@ impl Session {
     /// for non-empty `data` means: wait for an [`Event::Stream`] (window) or for the output to
     /// drain (SPEC [FLOW-3], [LIMIT-6]).
     pub fn write(&mut self, id: StreamId, data: &[u8]) -> Result<usize, Error> {
+        self.sendable(id)?;
         self.check_alive()?;
         let room = self
             .config
@@ -337,6 +350,7 @@ impl Session {
     /// write queue cannot take it whole: for prefixes that must not be split, such as a typed
     /// stream's type (SPEC [TYPED-2]).
     pub fn write_whole(&mut self, id: StreamId, data: &[u8]) -> Result<bool, Error> {
+        self.sendable(id)?;
         self.check_alive()?;
         let room = self
             .config
@@ -355,6 +369,7 @@ impl Session {
     /// Half-closes the stream: DATA with FIN (and SYN, if nothing was sent yet). Allowed with
     /// an empty window (SPEC [FLOW-3]); a second call sends nothing (SPEC [STREAM-12]).
     pub fn close_write(&mut self, id: StreamId) -> Result<(), Error> {
+        self.sendable(id)?;
         self.check_alive()?;
         let stream = self.sendable(id)?;
         stream.send.fin = true;
@@ -375,6 +390,11 @@ impl Session {
         let window = self.config.max_window_size;
         let ended = self.ended.as_ref().map(|t| t.local);
         let stream = self.streams.get_mut(&id).ok_or(Error::UnknownStream(id))?;
+        if let Some(err @ Error::ResetLocally(_)) = &stream.error {
+            // [STREAM-11] a stream this side reset is over at once, buffered bytes included.
+            stream.recv.buffer.clear();
+            return Err(err.clone());
+        }
         if !stream.recv.buffer.is_empty() && !buf.is_empty() {
             let n = buf.len().min(stream.recv.buffer.len());
             for (dst, src) in buf.iter_mut().zip(stream.recv.buffer.drain(..n)) {
@@ -399,8 +419,8 @@ impl Session {
         if stream.recv.fin {
             return Ok(Read::Eof);
         }
-        if let Some(code) = ended {
-            return Err(Error::SessionEnded(code));
+        if ended.is_some() {
+            return Err(Error::SessionEnded(ErrorCode::SESSION_CLOSED));
         }
         Ok(Read::Blocked)
     }
@@ -528,8 +548,11 @@ impl Session {
     fn end(&mut self, code: ErrorCode, message: String) {
         tracing::debug!(target: "muxado::session", "session ended: {code}: {message}");
         for (id, stream) in &mut self.streams {
-            if stream.error.is_none() {
-                stream.error = Some(Error::SessionEnded(code));
+            // [SESSION-2] streams closed in both directions by FIN are over already: their
+            // reader still gets its bytes, then end-of-stream.
+            let closed_by_fin = stream.recv.fin && stream.send.fin;
+            if stream.error.is_none() && !closed_by_fin {
+                stream.error = Some(Error::SessionEnded(ErrorCode::SESSION_CLOSED));
             }
             self.events_streams.insert(*id);
         }
@@ -589,7 +612,18 @@ impl Session {
             .is_some_and(|s| s.released && s.finished())
         {
             self.streams.remove(&id);
+            if !self.is_local(id) {
+                self.remote_streams -= 1;
+            }
         }
+    }
+
+    /// Sets the session's clock (time since an arbitrary origin the caller keeps fixed). The
+    /// driver calls it before each command, so that time-based rules such as the reset linger
+    /// (SPEC [STREAM-11]) count from the moment of the command.
+    pub fn set_time(&mut self, now: Duration) {
+        self.now = self.now.max(now);
+        self.forget_old_resets();
     }
 
     /// Credits a stream's send window (SPEC [FLOW-5], [FLOW-8]).
