@@ -1,0 +1,187 @@
+//! `muxado-interop`: the interop harness.
+//!
+//! - `muxado-interop matrix` builds the foreign peers and runs every scenario in both
+//!   directions against each, printing a table.
+//! - `muxado-interop peer ...` is the reference as a peer program following the contract of
+//!   `interop/SCENARIOS.md`, for other harnesses (and this one's self-test).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use muxado_interop::Role;
+use muxado_interop::matrix::{self, Direction};
+use muxado_interop::scenario::{self, SCENARIOS};
+use muxado_reference::Session;
+use tokio::net::{TcpListener, TcpStream};
+
+#[derive(Parser)]
+#[command(about = "The muxado interop harness")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the interop matrix: every scenario, both directions, every foreign peer.
+    Matrix {
+        /// Only these scenarios (default: all).
+        #[arg(long)]
+        scenario: Vec<String>,
+        /// Only peers whose name starts with one of these (default: all).
+        #[arg(long)]
+        peer: Vec<String>,
+        /// Use peers already built in this directory instead of building them.
+        #[arg(long)]
+        bin_dir: Option<PathBuf>,
+    },
+    /// Play one side of a scenario as the reference implementation (the peer contract).
+    Peer {
+        /// The muxado role.
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// Dial this address.
+        #[arg(long, conflicts_with = "listen")]
+        dial: Option<String>,
+        /// Listen on this address and take one connection.
+        #[arg(long)]
+        listen: Option<String>,
+        /// The scenario.
+        #[arg(long)]
+        scenario: String,
+        /// Max window size (ignored: the scenario's settings apply).
+        #[arg(long)]
+        window: Option<u32>,
+        /// Accept backlog (ignored: the scenario's settings apply).
+        #[arg(long)]
+        backlog: Option<usize>,
+        /// Implementation name (ignored: this is the reference).
+        #[arg(long)]
+        r#impl: Option<String>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RoleArg {
+    Client,
+    Server,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    match Cli::parse().command {
+        Command::Matrix {
+            scenario,
+            peer,
+            bin_dir,
+        } => run_matrix(scenario, peer, bin_dir).await,
+        Command::Peer {
+            role,
+            dial,
+            listen,
+            scenario,
+            ..
+        } => {
+            let role = match role {
+                RoleArg::Client => Role::Client,
+                RoleArg::Server => Role::Server,
+            };
+            play_as_peer(role, dial, listen, &scenario).await
+        }
+    }
+}
+
+async fn play_as_peer(
+    role: Role,
+    dial: Option<String>,
+    listen: Option<String>,
+    scenario: &str,
+) -> ExitCode {
+    let tcp = match (dial, listen) {
+        (Some(addr), None) => TcpStream::connect(&addr)
+            .await
+            .map_err(|e| format!("dial {addr}: {e}")),
+        (None, Some(addr)) => match TcpListener::bind(&addr).await {
+            Ok(listener) => {
+                println!("LISTENING {}", listener.local_addr().expect("bound"));
+                listener
+                    .accept()
+                    .await
+                    .map(|(tcp, _)| tcp)
+                    .map_err(|e| format!("accept: {e}"))
+            }
+            Err(e) => Err(format!("listen {addr}: {e}")),
+        },
+        _ => {
+            eprintln!("exactly one of --dial and --listen");
+            return ExitCode::from(2);
+        }
+    };
+    let tcp = match tcp {
+        Ok(tcp) => tcp,
+        Err(detail) => {
+            println!(
+                "RESULT {}",
+                serde_json::json!({"ok": false, "detail": detail, "observed": null})
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    let session: Session = scenario::session(tcp, scenario, role);
+    let outcome = scenario::play(scenario, role, session.clone()).await;
+    session.close().await;
+    println!(
+        "RESULT {}",
+        serde_json::json!({"ok": outcome.ok, "detail": outcome.detail, "observed": outcome.observed})
+    );
+    match (outcome.ok, outcome.unsupported) {
+        (true, _) => ExitCode::SUCCESS,
+        (false, true) => ExitCode::from(3),
+        (false, false) => ExitCode::FAILURE,
+    }
+}
+
+async fn run_matrix(
+    scenarios: Vec<String>,
+    peers: Vec<String>,
+    bin_dir: Option<PathBuf>,
+) -> ExitCode {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let bin = match bin_dir {
+        Some(dir) => dir,
+        None => match matrix::build_peers(&root) {
+            Ok(dir) => dir,
+            Err(err) => {
+                eprintln!("building the foreign peers failed: {err}");
+                return ExitCode::FAILURE;
+            }
+        },
+    };
+    let peers: Vec<_> = matrix::foreign_peers(&bin)
+        .into_iter()
+        .filter(|p| peers.is_empty() || peers.iter().any(|want| p.name.starts_with(want.as_str())))
+        .collect();
+    let wanted = |s: &&str| scenarios.is_empty() || scenarios.iter().any(|w| w == s);
+    let mut cells = Vec::new();
+    for peer in &peers {
+        for scenario in SCENARIOS.iter().copied().filter(wanted) {
+            for direction in Direction::BOTH {
+                let cell = matrix::run(peer, scenario, direction).await;
+                eprintln!(
+                    "{scenario:<20} {:<10} {direction:?}: {:?}",
+                    peer.name, cell.verdict
+                );
+                cells.push(cell);
+            }
+        }
+    }
+    println!("{}", matrix::table(&cells));
+    let bad = cells.iter().filter(|c| !c.verdict.is_good()).count();
+    println!("{} passed, {} failed", cells.len() - bad, bad);
+    if bad == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}

@@ -1,0 +1,331 @@
+//! The scenario matrix: every scenario, in both directions, against every foreign peer.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use tokio::net::{TcpListener, TcpStream};
+
+use crate::Role;
+use crate::peer::{Endpoint, ForeignPeer};
+use crate::scenario::{self, Outcome};
+
+/// Which side the reference plays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    /// Reference client, foreign server.
+    RefClient,
+    /// Foreign client, reference server.
+    RefServer,
+}
+
+impl Direction {
+    /// Both directions.
+    pub const BOTH: [Direction; 2] = [Direction::RefClient, Direction::RefServer];
+
+    fn label(self) -> &'static str {
+        match self {
+            Direction::RefClient => "ref→",
+            Direction::RefServer => "→ref",
+        }
+    }
+}
+
+/// How one run ended.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Verdict {
+    /// Both sides saw what the scenario requires.
+    Pass,
+    /// The foreign side cannot play this part (no such API).
+    NotApplicable(String),
+    /// It failed exactly as a SPEC interop note says this implementation does.
+    Deviation(&'static str),
+    /// It failed.
+    Fail(String),
+    /// A deviation was expected, but the run passed: the expectation is stale.
+    UnexpectedPass(&'static str),
+}
+
+impl Verdict {
+    /// Whether the verdict keeps the matrix green.
+    pub fn is_good(&self) -> bool {
+        matches!(
+            self,
+            Verdict::Pass | Verdict::NotApplicable(_) | Verdict::Deviation(_)
+        )
+    }
+
+    fn short(&self) -> String {
+        match self {
+            Verdict::Pass => "pass".into(),
+            Verdict::NotApplicable(_) => "n/a".into(),
+            Verdict::Deviation(note) => format!("dev {note}"),
+            Verdict::Fail(_) => "FAIL".into(),
+            Verdict::UnexpectedPass(_) => "UNEXPECTED PASS".into(),
+        }
+    }
+}
+
+/// Known deviations of foreign implementations, each explained by a SPEC interop note:
+/// `(peer name prefix, scenario, direction, note)`.
+const DEVIATIONS: &[(&str, &str, Direction, &str)] = &[(
+    "go-",
+    "typed-split-prefix",
+    Direction::RefClient,
+    "INTEROP-3",
+)];
+
+/// One run of the matrix.
+#[derive(Clone, Debug)]
+pub struct Cell {
+    /// The scenario.
+    pub scenario: &'static str,
+    /// Which side the reference played.
+    pub direction: Direction,
+    /// The foreign peer's name.
+    pub peer: String,
+    /// What the reference side reported.
+    pub reference: Outcome,
+    /// What the foreign side reported.
+    pub foreign: Outcome,
+    /// The judgement.
+    pub verdict: Verdict,
+}
+
+fn judge(
+    peer: &str,
+    scenario: &str,
+    direction: Direction,
+    reference: &Outcome,
+    foreign: &Outcome,
+) -> Verdict {
+    let expected = DEVIATIONS
+        .iter()
+        .find(|(p, s, d, _)| peer.starts_with(p) && *s == scenario && *d == direction)
+        .map(|(.., note)| *note);
+    let passed = reference.ok && foreign.ok;
+    match (passed, expected) {
+        (true, None) => Verdict::Pass,
+        (true, Some(note)) => Verdict::UnexpectedPass(note),
+        (false, _) if foreign.unsupported => Verdict::NotApplicable(foreign.detail.clone()),
+        (false, _) if reference.unsupported => Verdict::NotApplicable(reference.detail.clone()),
+        (false, Some(note)) => Verdict::Deviation(note),
+        (false, None) => Verdict::Fail(format!(
+            "reference: {} | {}: {}",
+            describe(reference),
+            peer,
+            describe(foreign)
+        )),
+    }
+}
+
+fn describe(outcome: &Outcome) -> String {
+    if outcome.ok {
+        format!("ok {}", outcome.observed)
+    } else {
+        format!("failed: {} {}", outcome.detail, outcome.observed)
+    }
+}
+
+/// Runs one scenario in one direction against one peer, over TCP on 127.0.0.1.
+pub async fn run(peer: &ForeignPeer, scenario: &'static str, direction: Direction) -> Cell {
+    let (reference, foreign) = match direction {
+        Direction::RefClient => match peer.start(scenario, Role::Server, Endpoint::Listen) {
+            Err(err) => (
+                skipped(),
+                failed(format!("cannot start {}: {err}", peer.name)),
+            ),
+            Ok(mut running) => match running.listening().await {
+                Err(err) => (skipped(), failed(err)),
+                Ok(addr) => match TcpStream::connect(addr).await {
+                    Err(err) => (skipped(), failed(format!("cannot dial {addr}: {err}"))),
+                    Ok(tcp) => {
+                        let session = scenario::session(tcp, scenario, Role::Client);
+                        let reference = scenario::play(scenario, Role::Client, session).await;
+                        (reference, running.outcome().await)
+                    }
+                },
+            },
+        },
+        Direction::RefServer => {
+            let listener = TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind 127.0.0.1:0");
+            let addr = listener.local_addr().expect("bound");
+            match peer.start(scenario, Role::Client, Endpoint::Dial(addr)) {
+                Err(err) => (
+                    skipped(),
+                    failed(format!("cannot start {}: {err}", peer.name)),
+                ),
+                Ok(running) => {
+                    let accepted =
+                        tokio::time::timeout(std::time::Duration::from_secs(20), listener.accept())
+                            .await;
+                    match accepted {
+                        Ok(Ok((tcp, _))) => {
+                            let session = scenario::session(tcp, scenario, Role::Server);
+                            let play = scenario::play(scenario, Role::Server, session);
+                            let (reference, foreign) = tokio::join!(play, running.outcome());
+                            (reference, foreign)
+                        }
+                        _ => {
+                            let foreign = running.outcome().await;
+                            let reference = if foreign.unsupported {
+                                skipped()
+                            } else {
+                                failed("the peer never connected".into())
+                            };
+                            (reference, foreign)
+                        }
+                    }
+                }
+            }
+        }
+    };
+    let verdict = judge(&peer.name, scenario, direction, &reference, &foreign);
+    Cell {
+        scenario,
+        direction,
+        peer: peer.name.clone(),
+        reference,
+        foreign,
+        verdict,
+    }
+}
+
+fn skipped() -> Outcome {
+    Outcome {
+        ok: false,
+        unsupported: true,
+        detail: "not played".into(),
+        observed: serde_json::Value::Null,
+    }
+}
+
+fn failed(detail: String) -> Outcome {
+    Outcome {
+        ok: false,
+        unsupported: false,
+        detail,
+        observed: serde_json::Value::Null,
+    }
+}
+
+/// The matrix as a table: one row per scenario, one column per peer and direction.
+pub fn table(cells: &[Cell]) -> String {
+    let mut peers: Vec<&str> = Vec::new();
+    for cell in cells {
+        if !peers.contains(&cell.peer.as_str()) {
+            peers.push(&cell.peer);
+        }
+    }
+    let mut out = String::new();
+    let _ = write!(out, "| scenario |");
+    for peer in &peers {
+        for direction in Direction::BOTH {
+            let _ = write!(out, " {} {} |", direction.label(), peer);
+        }
+    }
+    out.push_str("\n|---|");
+    for _ in 0..peers.len() * 2 {
+        out.push_str("---|");
+    }
+    out.push('\n');
+    for scenario in scenario::SCENARIOS {
+        let _ = write!(out, "| {scenario} |");
+        for peer in &peers {
+            for direction in Direction::BOTH {
+                let cell = cells.iter().find(|c| {
+                    c.scenario == *scenario && c.peer == *peer && c.direction == direction
+                });
+                let _ = write!(
+                    out,
+                    " {} |",
+                    cell.map_or("-".to_string(), |c| c.verdict.short())
+                );
+            }
+        }
+        out.push('\n');
+    }
+    let notes: Vec<String> = cells
+        .iter()
+        .filter(|c| !matches!(c.verdict, Verdict::Pass | Verdict::Deviation(_)))
+        .map(|c| {
+            format!(
+                "- {} {} {}: {:?}",
+                c.direction.label(),
+                c.peer,
+                c.scenario,
+                c.verdict
+            )
+        })
+        .collect();
+    if !notes.is_empty() {
+        out.push('\n');
+        out.push_str(&notes.join("\n"));
+        out.push('\n');
+    }
+    out
+}
+
+/// The foreign peers found in `bin_dir` (built by [`build_peers`]).
+pub fn foreign_peers(bin_dir: &Path) -> Vec<ForeignPeer> {
+    let peer = |name: &str, program: &str, args: &[&str]| ForeignPeer {
+        name: name.to_string(),
+        program: bin_dir.join(program),
+        args: args.iter().map(|a| a.to_string()).collect(),
+    };
+    vec![
+        peer("go-2016", "go-peer-v2.0.2", &["--impl", "2016"]),
+        peer("go-v2.0.1", "go-peer-v2.0.1", &["--impl", "ngrok"]),
+        peer("go-v2.0.2", "go-peer-v2.0.2", &["--impl", "ngrok"]),
+        peer("ngrok-rust", "ngrok-peer", &[]),
+    ]
+    .into_iter()
+    .filter(|p| p.program.exists())
+    .collect()
+}
+
+/// Builds the foreign peers into `<root>/target/interop-bin` (Go peers with `go build`, the
+/// ngrok Rust peer with cargo into its own target directory) and returns that directory.
+pub fn build_peers(root: &Path) -> Result<PathBuf, String> {
+    let bin = root.join("target/interop-bin");
+    std::fs::create_dir_all(&bin).map_err(|e| e.to_string())?;
+    let run = |mut command: std::process::Command, what: &str| -> Result<(), String> {
+        let status = command.status().map_err(|e| format!("{what}: {e}"))?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!("{what} failed: {status}"))
+        }
+    };
+    for (modfile, out) in [
+        ("go.mod", "go-peer-v2.0.2"),
+        ("go.v2.0.1.mod", "go-peer-v2.0.1"),
+    ] {
+        let mut go = std::process::Command::new("go");
+        go.current_dir(root.join("interop/go"))
+            .args([
+                "build",
+                "-mod=readonly",
+                &format!("-modfile={modfile}"),
+                "-o",
+            ])
+            .arg(bin.join(out))
+            .arg("./cmd/peer");
+        run(go, &format!("go build ({modfile})"))?;
+    }
+    let mut cargo =
+        std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cargo
+        .args(["build", "--release", "--locked", "--manifest-path"])
+        .arg(root.join("interop/ngrok-peer/Cargo.toml"))
+        .arg("--target-dir")
+        .arg(root.join("target/ngrok-peer"));
+    run(cargo, "cargo build (ngrok-peer)")?;
+    std::fs::copy(
+        root.join("target/ngrok-peer/release/ngrok-peer"),
+        bin.join("ngrok-peer"),
+    )
+    .map_err(|e| e.to_string())?;
+    Ok(bin)
+}
