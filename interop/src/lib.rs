@@ -4,6 +4,7 @@
 
 pub mod matrix;
 pub mod peer;
+pub mod record;
 pub mod scenario;
 
 /// The muxado role a side plays.

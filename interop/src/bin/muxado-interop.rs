@@ -36,6 +36,31 @@ enum Command {
         #[arg(long)]
         bin_dir: Option<PathBuf>,
     },
+    /// Proxy one TCP connection and record every frame both ways: a JSON transcript and a
+    /// human-readable frame log.
+    Record {
+        /// Where the client connects.
+        #[arg(long)]
+        listen: String,
+        /// Where the proxy connects.
+        #[arg(long)]
+        target: std::net::SocketAddr,
+        /// Write the JSON transcript here (default: only the log on stdout).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Title of the transcript.
+        #[arg(long, default_value = "recorded session")]
+        title: String,
+    },
+    /// Print the frame log of one direction's bytes, given as hex or as a raw file.
+    Decode {
+        /// The bytes, in hex (spaces allowed).
+        #[arg(long, conflicts_with = "raw")]
+        hex: Option<String>,
+        /// A file holding the raw bytes.
+        #[arg(long)]
+        raw: Option<PathBuf>,
+    },
     /// Play one side of a scenario as the reference implementation (the peer contract).
     Peer {
         /// The muxado role.
@@ -76,6 +101,13 @@ async fn main() -> ExitCode {
             peer,
             bin_dir,
         } => run_matrix(scenario, peer, bin_dir).await,
+        Command::Record {
+            listen,
+            target,
+            out,
+            title,
+        } => record(&listen, target, out, &title).await,
+        Command::Decode { hex, raw } => decode(hex, raw),
         Command::Peer {
             role,
             dial,
@@ -184,4 +216,76 @@ async fn run_matrix(
     } else {
         ExitCode::FAILURE
     }
+}
+
+async fn record(
+    listen: &str,
+    target: std::net::SocketAddr,
+    out: Option<PathBuf>,
+    title: &str,
+) -> ExitCode {
+    let listener = match TcpListener::bind(listen).await {
+        Ok(listener) => listener,
+        Err(err) => {
+            eprintln!("listen {listen}: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("LISTENING {}", listener.local_addr().expect("bound"));
+    match muxado_interop::record::record_one(&listener, target).await {
+        Ok(transcript) => {
+            print!("{}", transcript.log());
+            if let Some(path) = out {
+                let json =
+                    serde_json::to_string_pretty(&transcript.to_json(title)).expect("serializable");
+                if let Err(err) = std::fs::write(&path, json + "\n") {
+                    eprintln!("write {}: {err}", path.display());
+                    return ExitCode::FAILURE;
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("recording failed: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn decode(hex: Option<String>, raw: Option<PathBuf>) -> ExitCode {
+    let bytes = match (hex, raw) {
+        (Some(hex), None) => {
+            let digits: String = hex.chars().filter(|c| !c.is_whitespace()).collect();
+            let parsed: Result<Vec<u8>, _> = (0..digits.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(digits.get(i..i + 2).unwrap_or("?"), 16))
+                .collect();
+            match parsed {
+                Ok(bytes) => bytes,
+                Err(err) => {
+                    eprintln!("bad hex: {err}");
+                    return ExitCode::from(2);
+                }
+            }
+        }
+        (None, Some(path)) => match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(err) => {
+                eprintln!("read {}: {err}", path.display());
+                return ExitCode::FAILURE;
+            }
+        },
+        _ => {
+            eprintln!("give --hex or --raw");
+            return ExitCode::from(2);
+        }
+    };
+    let mut reader = muxado_interop::record::FrameReader::default();
+    for decoded in reader.push(&bytes) {
+        println!("{}", decoded.line);
+    }
+    if reader.pending() > 0 {
+        println!("({} bytes of an unfinished frame)", reader.pending());
+    }
+    ExitCode::SUCCESS
 }
