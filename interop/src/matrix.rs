@@ -67,12 +67,26 @@ impl Verdict {
 
 /// Known deviations of foreign implementations, each explained by a SPEC interop note:
 /// `(peer name prefix, scenario, direction, note)`.
-const DEVIATIONS: &[(&str, &str, Direction, &str)] = &[(
-    "go-",
-    "typed-split-prefix",
-    Direction::RefClient,
-    "INTEROP-3",
-)];
+const DEVIATIONS: &[(&str, &str, Direction, &str)] = &[
+    (
+        "go-",
+        "typed-split-prefix",
+        Direction::RefClient,
+        "INTEROP-3",
+    ),
+    (
+        "ngrok-rust",
+        "goaway-from-server",
+        Direction::RefClient,
+        "INTEROP-13",
+    ),
+    (
+        "ngrok-rust",
+        "goaway-from-client",
+        Direction::RefServer,
+        "INTEROP-13",
+    ),
+];
 
 /// One run of the matrix.
 #[derive(Clone, Debug)]
