@@ -20,6 +20,11 @@ fi
 
 failed=""
 
+# The peer binaries built by the "go build" steps go here and are removed at
+# the end.
+bindir=$(mktemp -d) || exit 2
+trap 'rm -rf "$bindir"' EXIT
+
 step() {
 	name=$1
 	shift
@@ -54,8 +59,8 @@ fi
 
 for modfile in go.mod go.v2.0.1.mod; do
 	case $modfile in
-	go.mod) label="ngrok v2.0.2" ;;
-	*) label="ngrok v2.0.1" ;;
+	go.mod) label="ngrok v2.0.2" version=v2.0.2 ;;
+	*) label="ngrok v2.0.1" version=v2.0.1 ;;
 	esac
 	mf="-modfile=$modfile"
 	if [ "$tidy_diff" = yes ]; then
@@ -64,6 +69,7 @@ for modfile in go.mod go.v2.0.1.mod; do
 	step "$label: go mod verify" go mod verify "$mf"
 	step "$label: go vet" go vet -mod=readonly "$mf" ./...
 	step "$label: go test" go test -mod=readonly "$mf" -count=1 ./...
+	step "$label: go build cmd/peer" go build -mod=readonly "$mf" -o "$bindir/peer-$version" ./cmd/peer
 	step "$label: framecheck" go run -mod=readonly "$mf" ./cmd/framecheck "$@"
 done
 

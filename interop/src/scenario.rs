@@ -197,13 +197,27 @@ async fn write_until_error(stream: &mut Stream, data: &[u8], chunk: usize) -> Op
 
 /// Plays the reference's side of `scenario` in `role` on `session`, within 30 s.
 pub async fn play(scenario: &str, role: Role, session: Session) -> Outcome {
-    match timeout(Duration::from_secs(30), play_inner(scenario, role, session)).await {
+    let ends_session = matches!(
+        (scenario, role),
+        ("goaway-from-server", Role::Server) | ("goaway-from-client", Role::Client)
+    );
+    let played = timeout(
+        Duration::from_secs(30),
+        play_inner(scenario, role, session.clone()),
+    );
+    let outcome = match played.await {
         Ok(outcome) => outcome,
         Err(_) => Outcome::fail(
             format!("timeout: {scenario} as {role:?} did not finish in 30 s"),
             Value::Null,
         ),
+    };
+    // The client ends the session once it is done; a server that finished first waits for
+    // that, so that closing its transport does not cut off what the client still reads.
+    if role == Role::Server && !ends_session {
+        let _ = timeout(Duration::from_secs(10), session.wait()).await;
     }
+    outcome
 }
 
 async fn play_inner(scenario: &str, role: Role, session: Session) -> Outcome {

@@ -8,6 +8,7 @@ package upstream
 import (
 	"io"
 	"net"
+	"time"
 )
 
 // Frame type codes, as the high nibble of header byte 3 (SPEC FRAME-3).
@@ -70,6 +71,31 @@ type Session interface {
 	// around this session (SPEC section 10.1).
 	OpenTypedStream(streamType uint32) (net.Conn, error)
 	AcceptTypedStream() (net.Conn, uint32, error)
+	// NewHeartbeat wraps the typed-stream session in Go's heartbeat (SPEC
+	// section 10.2). Start starts the requester; the peer's heartbeat
+	// streams are answered only while AcceptTypedStream is being called on
+	// the returned Heartbeat. report gets every measurement: an RTT, or a
+	// failure (failed true) when no echo came within interval + tolerance.
+	// report must not block.
+	NewHeartbeat(cfg HeartbeatConfig, report func(rtt time.Duration, failed bool)) Heartbeat
+}
+
+// HeartbeatConfig is Go's heartbeat configuration.
+type HeartbeatConfig struct {
+	Interval  time.Duration
+	Tolerance time.Duration
+	Type      uint32 // the heartbeat stream type, normally 0xFFFFFFFF
+}
+
+// Heartbeat is Go's heartbeat wrapper around a session's typed streams.
+type Heartbeat interface {
+	// Start opens the heartbeat stream and starts beating.
+	Start()
+	// AcceptTypedStream answers the peer's heartbeat streams and returns the
+	// other typed streams.
+	AcceptTypedStream() (net.Conn, uint32, error)
+	// Close stops the heartbeat and closes the session.
+	Close() error
 }
 
 // Impl is one linked Go implementation.

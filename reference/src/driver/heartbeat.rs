@@ -52,6 +52,9 @@ pub struct Heartbeat {
     config: HeartbeatConfig,
     demand: mpsc::Sender<oneshot::Sender<Duration>>,
     tasks: Vec<JoinHandle<()>>,
+    /// Echo tasks for the peer's heartbeat streams; they end with the heartbeat, so that they
+    /// do not keep the session open.
+    responders: std::sync::Mutex<Vec<JoinHandle<()>>>,
 }
 
 impl Heartbeat {
@@ -76,6 +79,7 @@ impl Heartbeat {
             config,
             demand,
             tasks: vec![requester, checker],
+            responders: std::sync::Mutex::new(Vec::new()),
         }
     }
 
@@ -101,7 +105,10 @@ impl Heartbeat {
             if stream_type != self.config.stream_type {
                 return Ok((stream, stream_type));
             }
-            tokio::spawn(respond(stream));
+            let responder = tokio::spawn(respond(stream));
+            let mut responders = self.responders.lock().unwrap_or_else(|p| p.into_inner());
+            responders.retain(|task| !task.is_finished());
+            responders.push(responder);
         }
     }
 
@@ -114,6 +121,8 @@ impl Heartbeat {
 impl Drop for Heartbeat {
     fn drop(&mut self) {
         self.tasks.iter().for_each(JoinHandle::abort);
+        let responders = self.responders.get_mut().unwrap_or_else(|p| p.into_inner());
+        responders.iter().for_each(JoinHandle::abort);
     }
 }
 

@@ -459,9 +459,24 @@ impl Session {
             return;
         };
         let send_fin = stream.sending() && stream.send.syn_sent && self.ended.is_none();
+        // [STREAM-9] bytes discarded unread are credited back, so that a peer waiting on the
+        // window sends again and learns of the close from the RST its next DATA draws.
+        let discarded = if stream.receiving() && self.ended.is_none() {
+            stream.recv.uncredited + stream.recv.buffer.len() as u32
+        } else {
+            0
+        };
         stream.released = true;
         if send_fin {
             stream.send.fin = true;
+        }
+        if discarded > 0 {
+            self.emit(Frame::WndInc(WndInc {
+                stream_id: id,
+                increment: discarded,
+            }));
+        }
+        if send_fin {
             self.emit(Frame::Data(Data {
                 stream_id: id,
                 fin: true,

@@ -1,6 +1,6 @@
 // Package inconshreveable adapts github.com/inconshreveable/muxado (the 2016
 // code) to upstream.Impl. It differs from adapters/ngrokv2 only in its
-// import paths.
+// import paths and the heartbeat callback's signature.
 package inconshreveable
 
 import (
@@ -76,6 +76,23 @@ func (s session) OpenTypedStream(t uint32) (net.Conn, error) {
 
 func (s session) AcceptTypedStream() (net.Conn, uint32, error) {
 	str, err := s.typed.AcceptTypedStream()
+	if err != nil {
+		return nil, 0, err
+	}
+	return str, uint32(str.StreamType()), nil
+}
+
+func (s session) NewHeartbeat(c upstream.HeartbeatConfig, report func(time.Duration, bool)) upstream.Heartbeat {
+	hc := &muxado.HeartbeatConfig{Interval: c.Interval, Tolerance: c.Tolerance, Type: muxado.StreamType(c.Type)}
+	// The 2016 callback has no failure flag: a failure is reported as a zero
+	// duration.
+	return heartbeat{muxado.NewHeartbeat(s.typed, func(d time.Duration) { report(d, d == 0) }, hc)}
+}
+
+type heartbeat struct{ *muxado.Heartbeat }
+
+func (h heartbeat) AcceptTypedStream() (net.Conn, uint32, error) {
+	str, err := h.Heartbeat.AcceptTypedStream()
 	if err != nil {
 		return nil, 0, err
 	}

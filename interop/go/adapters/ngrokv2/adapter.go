@@ -1,6 +1,6 @@
 // Package ngrokv2 adapts golang.ngrok.com/muxado/v2 (v2.0.1 or v2.0.2, chosen
 // by the modfile) to upstream.Impl. It differs from adapters/inconshreveable
-// only in its import paths.
+// only in its import paths and the heartbeat callback's signature.
 package ngrokv2
 
 import (
@@ -76,6 +76,21 @@ func (s session) OpenTypedStream(t uint32) (net.Conn, error) {
 
 func (s session) AcceptTypedStream() (net.Conn, uint32, error) {
 	str, err := s.typed.AcceptTypedStream()
+	if err != nil {
+		return nil, 0, err
+	}
+	return str, uint32(str.StreamType()), nil
+}
+
+func (s session) NewHeartbeat(c upstream.HeartbeatConfig, report func(time.Duration, bool)) upstream.Heartbeat {
+	hc := &muxado.HeartbeatConfig{Interval: c.Interval, Tolerance: c.Tolerance, Type: muxado.StreamType(c.Type)}
+	return heartbeat{muxado.NewHeartbeat(s.typed, report, hc)}
+}
+
+type heartbeat struct{ *muxado.Heartbeat }
+
+func (h heartbeat) AcceptTypedStream() (net.Conn, uint32, error) {
+	str, err := h.Heartbeat.AcceptTypedStream()
 	if err != nil {
 		return nil, 0, err
 	}
