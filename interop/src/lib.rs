@@ -3,6 +3,7 @@
 //! TCP on 127.0.0.1, in both directions.
 
 pub mod matrix;
+pub mod pcap;
 pub mod peer;
 pub mod record;
 pub mod scenario;

@@ -52,14 +52,18 @@ enum Command {
         #[arg(long, default_value = "recorded session")]
         title: String,
     },
-    /// Print the frame log of one direction's bytes, given as hex or as a raw file.
+    /// Print the frame log of one direction's bytes, given as hex or as a raw file, or of
+    /// every TCP connection in a pcap capture (both directions).
     Decode {
         /// The bytes, in hex (spaces allowed).
-        #[arg(long, conflicts_with = "raw")]
+        #[arg(long, conflicts_with_all = ["raw", "pcap"])]
         hex: Option<String>,
         /// A file holding the raw bytes.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "pcap")]
         raw: Option<PathBuf>,
+        /// A pcap capture (Ethernet, Linux cooked or raw IP) of muxado sessions over TCP.
+        #[arg(long)]
+        pcap: Option<PathBuf>,
     },
     /// Play one side of a scenario as the reference implementation (the peer contract).
     Peer {
@@ -107,7 +111,10 @@ async fn main() -> ExitCode {
             out,
             title,
         } => record(&listen, target, out, &title).await,
-        Command::Decode { hex, raw } => decode(hex, raw),
+        Command::Decode { hex, raw, pcap } => match pcap {
+            Some(path) => decode_pcap(&path),
+            None => decode(hex, raw),
+        },
         Command::Peer {
             role,
             dial,
@@ -288,4 +295,32 @@ fn decode(hex: Option<String>, raw: Option<PathBuf>) -> ExitCode {
         println!("({} bytes of an unfinished frame)", reader.pending());
     }
     ExitCode::SUCCESS
+}
+
+fn decode_pcap(path: &std::path::Path) -> ExitCode {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(err) => {
+            eprintln!("read {}: {err}", path.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    match muxado_interop::pcap::decode_pcap(&bytes) {
+        Ok(frames) => {
+            let start = frames.first().map_or(0, |(t, ..)| *t);
+            for (time, connection, dir, decoded) in frames {
+                let ms = (time - start) as f64 / 1000.0;
+                println!(
+                    "{ms:>10.3}ms #{connection} {} {}",
+                    dir.label(),
+                    decoded.line
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("{}: {err}", path.display());
+            ExitCode::FAILURE
+        }
+    }
 }
