@@ -40,19 +40,18 @@ fn reassembles_and_decodes_both_directions() {
         tcp_packet(true, 1006, false, &data[6..]),
         tcp_packet(false, 5000, false, &wndinc),
     ];
-    let mut capture = Vec::new();
     let header = PcapHeader {
         datalink: DataLink::ETHERNET,
         ..PcapHeader::default()
     };
-    let mut writer = PcapWriter::with_header(&mut capture, header).unwrap();
+    let mut writer = PcapWriter::with_header(Vec::new(), header).unwrap();
     for (i, packet) in packets.iter().enumerate() {
         let time = Duration::from_millis(i as u64);
         writer
             .write_packet(&PcapPacket::new(time, packet.len() as u32, packet))
             .unwrap();
     }
-    drop(writer);
+    let capture = writer.into_writer();
     let frames = decode_pcap(&capture).unwrap();
     let lines: Vec<(Dir, String)> = frames
         .into_iter()
