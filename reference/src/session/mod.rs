@@ -366,18 +366,28 @@ impl Session {
         Ok(self.write(id, data)? == data.len())
     }
 
-    /// Half-closes the stream: DATA with FIN (and SYN, if nothing was sent yet). Allowed with
-    /// an empty window (SPEC [FLOW-3]); a second call sends nothing (SPEC [STREAM-12]).
+    /// Half-closes the stream: DATA with FIN, after an empty DATA with SYN if nothing was sent
+    /// yet (never SYN and FIN on one frame, SPEC [INTEROP-8]). Allowed with an empty window
+    /// (SPEC [FLOW-3]); a second call sends nothing (SPEC [STREAM-12]).
     pub fn close_write(&mut self, id: StreamId) -> Result<(), Error> {
         self.sendable(id)?;
         self.check_alive()?;
         let stream = self.sendable(id)?;
         stream.send.fin = true;
-        let syn = !std::mem::replace(&mut stream.send.syn_sent, true);
+        if !std::mem::replace(&mut stream.send.syn_sent, true) {
+            // [INTEROP-8] SYN and FIN on separate frames: a Go acceptor that gets both on one
+            // frame cannot write its reply.
+            self.emit(Frame::Data(Data {
+                stream_id: id,
+                fin: false,
+                syn: true,
+                payload: b"",
+            }));
+        }
         self.emit(Frame::Data(Data {
             stream_id: id,
             fin: true,
-            syn,
+            syn: false,
             payload: b"",
         }));
         self.forget_if_done(id);
