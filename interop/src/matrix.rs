@@ -86,6 +86,12 @@ const DEVIATIONS: &[(&str, &str, Direction, &str)] = &[
         Direction::RefServer,
         "INTEROP-13",
     ),
+    (
+        "ngrok-rust",
+        "fin-first-reply",
+        Direction::RefServer,
+        "INTEROP-14",
+    ),
 ];
 
 /// One run of the matrix.

@@ -25,6 +25,7 @@ pub const SCENARIOS: &[&str] = &[
     "heartbeat",
     "heartbeat-silent",
     "window-mismatch",
+    "fin-first-reply",
 ];
 
 /// What one side of a scenario reports (the `RESULT` line of a peer).
@@ -261,6 +262,8 @@ async fn play_inner(scenario: &str, role: Role, session: Session) -> Outcome {
         ("heartbeat-silent", Role::Server) => heartbeat_silent_server(&session).await,
         ("window-mismatch", Role::Client) => window_mismatch_client(&session).await,
         ("window-mismatch", Role::Server) => hold_one_stream(&session).await,
+        ("fin-first-reply", Role::Client) => fin_first_reply_client(&session).await,
+        ("fin-first-reply", Role::Server) => fin_first_reply_server(&session).await,
         _ => return Outcome::unsupported(format!("unknown scenario {scenario}")),
     };
     match result {
@@ -693,6 +696,24 @@ async fn window_mismatch_client(session: &Session) -> R<Value> {
         return Err(format!("saw code {code}, expected 3"));
     }
     Ok(json!({"code": code}))
+}
+
+async fn fin_first_reply_client(session: &Session) -> R<Value> {
+    let mut stream = open(session).await?;
+    // The reference sends SYN and FIN on separate frames ([INTEROP-8]).
+    stream
+        .close_write()
+        .map_err(|e| format!("half-close: {e}"))?;
+    expect_data(&mut stream, b"reply to an empty request", "the reply").await?;
+    Ok(json!({}))
+}
+
+async fn fin_first_reply_server(session: &Session) -> R<Value> {
+    let mut stream = accept(session).await?;
+    expect_data(&mut stream, b"", "the empty request").await?;
+    write_all(&mut stream, b"reply to an empty request").await?;
+    stream.shutdown().await.map_err(|e| e.to_string())?;
+    Ok(json!({}))
 }
 
 async fn hold_one_stream(session: &Session) -> R<Value> {

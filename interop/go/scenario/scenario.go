@@ -89,6 +89,7 @@ var scenarios = map[string]scenario{
 	"heartbeat":          {client: heartbeatSide, server: heartbeatSide},
 	"heartbeat-silent":   {server: heartbeatSilentServer, clientUnsupported: "only the reference plays the heartbeat-silent client (it measures the heartbeat failure)"},
 	"window-mismatch":    {client: windowMismatchClient, server: windowMismatchServer},
+	"fin-first-reply":    {client: finFirstReplyClient, server: finFirstReplyServer},
 }
 
 // Names lists the scenarios, sorted.

@@ -152,9 +152,9 @@ func TestUnsupportedSides(t *testing.T) {
 			_ = b.Close()
 		}
 	}
-	// 13 sections, the goaway one naming two scenarios.
-	if len(Names()) != 14 {
-		t.Errorf("%d scenarios, SCENARIOS.md names 14: %v", len(Names()), Names())
+	// 14 sections, the goaway one naming two scenarios.
+	if len(Names()) != 15 {
+		t.Errorf("%d scenarios, SCENARIOS.md names 15: %v", len(Names()), Names())
 	}
 }
 
@@ -532,4 +532,24 @@ func TestTimeout(t *testing.T) {
 			_ = b.Close()
 		})
 	}
+}
+
+// A Go client half-closing an unwritten stream sends SYN and FIN on one frame, and every Go
+// server then fails to write its reply (INTEROP-8). The reference client sends SYN and FIN
+// on separate frames, and Go servers answer it (the interop matrix shows it).
+//
+// checks: [INTEROP-8] [DATA-3]
+func TestFinFirstReply(t *testing.T) {
+	forEachPair(t, func(t *testing.T, c, s upstream.Impl) {
+		cr, sr := playScenario(t, "fin-first-reply", c, s, upstream.Config{}, upstream.Config{})
+		if sr.OK {
+			t.Errorf("server: ok, but a Go server cannot reply on a SYN|FIN stream (INTEROP-8)")
+		}
+		if !strings.Contains(sr.Detail, "STREAM_CLOSED") && !strings.Contains(sr.Detail, "closed") {
+			t.Errorf("server: failed with %q, expected its write to fail with STREAM_CLOSED", sr.Detail)
+		}
+		if cr.OK {
+			t.Errorf("client: ok, but no reply can come (INTEROP-8)")
+		}
+	})
 }

@@ -873,3 +873,44 @@ func windowMismatchServer(e *Env) error {
 	e.seen("stream %d accepted and never read", streamID(c))
 	return nil
 }
+
+// ---- fin-first-reply ----
+
+// finFirstReplyClient half-closes a stream it never wrote to. Go sends that as one
+// zero-length DATA frame with SYN and FIN, which a Go server cannot answer (INTEROP-8).
+func finFirstReplyClient(e *Env) error {
+	e.step("opening a stream")
+	c, err := e.Sess.Open()
+	if err != nil {
+		return fmt.Errorf("opening: %s", e.describe(err))
+	}
+	// No empty Write first: in Go a zero-length Write consumes the stream's SYN without
+	// sending a frame, and the FIN that follows would then open nothing.
+	e.step("half-closing the unwritten stream")
+	if err := closeWrite(c); err != nil {
+		return fmt.Errorf("half-closing: %s", e.describe(err))
+	}
+	got, err := e.readText(c, "the stream", "reply to an empty request")
+	e.observe("read", got)
+	if err != nil {
+		return err
+	}
+	e.seen("half-closed an unwritten stream, then read the reply")
+	return nil
+}
+
+func finFirstReplyServer(e *Env) error {
+	e.step("accepting the stream")
+	c, err := e.Sess.Accept()
+	if err != nil {
+		return fmt.Errorf("accepting: %s", e.describe(err))
+	}
+	if _, err := e.readText(c, "the stream", ""); err != nil {
+		return err
+	}
+	if err := e.writeText(c, "the stream after the client's FIN", "reply to an empty request", true); err != nil {
+		return err
+	}
+	e.seen("read an empty request, then replied")
+	return nil
+}

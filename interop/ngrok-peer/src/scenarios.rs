@@ -68,6 +68,8 @@ pub enum Scenario {
     HeartbeatSilent,
     /// A client whose window is larger than the server's.
     WindowMismatch,
+    /// The client half-closes a stream it never wrote to; the server replies.
+    FinFirstReply,
 }
 
 /// How a scenario ended for this side.
@@ -335,6 +337,8 @@ pub async fn run(scenario: Scenario, sess: MuxadoSession, env: &Env) -> Outcome 
         (Scenario::HeartbeatSilent, Server) => heartbeat_silent_server(sess, env).await,
         (Scenario::WindowMismatch, Client) => window_mismatch_client(sess, env).await,
         (Scenario::WindowMismatch, Server) => window_mismatch_server(sess, env).await,
+        (Scenario::FinFirstReply, Client) => fin_first_reply_client(sess, env).await,
+        (Scenario::FinFirstReply, Server) => fin_first_reply_server(sess, env).await,
         (Scenario::Reset, Server) => Err(Outcome::unsupported(
             unsupported_up_front(scenario, env.role).unwrap_or_default(),
         )),
@@ -1175,4 +1179,36 @@ async fn heartbeat_silent_server(sess: MuxadoSession, env: &Env) -> Res<Outcome>
         Outcome::fail(format!("accepted type {typ:#x}, expected 0xFFFFFFFF"))
     };
     Ok(outcome.with("type", typ))
+}
+
+async fn fin_first_reply_client(mut sess: MuxadoSession, env: &Env) -> Res<Outcome> {
+    env.phase
+        .set("opening a stream and half-closing it unwritten");
+    let mut st = open(&mut sess, "the stream").await?;
+    st.shutdown()
+        .await
+        .map_err(io_fail("the stream: half-close"))?;
+    env.phase.set("reading the reply to end-of-stream");
+    let got = read_all(&mut st, "the stream").await?;
+    expect_text(&got, "reply to an empty request", "the stream")?;
+    Ok(Outcome::ok(
+        "half-closed an unwritten stream, then read the reply",
+    ))
+}
+
+async fn fin_first_reply_server(mut sess: MuxadoSession, env: &Env) -> Res<Outcome> {
+    env.phase.set("accepting the stream");
+    let mut st = accept(&mut sess, "the stream").await?;
+    env.phase.set("reading the empty request");
+    let got = read_all(&mut st, "the stream").await?;
+    expect_text(&got, "", "the stream")?;
+    st.write_all(b"reply to an empty request")
+        .await
+        .map_err(io_fail("the stream: write after the client's FIN"))?;
+    st.shutdown()
+        .await
+        .map_err(io_fail("the stream: half-close"))?;
+    env.phase.set("waiting for the client to end the session");
+    wait_session_end(&mut sess).await;
+    Ok(Outcome::ok("read an empty request, then replied"))
 }
