@@ -1,6 +1,8 @@
 //! Every frame vector file, run against the reference codec: one test per file, naming each
 //! failing vector.
 
+mod common;
+
 use muxado_vectors::model::VectorFile;
 use muxado_vectors::{frames_dir, run};
 
@@ -20,36 +22,10 @@ fn run_file(name: &str) {
     );
 }
 
-macro_rules! vector_files {
-    ($($test:ident => $file:literal, checks: $checks:literal;)*) => {
-        $(
-            #[doc = concat!("checks: ", $checks)]
-            #[test]
-            fn $test() {
-                run_file($file);
-            }
-        )*
-
-        /// A file added to vectors/frames must be added here too, or it would silently not run.
-        /// checks: [FRAME-1]
-        #[test]
-        fn every_vector_file_is_run() {
-            let mut on_disk: Vec<String> = std::fs::read_dir(frames_dir())
-                .unwrap()
-                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-                .filter(|n| n.ends_with(".json"))
-                .collect();
-            on_disk.sort();
-            let mut listed = vec![$($file.to_string()),*];
-            listed.sort();
-            assert_eq!(on_disk, listed);
-        }
-    };
-}
-
 // The requirement ids each file's vectors check are listed in the vectors themselves; these
 // name the section each file covers.
 vector_files! {
+    frames_dir(), run_file;
     rst_vectors => "rst.json", checks: "[RST-1] [RST-2] [RST-3]";
     data_vectors => "data.json", checks: "[DATA-1] [DATA-2] [DATA-3] [CONV-2] [CONV-3]";
     wndinc_vectors => "wndinc.json", checks: "[WNDINC-1] [WNDINC-2] [WNDINC-3] [WNDINC-4]";
