@@ -30,6 +30,7 @@
 mod config;
 mod error;
 mod input;
+mod snapshot;
 mod stream;
 
 #[cfg(test)]
@@ -40,6 +41,8 @@ use std::time::Duration;
 
 pub use config::{Config, Role};
 pub use error::{Error, RemoteGoAway, Termination};
+#[doc(hidden)]
+pub use snapshot::{Snapshot, StreamSnapshot};
 
 use crate::frame::{Data, ErrorCode, Frame, GoAway, MAX_INCREMENT, Rst, StreamId, WndInc};
 use input::Reading;

@@ -1,0 +1,870 @@
+//! The session harnesses: one session against a scripted peer (`run_single`, the `session`
+//! target) and two sessions wired to each other (`run_pair`, the `session_pair` target).
+//!
+//! Input encoding (so that `gen_corpus.py` can write seeds from the session vectors):
+//! `run_single`: `[role, config, seed_lo, seed_hi]` then ops, each an op byte (`% 16`) and
+//! its arguments (u16 little-endian):
+//!
+//! | op | meaning | args |
+//! |---|---|---|
+//! | 0, 15 | peer sends raw bytes | len u16, bytes |
+//! | 1 | peer sends one frame built from fields (may be malformed) | type/flags, stream, value u32, len u16, fill |
+//! | 2 | open | |
+//! | 3 | accept | |
+//! | 4 | write | stream, len u16 |
+//! | 5 | read | stream, max u16 |
+//! | 6 | close_write | stream |
+//! | 7 | reset | stream, code |
+//! | 8 | close_stream | stream |
+//! | 9 | go_away | code, debug len |
+//! | 10 | close | |
+//! | 11 | time passes | ms u16 |
+//! | 12 | peer closes the transport | |
+//! | 13 | write_whole | stream, len u16 |
+//! | 14 | new delivery chunking | seed u16 |
+//!
+//! A stream argument below 0x80 picks one of the streams the application holds (index
+//! modulo their number); from 0x80 it is the raw id `arg & 0x7F`.
+//!
+//! `run_pair`: `[config, seed_lo, seed_hi]` then ops: the op byte's low nibble is the op
+//! (`% 12`), bit 4 the side: 0 open, 1 accept, 2 write (stream, len u16), 3 read (stream, max
+//! u16), 4 close_write (stream), 5 reset (stream, code), 6 close_stream (stream), 7 go_away
+//! (code), 8 close, 9 and 11 deliver (chunk u16), 10 time passes (ms u16).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use muxado_reference::frame::{
+    DecodeError, ErrorCode, FrameType, GOAWAY_FIXED_LEN, HEADER_LEN, MAX_INCREMENT, StreamId,
+    Violation, decode_frame,
+};
+use muxado_reference::session::{Config, Error, Read, Role, Session, Snapshot};
+
+use crate::{Chunker, OwnedFrame, decode_all};
+
+/// Reads the fuzzer's bytes; every read fails once they run out.
+pub struct Input<'a> {
+    data: &'a [u8],
+}
+
+impl<'a> Input<'a> {
+    /// Reads from `data`.
+    pub fn new(data: &'a [u8]) -> Input<'a> {
+        Input { data }
+    }
+
+    /// One byte.
+    pub fn u8(&mut self) -> Option<u8> {
+        let (&b, rest) = self.data.split_first()?;
+        self.data = rest;
+        Some(b)
+    }
+
+    /// A little-endian u16.
+    pub fn u16(&mut self) -> Option<u16> {
+        Some(u16::from_le_bytes([self.u8()?, self.u8()?]))
+    }
+
+    /// A little-endian u32.
+    pub fn u32(&mut self) -> Option<u32> {
+        Some(u32::from(self.u16()?) | u32::from(self.u16()?) << 16)
+    }
+
+    /// Up to `n` bytes (fewer at the end of the input).
+    pub fn bytes(&mut self, n: usize) -> &'a [u8] {
+        let (head, rest) = self.data.split_at(n.min(self.data.len()));
+        self.data = rest;
+        head
+    }
+}
+
+const WINDOWS: [u32; 8] = [262_144, 8, 4, 16, 100, 1000, 4096, 65_535];
+const BACKLOGS: [usize; 4] = [128, 1, 2, 4];
+const MAX_STREAMS: [usize; 4] = [65_536, 1, 2, 8];
+
+/// The configuration a config byte selects (tables shared with `gen_corpus.py`).
+pub fn config(byte: u8) -> Config {
+    Config {
+        max_window_size: WINDOWS[usize::from(byte & 7)],
+        accept_backlog: BACKLOGS[usize::from(byte >> 3 & 3)],
+        max_streams: MAX_STREAMS[usize::from(byte >> 5 & 3)],
+        max_goaway_debug: if byte & 0x80 != 0 { 4 } else { 1 << 20 },
+        max_frame_size: 1000,
+        write_queue_bytes: 64 * 1024,
+        reset_linger: Duration::from_secs(5),
+    }
+}
+
+/// An error code an application may send: the local-only codes 0xB to 0xE are mapped away
+/// (SPEC [ERR-2]).
+fn app_code(byte: u8) -> ErrorCode {
+    match byte % 20 {
+        c @ 0xB..=0xE => ErrorCode(u32::from(c) + 0x100),
+        c => ErrorCode(u32::from(c)),
+    }
+}
+
+/// The error code SPEC.md names for a connection error breaking requirement `id`: written
+/// from the SPEC's text (sections 4, 5, 9), not taken from the reference's `Violation`.
+fn spec_code(id: &str) -> ErrorCode {
+    match id {
+        "RST-1" | "WNDINC-1" | "GOAWAY-1" => ErrorCode::FRAME_SIZE_ERROR,
+        "RST-2" | "DATA-1" | "WNDINC-2" | "WNDINC-4" | "GOAWAY-2" | "ID-6" | "ID-7" => {
+            ErrorCode::PROTOCOL_ERROR
+        }
+        other => panic!("no SPEC code for {other}"),
+    }
+}
+
+fn is_local(role: Role, id: StreamId) -> bool {
+    id.is_client_initiated() == (role == Role::Client)
+}
+
+const RST: u8 = 0;
+const DATA: u8 = 1;
+const WNDINC: u8 = 2;
+const GOAWAY: u8 = 3;
+
+fn rst(id: StreamId, code: ErrorCode) -> OwnedFrame {
+    OwnedFrame {
+        frame_type: RST,
+        flags: 0,
+        stream_id: id.get(),
+        value: code.0,
+        bytes: Vec::new(),
+    }
+}
+
+/// What one session has sent: checks every outbound frame against the sender's rules.
+#[derive(Default)]
+pub struct Sent {
+    /// DATA bytes sent per stream, and the window granted: W plus every WNDINC received for
+    /// it while known (SPEC [FLOW-3]).
+    data: BTreeMap<StreamId, u64>,
+    /// See `data`.
+    pub granted: BTreeMap<StreamId, u64>,
+    /// DATA bytes accepted into the receive buffer, and WNDINC credit sent (SPEC [FLOW-7]).
+    pub delivered: BTreeMap<StreamId, u64>,
+    credited: BTreeMap<StreamId, u64>,
+    fin: BTreeSet<StreamId>,
+    rst: BTreeSet<StreamId>,
+    last_goaway: Option<StreamId>,
+}
+
+impl Sent {
+    /// A peer stream id opened anew (ids are forgotten, SPEC [ID-8]): its history restarts.
+    fn restart(&mut self, id: StreamId) {
+        self.data.remove(&id);
+        self.granted.remove(&id);
+        self.delivered.remove(&id);
+        self.credited.remove(&id);
+        self.fin.remove(&id);
+        self.rst.remove(&id);
+    }
+
+    /// Checks frames the session sent, in order.
+    pub fn check(&mut self, frames: &[OwnedFrame], window: u32) {
+        for f in frames {
+            let id = StreamId::new(f.stream_id);
+            match f.frame_type {
+                DATA => {
+                    // [STREAM-11] [STREAM-12] no DATA after RST, none after FIN but a
+                    // zero-length FIN.
+                    assert!(!self.rst.contains(&id), "DATA after RST on {id}");
+                    let fin = f.flags & 1 != 0;
+                    assert!(
+                        !self.fin.contains(&id) || (fin && f.bytes.is_empty()),
+                        "DATA after FIN on {id}"
+                    );
+                    let sent = self.data.entry(id).or_default();
+                    *sent += f.bytes.len() as u64;
+                    let granted = *self.granted.entry(id).or_insert(u64::from(window));
+                    assert!(
+                        *sent <= granted,
+                        "[FLOW-3] {sent} bytes sent on {id}, {granted} granted"
+                    );
+                    if fin {
+                        self.fin.insert(id);
+                    }
+                }
+                WNDINC => {
+                    assert!(!self.rst.contains(&id), "WNDINC after RST on {id}");
+                    let credited = self.credited.entry(id).or_default();
+                    *credited += u64::from(f.value);
+                    let delivered = self.delivered.get(&id).copied().unwrap_or(0);
+                    assert!(
+                        *credited <= delivered,
+                        "[FLOW-7] {credited} credited on {id}, {delivered} received"
+                    );
+                }
+                RST => {
+                    assert!(
+                        !(0xB..=0xE).contains(&f.value),
+                        "[ERR-2] local-only code sent"
+                    );
+                    self.rst.insert(id);
+                }
+                GOAWAY => {
+                    assert!(
+                        !(0xB..=0xE).contains(&f.value),
+                        "[ERR-2] local-only code sent"
+                    );
+                    // [GOAWAY-6] a later GOAWAY never names a higher last stream id.
+                    if let Some(last) = self.last_goaway {
+                        assert!(id <= last, "[GOAWAY-6] last stream id grew");
+                    }
+                    self.last_goaway = Some(id);
+                }
+                other => panic!("[FRAME-12] sent a frame of type {other}"),
+            }
+        }
+    }
+}
+
+/// Takes a session's output and decodes it: it must be whole, valid frames.
+pub fn transmit(s: &mut Session) -> (Vec<u8>, Vec<OwnedFrame>) {
+    let mut out = Vec::new();
+    s.poll_transmit(&mut out);
+    let decoded = decode_all(&out);
+    assert_eq!(decoded.violation, None, "the session sent an invalid frame");
+    assert_eq!(decoded.trailing, 0, "the session sent part of a frame");
+    (out, decoded.frames)
+}
+
+/// Checks what must hold of a session after every step. `held` are the streams its
+/// application holds (opened or accepted, not closed).
+pub fn check_invariants(s: &Session, held: &[StreamId]) {
+    let config = s.config();
+    let window = config.max_window_size as usize;
+    let snap = s.snapshot();
+    let ended = s.termination().is_some();
+    for st in &snap.streams {
+        if st.sending {
+            // [FLOW-8] an open send window never exceeds 2^31-1.
+            assert!(
+                st.send_window <= u64::from(MAX_INCREMENT),
+                "send window above 2^31-1"
+            );
+        }
+        // [FLOW-4] [LIMIT-1] at most W unread bytes per stream.
+        assert!(
+            st.buffered <= window,
+            "{} unread bytes, W = {window}",
+            st.buffered
+        );
+        // [FLOW-6] consumed bytes are credited no later than when the buffer empties.
+        if st.receiving && !ended && st.buffered == 0 {
+            assert_eq!(st.uncredited, 0, "[FLOW-6] consumed bytes left uncredited");
+        }
+        // [STREAM-9] [STREAM-10] a stream the application let go of is forgotten.
+        assert!(!st.released, "released stream {} still held", st.id);
+    }
+    // No stream leaked: the session holds exactly the streams the application holds and
+    // those waiting to be accepted.
+    let in_session: BTreeSet<StreamId> = snap.streams.iter().map(|s| s.id).collect();
+    let mut expected: BTreeSet<StreamId> = held.iter().copied().collect();
+    for id in &snap.accept_queue {
+        assert!(expected.insert(*id), "stream {id} both queued and held");
+    }
+    assert_eq!(
+        in_session, expected,
+        "session and application disagree on streams"
+    );
+    // [LIMIT-2] [LIMIT-3] bounded streams and backlog.
+    assert!(
+        snap.accept_queue.len() <= config.accept_backlog,
+        "[LIMIT-3] backlog overflow"
+    );
+    assert!(
+        snap.remote_streams <= config.max_streams,
+        "[LIMIT-2] too many peer streams"
+    );
+    let remote = snap
+        .streams
+        .iter()
+        .filter(|st| !is_local(s.role(), st.id))
+        .count();
+    assert_eq!(snap.remote_streams, remote, "peer stream count drifted");
+    // [LIMIT-5] at most one kept frame part of input is held.
+    let keep = window
+        .max(GOAWAY_FIXED_LEN + config.max_goaway_debug)
+        .max(HEADER_LEN);
+    assert!(
+        snap.buffered_input <= keep,
+        "{} input bytes held",
+        snap.buffered_input
+    );
+    let unread: usize = snap.streams.iter().map(|st| st.buffered).sum();
+    assert_eq!(s.buffered_bytes(), snap.buffered_input + unread);
+    assert!(snap.recently_reset.len() <= 4096);
+    if let Some(t) = s.termination() {
+        // [ERR-3] never INTERNAL_ERROR: the session builds only valid frames.
+        assert_ne!(t.local, ErrorCode::INTERNAL_ERROR, "{}", t.message);
+        assert!(!s.wants_input());
+    }
+}
+
+/// One session against a scripted peer.
+struct Single {
+    s: Session,
+    role: Role,
+    now: Duration,
+    chunker: Chunker,
+    /// The inbound bytes of the frame in progress, as the test's own decoder sees them.
+    pending: Vec<u8>,
+    /// The state when the current frame's header arrived, and whether the session had ended.
+    at_header: Option<(Snapshot, bool)>,
+    /// An application call came between the header and the end of the current frame: the
+    /// exact reaction is not checked for it.
+    interleaved: bool,
+    /// Output taken since the current frame's header arrived.
+    reaction: Vec<OwnedFrame>,
+    held: Vec<StreamId>,
+    sent: Sent,
+}
+
+/// Runs the `session` target on `data`.
+pub fn run_single(data: &[u8]) {
+    let mut input = Input::new(data);
+    let (Some(role), Some(config_byte), Some(seed)) = (input.u8(), input.u8(), input.u16()) else {
+        return;
+    };
+    let role = if role & 1 == 0 {
+        Role::Client
+    } else {
+        Role::Server
+    };
+    let mut h = Single {
+        s: Session::new(role, config(config_byte)),
+        role,
+        now: Duration::ZERO,
+        chunker: Chunker::new(seed),
+        pending: Vec::new(),
+        at_header: None,
+        interleaved: false,
+        reaction: Vec::new(),
+        held: Vec::new(),
+        sent: Sent::default(),
+    };
+    let mut steps = 0;
+    while let Some(op) = input.u8() {
+        steps += 1;
+        if steps > 2000 {
+            break;
+        }
+        if h.step(op % 16, &mut input).is_none() {
+            break;
+        }
+        h.flush();
+        check_invariants(&h.s, &h.held);
+    }
+    h.finish();
+}
+
+impl Single {
+    fn window(&self) -> u32 {
+        self.s.config().max_window_size
+    }
+
+    /// Takes the output, checks it, and keeps it as part of the current frame's reaction.
+    fn flush(&mut self) -> Vec<OwnedFrame> {
+        let (_, frames) = transmit(&mut self.s);
+        let window = self.window();
+        self.sent.check(&frames, window);
+        self.reaction.extend(frames.iter().cloned());
+        frames
+    }
+
+    fn pick(&self, arg: u8) -> Option<StreamId> {
+        if arg & 0x80 == 0 && !self.held.is_empty() {
+            return Some(self.held[usize::from(arg) % self.held.len()]);
+        }
+        let id = StreamId::new(u32::from(arg & 0x7F));
+        // A stream the application does not hold is only used while the session does not
+        // know it either (the unknown-stream paths).
+        self.s.snapshot().stream(id).is_none().then_some(id)
+    }
+
+    /// Before an application call: the frame in progress no longer reacts alone.
+    fn app_call(&mut self) -> (Option<Snapshot>, bool) {
+        if self.pending.len() >= HEADER_LEN {
+            self.interleaved = true;
+        }
+        self.flush();
+        (Some(self.s.snapshot()), self.s.termination().is_some())
+    }
+
+    fn step(&mut self, op: u8, input: &mut Input<'_>) -> Option<()> {
+        match op {
+            0 | 15 => {
+                let len = usize::from(input.u16()?);
+                let bytes = input.bytes(len).to_vec();
+                self.receive(&bytes);
+            }
+            1 => {
+                let bytes = frame_from_fields(input)?;
+                self.receive(&bytes);
+            }
+            2 => {
+                self.app_call();
+                let gone = self.s.remote_go_away().is_some();
+                let ended = self.s.termination().is_some();
+                match self.s.open() {
+                    Ok(id) => {
+                        assert!(!ended && !gone, "[GOAWAY-7] opened after GOAWAY");
+                        assert!(is_local(self.role, id), "[ID-1] wrong parity");
+                        assert!(id.get() >= 2, "[ID-2]");
+                        assert!(self.held.iter().all(|h| *h < id), "[ID-4] ids increase");
+                        self.held.push(id);
+                    }
+                    Err(Error::RemoteGoneAway) => assert!(gone),
+                    Err(Error::SessionEnded(_)) => assert!(ended),
+                    Err(Error::StreamsExhausted) => {}
+                    Err(e) => panic!("open failed with {e:?}"),
+                }
+            }
+            3 => {
+                self.app_call();
+                if let Some(id) = self.s.accept() {
+                    self.held.push(id);
+                }
+            }
+            4 | 13 => {
+                let id = self.pick(input.u8()?);
+                let len = usize::from(input.u16()?);
+                let Some(id) = id else { return Some(()) };
+                let (snap, _) = self.app_call();
+                let before = snap.and_then(|s| s.stream(id).cloned());
+                let data: Vec<u8> = (0..len).map(|i| i as u8).collect();
+                let result = if op == 4 {
+                    self.s.write(id, &data)
+                } else {
+                    self.s
+                        .write_whole(id, &data)
+                        .map(|whole| if whole { len } else { 0 })
+                };
+                let frames = self.flush();
+                match result {
+                    Ok(n) => {
+                        let before = before.expect("write on a known stream");
+                        assert!(n <= len && n as u64 <= before.send_window, "[FLOW-3]");
+                        let mut total = 0;
+                        for (i, f) in frames.iter().enumerate() {
+                            assert_eq!((f.frame_type, f.stream_id), (DATA, id.get()));
+                            // [STREAM-2] SYN on the stream's first frame only.
+                            let syn = f.flags & 2 != 0;
+                            assert_eq!(syn, i == 0 && !before.syn_sent, "[STREAM-2]");
+                            total += f.bytes.len();
+                        }
+                        assert_eq!(total, n, "written bytes and DATA sent differ");
+                        if op == 13 && n > 0 {
+                            assert_eq!(frames.len(), 1, "[TYPED-2] write_whole split");
+                        }
+                    }
+                    Err(_) => assert!(frames.is_empty(), "a failed write sent frames"),
+                }
+            }
+            5 => {
+                let id = self.pick(input.u8()?);
+                let max = usize::from(input.u16()?);
+                let Some(id) = id else { return Some(()) };
+                let (snap, _) = self.app_call();
+                let before = snap.and_then(|s| s.stream(id).cloned());
+                let mut buf = vec![0; max];
+                let result = self.s.read(id, &mut buf);
+                let frames = self.flush();
+                for f in &frames {
+                    assert_eq!((f.frame_type, f.stream_id), (WNDINC, id.get()));
+                }
+                match result {
+                    Ok(Read::Data(n)) => {
+                        let before = before.expect("read from a known stream");
+                        assert!(n > 0 && n <= max && n <= before.buffered);
+                    }
+                    Ok(Read::Eof) => {
+                        let before = before.expect("read from a known stream");
+                        assert!(before.recv_fin && before.buffered == 0, "[STREAM-6]");
+                    }
+                    Ok(Read::Blocked) => {
+                        let before = before.expect("read from a known stream");
+                        assert!(before.buffered == 0 || max == 0);
+                    }
+                    Err(_) => assert!(frames.is_empty()),
+                }
+            }
+            6 => {
+                let Some(id) = self.pick(input.u8()?) else {
+                    return Some(());
+                };
+                self.app_call();
+                let result = self.s.close_write(id);
+                let frames = self.flush();
+                for f in &frames {
+                    assert_eq!((f.frame_type, f.stream_id), (DATA, id.get()));
+                    assert!(f.bytes.is_empty());
+                    // [INTEROP-8] never SYN and FIN on one frame.
+                    assert_ne!(f.flags & 3, 3, "[INTEROP-8] SYN|FIN sent");
+                }
+                match result {
+                    Ok(()) => assert_eq!(frames.last().map(|f| f.flags), Some(1), "FIN sent"),
+                    Err(_) => assert!(frames.is_empty()),
+                }
+            }
+            7 => {
+                let id = self.pick(input.u8()?);
+                let code = app_code(input.u8()?);
+                let Some(id) = id else { return Some(()) };
+                self.app_call();
+                let result = self.s.reset(id, code);
+                let frames = self.flush();
+                assert!(
+                    frames.is_empty() || frames == [rst(id, code)],
+                    "reset sent {frames:?}"
+                );
+                if result.is_ok() {
+                    // [STREAM-11] every later operation fails at once.
+                    let mut buf = [0; 4];
+                    let read = self.s.read(id, &mut buf);
+                    assert!(read.is_err() || self.s.stream_error(id).is_none());
+                }
+            }
+            8 => {
+                let Some(id) = self.pick(input.u8()?) else {
+                    return Some(());
+                };
+                self.app_call();
+                self.s.close_stream(id);
+                let frames = self.flush();
+                for f in &frames {
+                    assert_eq!(f.stream_id, id.get());
+                    assert!(f.frame_type == WNDINC || (f.frame_type == DATA && f.flags == 1));
+                }
+                self.held.retain(|h| *h != id);
+                assert!(
+                    self.s.snapshot().stream(id).is_none(),
+                    "[STREAM-9] not forgotten"
+                );
+            }
+            9 => {
+                let code = app_code(input.u8()?);
+                let debug = vec![b'x'; usize::from(input.u8()?)];
+                let (snap, ended) = self.app_call();
+                let result = self.s.go_away(code, &debug);
+                let frames = self.flush();
+                if ended {
+                    assert!(result.is_err() && frames.is_empty(), "[SESSION-4]");
+                } else {
+                    let last = snap.expect("snapshot").last_accepted_remote;
+                    let expected = OwnedFrame {
+                        frame_type: GOAWAY,
+                        flags: 0,
+                        stream_id: last.get(),
+                        value: code.0,
+                        bytes: debug,
+                    };
+                    assert_eq!(frames, [expected], "[GOAWAY-5]");
+                }
+            }
+            10 => {
+                let (_, ended) = self.app_call();
+                self.s.close();
+                let frames = self.flush();
+                if ended {
+                    assert!(frames.is_empty(), "[SESSION-5] frames after the end");
+                } else {
+                    assert_eq!(frames.len(), 1);
+                    assert_eq!((frames[0].frame_type, frames[0].value), (GOAWAY, 0));
+                    let t = self.s.termination().expect("closed");
+                    assert_eq!(t.local, ErrorCode::SESSION_CLOSED);
+                }
+            }
+            11 => {
+                self.now += Duration::from_millis(u64::from(input.u16()?));
+                self.s.set_time(self.now);
+            }
+            12 => {
+                let (_, ended) = self.app_call();
+                self.s.receive_eof();
+                assert!(self.flush().is_empty(), "[ERR-2] nothing sent on EOF");
+                if !ended {
+                    let t = self.s.termination().expect("[SESSION-3] ended");
+                    assert_eq!(t.local, ErrorCode::PEER_EOF, "[SESSION-3]");
+                }
+            }
+            14 => self.chunker = Chunker::new(input.u16()?),
+            _ => unreachable!(),
+        }
+        Some(())
+    }
+
+    /// The peer sends `data`, delivered in chunks; each frame's reaction is checked once the
+    /// frame is complete.
+    fn receive(&mut self, data: &[u8]) {
+        let mut rest = data;
+        while !rest.is_empty() {
+            let n = self.chunker.next_size().min(rest.len());
+            let (chunk, after) = rest.split_at(n);
+            rest = after;
+            self.receive_chunk(chunk);
+        }
+    }
+
+    fn receive_chunk(&mut self, mut chunk: &[u8]) {
+        while !chunk.is_empty() {
+            let needed = match decode_frame(&self.pending) {
+                Err(DecodeError::Incomplete { needed }) => needed.get(),
+                other => unreachable!("a finished frame is never pending: {other:?}"),
+            };
+            let n = needed.min(chunk.len());
+            if self.pending.len() < HEADER_LEN && self.pending.len() + n >= HEADER_LEN {
+                // The header is about to arrive: the session decides from this state.
+                self.flush();
+                self.reaction.clear();
+                self.interleaved = false;
+                self.at_header = Some((self.s.snapshot(), self.s.termination().is_some()));
+            }
+            self.pending.extend_from_slice(&chunk[..n]);
+            self.s.receive(&chunk[..n], self.now);
+            chunk = &chunk[n..];
+            let pending = std::mem::take(&mut self.pending);
+            match decode_frame(&pending) {
+                Err(DecodeError::Incomplete { .. }) => self.pending = pending,
+                Ok((frame, used)) => {
+                    assert_eq!(used, pending.len());
+                    let frame = OwnedFrame::of(&frame);
+                    self.flush();
+                    self.check_frame(&frame);
+                }
+                Err(DecodeError::Violation(v)) => {
+                    self.flush();
+                    self.check_violation(v);
+                }
+            }
+        }
+    }
+
+    fn check_violation(&mut self, v: Violation) {
+        let (snap, ended_before) = self.at_header.take().expect("header seen");
+        let reaction = std::mem::take(&mut self.reaction);
+        if ended_before {
+            assert!(reaction.is_empty(), "[SESSION-4] reaction after the end");
+            return;
+        }
+        // [FRAME-8] [ERR-3] a connection error with the code SPEC names, in a GOAWAY.
+        let code = spec_code(v.requirement());
+        let t = self
+            .s
+            .termination()
+            .expect("[FRAME-8] a violation ends the session");
+        assert_eq!(t.local, code, "{v}");
+        if !self.interleaved {
+            assert_eq!(reaction.len(), 1, "{reaction:?}");
+            let g = &reaction[0];
+            assert_eq!((g.frame_type, g.value), (GOAWAY, code.0));
+            assert_eq!(g.stream_id, snap.last_accepted_remote.get(), "[GOAWAY-5]");
+        }
+    }
+
+    fn check_frame(&mut self, frame: &OwnedFrame) {
+        let (snap, ended_before) = self.at_header.take().expect("header seen");
+        let out = std::mem::take(&mut self.reaction);
+        let after = self.s.snapshot();
+        if ended_before {
+            assert!(
+                out.is_empty(),
+                "[SESSION-4] reaction after the end: {out:?}"
+            );
+            assert_eq!(after, snap, "[SESSION-4] frame processed after the end");
+            return;
+        }
+        if self.interleaved {
+            return;
+        }
+        let config = self.s.config().clone();
+        let window = config.max_window_size as usize;
+        let id = StreamId::new(frame.stream_id);
+        let len = frame.bytes.len();
+        let ended = self.s.termination().is_some();
+        let fin = frame.flags & 1 != 0;
+        let expect_rst = |code: ErrorCode, why: &str| {
+            assert_eq!(out, [rst(id, code)], "{why}");
+            assert!(!ended, "{why}: a stream error ended the session");
+        };
+        let expect_nothing = |why: &str| {
+            assert!(out.is_empty(), "{why}: sent {out:?}");
+            assert!(!ended, "{why}: ended the session");
+        };
+        let connection_error = |why: &str| {
+            let t = self.s.termination().expect(why);
+            assert_eq!(t.local, ErrorCode::PROTOCOL_ERROR, "{why}");
+            assert!(t.message.contains(&why[..6]), "{why}: {}", t.message);
+            let goaway = OwnedFrame {
+                frame_type: GOAWAY,
+                flags: 0,
+                stream_id: snap.last_accepted_remote.get(),
+                value: ErrorCode::PROTOCOL_ERROR.0,
+                bytes: out.first().map(|f| f.bytes.clone()).unwrap_or_default(),
+            };
+            assert_eq!(out, [goaway], "{why}");
+        };
+        match frame.frame_type {
+            DATA if frame.flags & 2 != 0 => {
+                let known = snap.stream(id);
+                if snap.local_gone_away {
+                    expect_rst(ErrorCode::STREAM_REFUSED, "[GOAWAY-8]");
+                } else if is_local(self.role, id) {
+                    connection_error("[ID-6] SYN of the wrong parity");
+                } else if known.is_some_and(|s| !s.finished) {
+                    connection_error("[ID-7] SYN for an open stream");
+                } else if known.is_some() {
+                    expect_rst(ErrorCode::STREAM_REFUSED, "[ID-7] SYN for a held stream");
+                } else if snap.remote_streams >= config.max_streams {
+                    assert!(
+                        out == [rst(id, ErrorCode::STREAM_REFUSED)]
+                            || out == [rst(id, ErrorCode::ENHANCE_YOUR_CALM)],
+                        "[LIMIT-2] {out:?}"
+                    );
+                } else if snap.accept_queue.len() >= config.accept_backlog {
+                    expect_rst(ErrorCode::ACCEPT_QUEUE_FULL, "[STREAM-5]");
+                } else if len > window {
+                    expect_rst(ErrorCode::FLOW_CONTROL_ERROR, "[FLOW-4] SYN beyond W");
+                } else {
+                    expect_nothing("[STREAM-4] SYN accepted");
+                    let st = after.stream(id).expect("[STREAM-4] accepted");
+                    assert_eq!((st.buffered, st.recv_fin), (len, fin), "[STREAM-4]");
+                    assert_eq!(
+                        after.accept_queue.last(),
+                        Some(&id),
+                        "[STREAM-4] queued last"
+                    );
+                    assert_eq!(
+                        after.last_accepted_remote,
+                        snap.last_accepted_remote.max(id),
+                        "[GOAWAY-5]"
+                    );
+                    self.sent.restart(id);
+                    self.sent.delivered.insert(id, len as u64);
+                }
+            }
+            DATA => match snap.stream(id) {
+                Some(st) if st.receiving => {
+                    if st.buffered + len > window {
+                        expect_rst(ErrorCode::FLOW_CONTROL_ERROR, "[FLOW-4] beyond W");
+                        let now = after.stream(id).expect("still held");
+                        assert!(now.error.is_some(), "[FLOW-4] stream closed");
+                    } else {
+                        expect_nothing("[FLOW-4] DATA within W");
+                        let now = after.stream(id).expect("still held");
+                        assert_eq!(now.buffered, st.buffered + len, "delivered");
+                        assert_eq!(now.recv_fin, fin, "[STREAM-6]");
+                        *self.sent.delivered.entry(id).or_default() += len as u64;
+                    }
+                }
+                _ if len == 0 && fin => expect_nothing("[STREAM-7]"),
+                _ if snap.recently_reset.contains(&id) => {
+                    // [STREAM-8] [STREAM-11] the RST may be omitted within the linger.
+                    assert!(out.is_empty() || out == [rst(id, ErrorCode::STREAM_CLOSED)]);
+                    assert!(!ended);
+                }
+                _ => expect_rst(ErrorCode::STREAM_CLOSED, "[STREAM-8]"),
+            },
+            RST => {
+                expect_nothing("[RST-4] [RST-5]");
+                if let Some(st) = snap.stream(id).filter(|st| !st.finished) {
+                    let now = after.stream(id).expect("held");
+                    assert_eq!(now.error, Some(Error::ResetByPeer(ErrorCode(frame.value))));
+                    let _ = st;
+                }
+            }
+            WNDINC => match snap.stream(id) {
+                Some(st) if st.sending => {
+                    let window = st.send_window + u64::from(frame.value);
+                    *self
+                        .sent
+                        .granted
+                        .entry(id)
+                        .or_insert(u64::from(config.max_window_size)) += u64::from(frame.value);
+                    if window > u64::from(MAX_INCREMENT) {
+                        expect_rst(ErrorCode::FLOW_CONTROL_ERROR, "[FLOW-8]");
+                    } else {
+                        expect_nothing("[FLOW-5]");
+                        assert_eq!(after.stream(id).expect("held").send_window, window);
+                    }
+                }
+                _ => expect_nothing("[WNDINC-5]"),
+            },
+            GOAWAY => {
+                expect_nothing("[GOAWAY-10]");
+                let remote = self.s.remote_go_away().expect("[GOAWAY-9]");
+                let keep = len.min(config.max_goaway_debug);
+                assert_eq!(remote.error_code, ErrorCode(frame.value), "[GOAWAY-9]");
+                assert_eq!(remote.debug, frame.bytes[..keep], "[GOAWAY-9] [LIMIT-4]");
+                // [GOAWAY-7] our streams above the last stream id fail.
+                for st in &after.streams {
+                    let unseen = is_local(self.role, st.id) && st.id.get() > frame.stream_id;
+                    let was = snap.stream(st.id).expect("no stream appears on GOAWAY");
+                    if unseen && !was.finished {
+                        assert!(st.error.is_some(), "[GOAWAY-7] {} survived", st.id);
+                    }
+                }
+            }
+            t => {
+                assert!(!FrameType::from_nibble(t).is_known());
+                expect_nothing("[FRAME-11]");
+            }
+        }
+    }
+
+    /// Accepts and closes every stream: afterwards the session holds none.
+    fn finish(&mut self) {
+        while let Some(id) = self.s.accept() {
+            self.held.push(id);
+        }
+        for id in std::mem::take(&mut self.held) {
+            self.s.close_stream(id);
+            self.flush();
+        }
+        check_invariants(&self.s, &self.held);
+        assert_eq!(self.s.stream_count(), 0, "streams leaked");
+    }
+}
+
+/// A frame from fields, malformed ones included: type/flags byte, stream byte (0x80 and up
+/// give large or reserved-bit ids), a value, a body length and a fill byte.
+fn frame_from_fields(input: &mut Input<'_>) -> Option<Vec<u8>> {
+    let type_flags = input.u8()?;
+    let stream = input.u8()?;
+    let value = input.u32()?;
+    let len = input.u16()?;
+    let fill = input.u8()?;
+    let frame_type = type_flags >> 4;
+    let word = match stream {
+        0..=0x7F => u32::from(stream),
+        0x80..=0xBF => StreamId::MAX.get() - u32::from(stream & 0x3F),
+        _ => StreamId::RESERVED_BIT | u32::from(stream & 0x3F),
+    };
+    // 0xFFFF: the length the type requires.
+    let len = match (len, frame_type) {
+        (0xFFFF, 0 | 2) => 4,
+        (0xFFFF, 3) => 8,
+        (0xFFFF, _) => 0,
+        (n, _) => usize::from(n % 2048),
+    };
+    let mut body = Vec::with_capacity(len);
+    if frame_type == 3 {
+        body.extend_from_slice(&(value & 0x7F).to_be_bytes());
+    }
+    body.extend_from_slice(&value.to_be_bytes());
+    body.resize(len.max(body.len()), fill);
+    body.truncate(len);
+    let mut out = (len as u32).to_be_bytes()[1..].to_vec();
+    out.push(type_flags);
+    out.extend_from_slice(&word.to_be_bytes());
+    out.extend_from_slice(&body);
+    Some(out)
+}
+
+/// Runs the `session_pair` target on `data`.
+pub fn run_pair(data: &[u8]) {
+    crate::pair::run(data);
+}

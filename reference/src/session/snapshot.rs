@@ -1,0 +1,98 @@
+//! A read-only view of the session's internal state, for fuzzers and tests that check
+//! invariants (windows, buffers, stream bookkeeping) after every step. Not part of the API:
+//! its shape follows the implementation and may change with it.
+
+use crate::frame::StreamId;
+
+use super::{Error, Session};
+
+/// The session's state, copied. See [`Session::snapshot`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Snapshot {
+    /// Every stream the session holds, by increasing id.
+    pub streams: Vec<StreamSnapshot>,
+    /// Streams accepted and not yet taken by [`Session::accept`], in order.
+    pub accept_queue: Vec<StreamId>,
+    /// How many held streams the peer opened (what `Config::max_streams` bounds).
+    pub remote_streams: usize,
+    /// The last stream id our GOAWAY would name (SPEC [GOAWAY-5]).
+    pub last_accepted_remote: StreamId,
+    /// Whether we sent GOAWAY.
+    pub local_gone_away: bool,
+    /// Streams we reset whose late frames are still ignored (SPEC [STREAM-11]), oldest first.
+    pub recently_reset: Vec<StreamId>,
+    /// Transport bytes held while waiting for the rest of a frame.
+    pub buffered_input: usize,
+    /// Bytes of encoded frames waiting for the transport.
+    pub output_len: usize,
+}
+
+/// One stream's state, copied.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StreamSnapshot {
+    /// The stream id.
+    pub id: StreamId,
+    /// The send window (SPEC [FLOW-3]).
+    pub send_window: u64,
+    /// Whether the stream's SYN was sent (or, for a peer's stream, received).
+    pub syn_sent: bool,
+    /// Whether we sent FIN.
+    pub send_fin: bool,
+    /// Unread received bytes (SPEC [FLOW-4]).
+    pub buffered: usize,
+    /// Bytes read and not yet credited by WNDINC (SPEC [FLOW-6]).
+    pub uncredited: u32,
+    /// Whether the peer sent FIN.
+    pub recv_fin: bool,
+    /// The error that ended the stream, if any.
+    pub error: Option<Error>,
+    /// Whether the application let go of the stream.
+    pub released: bool,
+    /// The receive half still accepts DATA.
+    pub receiving: bool,
+    /// The send half may still send DATA.
+    pub sending: bool,
+    /// The protocol is done with the stream (SPEC [STREAM-10]).
+    pub finished: bool,
+}
+
+impl Session {
+    /// Test hook: a copy of the session's internal state, for checking invariants.
+    #[doc(hidden)]
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            streams: self
+                .streams
+                .iter()
+                .map(|(id, s)| StreamSnapshot {
+                    id: *id,
+                    send_window: s.send.window,
+                    syn_sent: s.send.syn_sent,
+                    send_fin: s.send.fin,
+                    buffered: s.recv.buffer.len(),
+                    uncredited: s.recv.uncredited,
+                    recv_fin: s.recv.fin,
+                    error: s.error.clone(),
+                    released: s.released,
+                    receiving: s.receiving(),
+                    sending: s.sending(),
+                    finished: s.finished(),
+                })
+                .collect(),
+            accept_queue: self.accept_queue.iter().copied().collect(),
+            remote_streams: self.remote_streams,
+            last_accepted_remote: self.last_accepted_remote,
+            local_gone_away: self.local_gone_away,
+            recently_reset: self.recently_reset.iter().map(|(id, _)| *id).collect(),
+            buffered_input: self.input.len(),
+            output_len: self.output.len(),
+        }
+    }
+}
+
+impl Snapshot {
+    /// The stream with this id, if the session holds it.
+    pub fn stream(&self, id: StreamId) -> Option<&StreamSnapshot> {
+        self.streams.iter().find(|s| s.id == id)
+    }
+}
