@@ -6,6 +6,7 @@ pub mod matrix;
 pub mod pcap;
 pub mod peer;
 pub mod record;
+pub mod replay;
 pub mod scenario;
 
 /// The muxado role a side plays.

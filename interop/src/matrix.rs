@@ -3,9 +3,14 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use std::net::SocketAddr;
+
 use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinHandle;
 
 use crate::Role;
+use crate::record::{Transcript, record_one};
+use crate::replay::{self, Recording};
 use crate::peer::{Endpoint, ForeignPeer};
 use crate::scenario::{self, Outcome};
 
@@ -94,6 +99,36 @@ const DEVIATIONS: &[(&str, &str, Direction, &str)] = &[
     ),
 ];
 
+/// The sessions kept as transcripts in `vectors/transcripts/` (recorded against
+/// `go-v2.0.2` by `muxado-interop transcripts`): the scenarios whose reference side sends only
+/// bodies small enough to be kept whole (so they can be replayed), whose bytes do not depend
+/// on a clock or a random source, and in which Go behaves as the SPEC says (a recording of a
+/// deviation, like `typed-split-prefix`'s, would make every correct peer differ).
+pub const KEPT_TRANSCRIPTS: &[(&str, Direction)] = &[
+    ("half-close", Direction::RefClient),
+    ("half-close", Direction::RefServer),
+    ("server-opens", Direction::RefClient),
+    ("server-opens", Direction::RefServer),
+    ("close-late-data", Direction::RefServer),
+    ("goaway-from-server", Direction::RefClient),
+    ("goaway-from-server", Direction::RefServer),
+    ("goaway-from-client", Direction::RefClient),
+    ("goaway-from-client", Direction::RefServer),
+    ("backlog", Direction::RefClient),
+    ("backlog", Direction::RefServer),
+    ("typed", Direction::RefClient),
+    ("typed", Direction::RefServer),
+    ("fin-first-reply", Direction::RefClient),
+    ("fin-first-reply", Direction::RefServer),
+];
+
+/// Replay differences explained by a SPEC interop note: ngrok's crate writes no GOAWAY when
+/// its debug data is shorter than 8 bytes, as when it closes a session ([INTEROP-13]).
+fn explained(peer: &str, diff: &replay::Diff) -> Option<&'static str> {
+    (peer.starts_with("ngrok-rust") && diff.topic == replay::Topic::GoAway && diff.live_silent)
+        .then_some("INTEROP-13")
+}
+
 /// One run of the matrix.
 #[derive(Clone, Debug)]
 pub struct Cell {
@@ -148,6 +183,43 @@ fn describe(outcome: &Outcome) -> String {
 
 /// Runs one scenario in one direction against one peer, over TCP on 127.0.0.1.
 pub async fn run(peer: &ForeignPeer, scenario: &'static str, direction: Direction) -> Cell {
+    run_recorded(peer, scenario, direction, false).await.0
+}
+
+/// Runs one scenario like [`run`], through the recording proxy ([`record_one`]), and returns
+/// the transcript of the session with the cell.
+pub async fn record(
+    peer: &ForeignPeer,
+    scenario: &'static str,
+    direction: Direction,
+) -> (Cell, Option<Transcript>) {
+    run_recorded(peer, scenario, direction, true).await
+}
+
+/// Puts a recording proxy in front of `target` when `recording`: returns the address to dial
+/// and the recorder.
+async fn via_proxy(
+    target: SocketAddr,
+    recording: bool,
+) -> (SocketAddr, Option<JoinHandle<std::io::Result<Transcript>>>) {
+    if !recording {
+        return (target, None);
+    }
+    let proxy = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1:0");
+    let addr = proxy.local_addr().expect("bound");
+    let recorder = tokio::spawn(async move { record_one(&proxy, target).await });
+    (addr, Some(recorder))
+}
+
+async fn run_recorded(
+    peer: &ForeignPeer,
+    scenario: &'static str,
+    direction: Direction,
+    recording: bool,
+) -> (Cell, Option<Transcript>) {
+    let mut recorder = None;
     let (reference, foreign) = match direction {
         Direction::RefClient => match peer.start(scenario, Role::Server, Endpoint::Listen) {
             Err(err) => (
@@ -156,21 +228,27 @@ pub async fn run(peer: &ForeignPeer, scenario: &'static str, direction: Directio
             ),
             Ok(mut running) => match running.listening().await {
                 Err(err) => (skipped(), failed(err)),
-                Ok(addr) => match TcpStream::connect(addr).await {
-                    Err(err) => (skipped(), failed(format!("cannot dial {addr}: {err}"))),
-                    Ok(tcp) => {
-                        let session = scenario::session(tcp, scenario, Role::Client);
-                        let reference = scenario::play(scenario, Role::Client, session).await;
-                        (reference, running.outcome().await)
+                Ok(addr) => {
+                    let (addr, proxy) = via_proxy(addr, recording).await;
+                    recorder = proxy;
+                    match TcpStream::connect(addr).await {
+                        Err(err) => (skipped(), failed(format!("cannot dial {addr}: {err}"))),
+                        Ok(tcp) => {
+                            let session = scenario::session(tcp, scenario, Role::Client);
+                            let reference = scenario::play(scenario, Role::Client, session).await;
+                            (reference, running.outcome().await)
+                        }
                     }
-                },
+                }
             },
         },
         Direction::RefServer => {
             let listener = TcpListener::bind("127.0.0.1:0")
                 .await
                 .expect("bind 127.0.0.1:0");
-            let addr = listener.local_addr().expect("bound");
+            let (addr, proxy) =
+                via_proxy(listener.local_addr().expect("bound"), recording).await;
+            recorder = proxy;
             match peer.start(scenario, Role::Client, Endpoint::Dial(addr)) {
                 Err(err) => (
                     skipped(),
@@ -201,6 +279,117 @@ pub async fn run(peer: &ForeignPeer, scenario: &'static str, direction: Directio
             }
         }
     };
+    let transcript = match recorder {
+        None => None,
+        Some(recorder) => {
+            match tokio::time::timeout(std::time::Duration::from_secs(10), recorder).await {
+                Ok(Ok(Ok(transcript))) => Some(transcript),
+                _ => None,
+            }
+        }
+    };
+    (
+        cell(peer, scenario, direction, reference, foreign),
+        transcript,
+    )
+}
+
+/// Replays the reference's side of `recording` against `peer`, which plays the other side of
+/// the transcript's scenario; the cell's reference outcome is the replay's comparison.
+pub async fn replay(
+    peer: &ForeignPeer,
+    recording: &Recording,
+) -> Result<(Cell, replay::Report), String> {
+    let scenario = recording
+        .scenario
+        .as_deref()
+        .and_then(|name| scenario::SCENARIOS.iter().find(|s| **s == name))
+        .ok_or("the transcript names no scenario of SCENARIOS.md")?;
+    let side = recording
+        .reference_side()
+        .ok_or("the transcript names no side played by the reference")?;
+    let options = replay::Options {
+        side,
+        window: scenario::config(scenario, side).max_window_size,
+        wait: std::time::Duration::from_secs(10),
+        linger: std::time::Duration::from_millis(300),
+    };
+    let (report, foreign) = match side {
+        Role::Client => {
+            let mut running = peer
+                .start(scenario, Role::Server, Endpoint::Listen)
+                .map_err(|e| format!("cannot start {}: {e}", peer.name))?;
+            let addr = running.listening().await?;
+            let tcp = TcpStream::connect(addr)
+                .await
+                .map_err(|e| format!("cannot dial {addr}: {e}"))?;
+            let report = replay::replay(recording, &options, tcp).await;
+            (report, running.outcome().await)
+        }
+        Role::Server => {
+            let listener = TcpListener::bind("127.0.0.1:0")
+                .await
+                .map_err(|e| e.to_string())?;
+            let addr = listener.local_addr().map_err(|e| e.to_string())?;
+            let running = peer
+                .start(scenario, Role::Client, Endpoint::Dial(addr))
+                .map_err(|e| format!("cannot start {}: {e}", peer.name))?;
+            match tokio::time::timeout(std::time::Duration::from_secs(20), listener.accept()).await
+            {
+                Ok(Ok((tcp, _))) => {
+                    tokio::join!(replay::replay(recording, &options, tcp), running.outcome())
+                }
+                _ => {
+                    let foreign = running.outcome().await;
+                    let report = replay::Report {
+                        diffs: vec![replay::Diff {
+                            topic: replay::Topic::Transport,
+                            text: "the peer never connected".into(),
+                            live_silent: true,
+                        }],
+                        ..Default::default()
+                    };
+                    (report, foreign)
+                }
+            }
+        }
+    };
+    // Differences a SPEC interop note explains for this implementation.
+    let notes: Vec<&'static str> = report
+        .diffs
+        .iter()
+        .filter_map(|d| explained(&peer.name, d))
+        .collect();
+    let unexplained: Vec<String> = report
+        .diffs
+        .iter()
+        .filter(|d| explained(&peer.name, d).is_none())
+        .map(|d| d.to_string())
+        .collect();
+    let reference = Outcome {
+        ok: unexplained.is_empty(),
+        unsupported: false,
+        detail: unexplained.join("\n"),
+        observed: serde_json::json!({"sent": report.sent, "received": report.received}),
+    };
+    let direction = match side {
+        Role::Client => Direction::RefClient,
+        Role::Server => Direction::RefServer,
+    };
+    let mut cell = cell(peer, scenario, direction, reference, foreign);
+    if let (Verdict::Pass, Some(note)) = (&cell.verdict, notes.first()) {
+        cell.verdict = Verdict::Deviation(note);
+    }
+    Ok((cell, report))
+}
+
+fn cell(
+    peer: &ForeignPeer,
+    scenario: &'static str,
+    direction: Direction,
+    reference: Outcome,
+    foreign: Outcome,
+) -> Cell {
     let verdict = judge(&peer.name, scenario, direction, &reference, &foreign);
     Cell {
         scenario,

@@ -32,10 +32,16 @@ impl Dir {
 }
 
 /// Turns a byte stream into frames as the bytes arrive, whatever the chunking.
-#[derive(Default)]
 pub struct FrameReader {
     buffer: Vec<u8>,
     failed: bool,
+    keep: usize,
+}
+
+impl Default for FrameReader {
+    fn default() -> FrameReader {
+        FrameReader::keeping(KEEP_PAYLOAD)
+    }
 }
 
 /// One decoded frame or the violation that stopped decoding, as a JSON object in the frame
@@ -49,6 +55,16 @@ pub struct Decoded {
 }
 
 impl FrameReader {
+    /// A reader whose frame objects keep bodies up to `keep` bytes whole (longer ones by length
+    /// and hash); the default keeps 4096.
+    pub fn keeping(keep: usize) -> FrameReader {
+        FrameReader {
+            buffer: Vec::new(),
+            failed: false,
+            keep,
+        }
+    }
+
     /// Feeds bytes; returns the frames they completed. After a violation the reader stops.
     pub fn push(&mut self, bytes: &[u8]) -> Vec<Decoded> {
         if self.failed {
@@ -61,7 +77,7 @@ impl FrameReader {
             match frame::decode_frame(&self.buffer[used..]) {
                 Ok((frame, n)) => {
                     out.push(Decoded {
-                        json: frame_json(&frame),
+                        json: frame_json_keeping(&frame, self.keep),
                         line: frame.to_string(),
                     });
                     used += n;
@@ -91,8 +107,8 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn body(key: &str, bytes: &[u8], obj: &mut serde_json::Map<String, Value>) {
-    if bytes.len() <= KEEP_PAYLOAD {
+fn body(key: &str, bytes: &[u8], keep: usize, obj: &mut serde_json::Map<String, Value>) {
+    if bytes.len() <= keep {
         obj.insert(key.into(), Value::String(hex(bytes)));
     } else {
         obj.insert(format!("{key}_len"), json!(bytes.len()));
@@ -100,8 +116,13 @@ fn body(key: &str, bytes: &[u8], obj: &mut serde_json::Map<String, Value>) {
     }
 }
 
-/// A frame in the JSON form of the frame vectors.
+/// A frame in the JSON form of the frame vectors, bodies over 4096 bytes by length and hash.
 pub fn frame_json(frame: &Frame<'_>) -> Value {
+    frame_json_keeping(frame, KEEP_PAYLOAD)
+}
+
+/// A frame in the JSON form of the frame vectors, bodies over `keep` bytes by length and hash.
+pub fn frame_json_keeping(frame: &Frame<'_>, keep: usize) -> Value {
     let mut obj = serde_json::Map::new();
     let kind = if frame.frame_type().is_known() {
         frame.frame_type().name()
@@ -116,18 +137,18 @@ pub fn frame_json(frame: &Frame<'_>) -> Value {
         Frame::Rst(f) => {
             obj.insert("error_code".into(), json!(f.error_code.0));
         }
-        Frame::Data(f) => body("payload", f.payload, &mut obj),
+        Frame::Data(f) => body("payload", f.payload, keep, &mut obj),
         Frame::WndInc(f) => {
             obj.insert("increment".into(), json!(f.increment));
         }
         Frame::GoAway(f) => {
             obj.insert("last_stream_id".into(), json!(f.last_stream_id.get()));
             obj.insert("error_code".into(), json!(f.error_code.0));
-            body("debug", f.debug, &mut obj);
+            body("debug", f.debug, keep, &mut obj);
         }
         Frame::Unknown(f) => {
             obj.insert("type_code".into(), json!(f.frame_type.get()));
-            body("payload", f.payload, &mut obj);
+            body("payload", f.payload, keep, &mut obj);
         }
     }
     Value::Object(obj)
@@ -138,17 +159,72 @@ pub fn frame_json(frame: &Frame<'_>) -> Value {
 pub struct Transcript {
     /// `(direction, microseconds since the first byte, frame)`.
     pub frames: Vec<(Dir, u64, Decoded)>,
+    /// When each direction's byte stream ended (its sender closed or the connection broke).
+    pub ends: Vec<(Dir, u64)>,
+}
+
+/// What a transcript says about where it came from; every field is optional.
+#[derive(Clone, Debug, Default)]
+pub struct About {
+    /// One line for people.
+    pub title: String,
+    /// The `interop/SCENARIOS.md` scenario both sides played, if any.
+    pub scenario: Option<String>,
+    /// The implementation on the client side (`reference`, `go-v2.0.2`, ...).
+    pub client: Option<String>,
+    /// The implementation on the server side.
+    pub server: Option<String>,
 }
 
 impl Transcript {
-    /// The JSON transcript (`vectors/README.md`, "Transcripts").
-    pub fn to_json(&self, title: &str) -> Value {
-        let frames: Vec<Value> = self
+    /// The JSON transcript (`vectors/README.md`, "Transcripts"): frames and ends in time order.
+    pub fn to_json(&self, about: &About) -> Value {
+        let mut entries: Vec<(u64, Value)> = self
             .frames
             .iter()
-            .map(|(dir, t, d)| json!({"dir": dir.label(), "t_us": t, "frame": d.json}))
+            .map(|(dir, t, d)| (*t, json!({"dir": dir.label(), "t_us": t, "frame": d.json})))
             .collect();
-        json!({"schema": "muxado-transcript", "schema_version": 1, "title": title, "frames": frames})
+        for (dir, t) in &self.ends {
+            entries.push((*t, json!({"dir": dir.label(), "t_us": t, "end": true})));
+        }
+        entries.sort_by_key(|(t, _)| *t);
+        let mut out = json!({"schema": "muxado-transcript", "schema_version": 1, "title": about.title});
+        for (key, value) in [
+            ("scenario", &about.scenario),
+            ("client", &about.client),
+            ("server", &about.server),
+        ] {
+            if let Some(value) = value {
+                out[key] = json!(value);
+            }
+        }
+        out["frames"] = Value::Array(entries.into_iter().map(|(_, v)| v).collect());
+        out
+    }
+
+    /// Keeps the bodies of frames sent in `dir` only by length and hash when they are longer
+    /// than `keep` bytes: for the direction a replay compares but never sends.
+    pub fn hash_bodies(&mut self, dir: Dir, keep: usize) {
+        for (_, _, decoded) in self.frames.iter_mut().filter(|(d, ..)| *d == dir) {
+            let Value::Object(obj) = &mut decoded.json else {
+                continue;
+            };
+            for key in ["payload", "debug"] {
+                let Some(Value::String(hex)) = obj.get(key) else {
+                    continue;
+                };
+                if hex.len() / 2 <= keep {
+                    continue;
+                }
+                let bytes: Vec<u8> = (0..hex.len())
+                    .step_by(2)
+                    .filter_map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok())
+                    .collect();
+                obj.remove(key);
+                obj.insert(format!("{key}_len"), json!(bytes.len()));
+                obj.insert(format!("{key}_fnv"), json!(crate::scenario::fnv(&bytes)));
+            }
+        }
     }
 
     /// The human-readable frame log: one line per frame.
@@ -184,10 +260,13 @@ pub async fn record_one(
         pump(client_rd, server_wr, Dir::ClientToServer, start),
         pump(server_rd, client_wr, Dir::ServerToClient, start)
     );
-    let mut frames = a?;
-    frames.extend(b?);
+    let ((mut frames, a_end), (b_frames, b_end)) = (a?, b?);
+    frames.extend(b_frames);
     frames.sort_by_key(|(_, t, _)| *t);
-    Ok(Transcript { frames })
+    Ok(Transcript {
+        frames,
+        ends: vec![(Dir::ClientToServer, a_end), (Dir::ServerToClient, b_end)],
+    })
 }
 
 async fn pump(
@@ -195,7 +274,7 @@ async fn pump(
     mut to: tokio::net::tcp::OwnedWriteHalf,
     dir: Dir,
     start: Instant,
-) -> std::io::Result<Vec<(Dir, u64, Decoded)>> {
+) -> std::io::Result<(Vec<(Dir, u64, Decoded)>, u64)> {
     let mut reader = FrameReader::default();
     let mut frames = Vec::new();
     let mut buf = vec![0u8; 64 * 1024];
@@ -212,6 +291,7 @@ async fn pump(
             break;
         }
     }
+    let end = start.elapsed().as_micros() as u64;
     let _ = to.shutdown().await;
-    Ok(frames)
+    Ok((frames, end))
 }

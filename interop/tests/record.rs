@@ -46,7 +46,7 @@ async fn records_every_frame_of_a_session_both_ways() {
             .any(|(d, _, f)| *d == Dir::ServerToClient && f.json["stream_id"] == 2)
     );
     assert!(log.contains("GOAWAY"));
-    let json = transcript.to_json("half-close");
+    let json = transcript.to_json(&muxado_interop::record::About::default());
     assert_eq!(json["schema"], "muxado-transcript");
 }
 

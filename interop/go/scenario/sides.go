@@ -559,6 +559,12 @@ func backlogClient(e *Env) error {
 	expire := time.AfterFunc(time.Second, func() { close(timeout) })
 	defer expire.Stop()
 	refused, acceptedCount := 0, 0
+	// Every side closes the streams it holds when it is done (SCENARIOS.md).
+	defer func() {
+		for _, c := range streams {
+			c.Close()
+		}
+	}()
 	var fail firstErr
 	for k, c := range streams {
 		if refusedOnWrite[k] {
@@ -654,6 +660,9 @@ func typedServer(e *Env) error {
 		if _, err := e.readText(c, fmt.Sprintf("typed stream %d (id %d)", t, streamID(c)), fmt.Sprintf("typed %d", t)); err != nil {
 			return err
 		}
+		// Done with it: Close sends its FIN, as every side does with the
+		// streams it holds (SCENARIOS.md).
+		c.Close()
 	}
 	sorted := append([]uint32(nil), types...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i] < sorted[j] })

@@ -967,6 +967,14 @@ async fn typed_client(sess: MuxadoSession, env: &Env) -> Res<Outcome> {
         .await
         .map_err(|err| Outcome::fail(format!("accept_typed failed: {err}")))?;
     let typ = *st.typ();
+    // Half-closed before reading, as the Go client does: the client never writes on it.
+    st.shutdown()
+        .await
+        .map_err(io_fail("the server's typed stream: half-close".to_string()))?;
+    // muxado 0.5.4 queues the FIN of `shutdown` on the stream's channel; when the stream is
+    // read to its end and dropped before the session's writer took the FIN, the FIN is lost
+    // (found by replaying `typed.ref-server`, see README.md). A pause lets it out.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     let got = read_all(&mut st, "the server's typed stream").await?;
     let data = String::from_utf8_lossy(&got).into_owned();
     let outcome = if typ == 7 && data == "seven" {

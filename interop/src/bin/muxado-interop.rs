@@ -5,12 +5,16 @@
 //! - `muxado-interop peer ...` is the reference as a peer program following the contract of
 //!   `interop/SCENARIOS.md`, for other harnesses (and this one's self-test).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use muxado_interop::Role;
 use muxado_interop::matrix::{self, Direction};
+use muxado_interop::peer::ForeignPeer;
+use muxado_interop::record::{About, Dir};
+use muxado_interop::replay::{self, Recording};
 use muxado_interop::scenario::{self, SCENARIOS};
 use muxado_reference::Session;
 use tokio::net::{TcpListener, TcpStream};
@@ -51,6 +55,52 @@ enum Command {
         /// Title of the transcript.
         #[arg(long, default_value = "recorded session")]
         title: String,
+        /// The scenario the two sides play, noted in the transcript (replay needs it).
+        #[arg(long)]
+        scenario: Option<String>,
+        /// The client's implementation, noted in the transcript (`reference` marks the side
+        /// replay plays by default).
+        #[arg(long)]
+        client: Option<String>,
+        /// The server's implementation, noted in the transcript.
+        #[arg(long)]
+        server: Option<String>,
+    },
+    /// Record the kept transcripts (`vectors/transcripts/`): sessions between the reference
+    /// and a foreign peer, through the recording proxy.
+    Transcripts {
+        /// Where to write them.
+        #[arg(long, default_value = "vectors/transcripts")]
+        out: PathBuf,
+        /// The foreign peer.
+        #[arg(long, default_value = "go-v2.0.2")]
+        peer: String,
+        /// Use peers already built in this directory instead of building them.
+        #[arg(long)]
+        bin_dir: Option<PathBuf>,
+    },
+    /// Replay one side of a transcript against a live peer and print the differences the
+    /// SPEC does not allow (`vectors/README.md`, "Replay"). Exit code 1 when there are any.
+    Replay {
+        /// The JSON transcript.
+        transcript: PathBuf,
+        /// A built foreign peer (`go-2016`, `go-v2.0.1`, `go-v2.0.2`, `ngrok-rust`), started on
+        /// the other side of the transcript's scenario.
+        #[arg(long, conflicts_with_all = ["target", "listen"])]
+        peer: Option<String>,
+        /// Dial an implementation listening here.
+        #[arg(long, conflicts_with = "listen")]
+        target: Option<std::net::SocketAddr>,
+        /// Listen here for one connection from the implementation.
+        #[arg(long)]
+        listen: Option<String>,
+        /// The side whose frames are sent (default: the side the transcript says the
+        /// reference played).
+        #[arg(long, value_enum)]
+        side: Option<RoleArg>,
+        /// Use peers already built in this directory instead of building them.
+        #[arg(long)]
+        bin_dir: Option<PathBuf>,
     },
     /// Print the frame log of one direction's bytes, given as hex or as a raw file, or of
     /// every TCP connection in a pcap capture (both directions).
@@ -97,6 +147,21 @@ enum RoleArg {
     Server,
 }
 
+impl RoleArg {
+    fn role(self) -> Role {
+        match self {
+            RoleArg::Client => Role::Client,
+            RoleArg::Server => Role::Server,
+        }
+    }
+}
+
+enum Transport {
+    Peer(String, Option<PathBuf>),
+    Dial(std::net::SocketAddr),
+    Listen(String),
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     match Cli::parse().command {
@@ -110,7 +175,38 @@ async fn main() -> ExitCode {
             target,
             out,
             title,
-        } => record(&listen, target, out, &title).await,
+            scenario,
+            client,
+            server,
+        } => {
+            let about = About {
+                title,
+                scenario,
+                client,
+                server,
+            };
+            record(&listen, target, out, &about).await
+        }
+        Command::Transcripts { out, peer, bin_dir } => transcripts(&out, &peer, bin_dir).await,
+        Command::Replay {
+            transcript,
+            peer,
+            target,
+            listen,
+            side,
+            bin_dir,
+        } => {
+            let transport = match (peer, target, listen) {
+                (Some(peer), None, None) => Transport::Peer(peer, bin_dir),
+                (None, Some(addr), None) => Transport::Dial(addr),
+                (None, None, Some(addr)) => Transport::Listen(addr),
+                _ => {
+                    eprintln!("give one of --peer, --target and --listen");
+                    return ExitCode::from(2);
+                }
+            };
+            replay(&transcript, transport, side.map(RoleArg::role)).await
+        }
         Command::Decode { hex, raw, pcap } => match pcap {
             Some(path) => decode_pcap(&path),
             None => decode(hex, raw),
@@ -121,13 +217,7 @@ async fn main() -> ExitCode {
             listen,
             scenario,
             ..
-        } => {
-            let role = match role {
-                RoleArg::Client => Role::Client,
-                RoleArg::Server => Role::Server,
-            };
-            play_as_peer(role, dial, listen, &scenario).await
-        }
+        } => play_as_peer(role.role(), dial, listen, &scenario).await,
     }
 }
 
@@ -181,6 +271,156 @@ async fn play_as_peer(
     }
 }
 
+fn peers_in(bin_dir: Option<PathBuf>) -> Result<Vec<ForeignPeer>, String> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let bin = match bin_dir {
+        Some(dir) => dir,
+        None => matrix::build_peers(&root)
+            .map_err(|err| format!("building the foreign peers failed: {err}"))?,
+    };
+    Ok(matrix::foreign_peers(&bin))
+}
+
+async fn transcripts(out: &Path, peer: &str, bin_dir: Option<PathBuf>) -> ExitCode {
+    let peer = match peers_in(bin_dir).map(|peers| peers.into_iter().find(|p| p.name == peer)) {
+        Ok(Some(peer)) => peer,
+        Ok(None) => {
+            eprintln!("no foreign peer named {peer}");
+            return ExitCode::from(2);
+        }
+        Err(err) => {
+            eprintln!("{err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut failed = 0;
+    for &(scenario, direction) in matrix::KEPT_TRANSCRIPTS {
+        let (cell, transcript) = matrix::record(&peer, scenario, direction).await;
+        let Some(mut transcript) = transcript.filter(|_| cell.verdict.is_good()) else {
+            eprintln!("{scenario} {direction:?}: not kept: {:?}", cell.verdict);
+            failed += 1;
+            continue;
+        };
+        let (client, server, side, foreign_dir) = match direction {
+            Direction::RefClient => (
+                "reference",
+                peer.name.as_str(),
+                "ref-client",
+                Dir::ServerToClient,
+            ),
+            Direction::RefServer => (
+                peer.name.as_str(),
+                "reference",
+                "ref-server",
+                Dir::ClientToServer,
+            ),
+        };
+        // The foreign side's bodies are only compared: their hashes keep the files small.
+        transcript.hash_bodies(foreign_dir, 64);
+        let about = About {
+            title: format!("{scenario}: {client} client, {server} server"),
+            scenario: Some(scenario.to_string()),
+            client: Some(client.to_string()),
+            server: Some(server.to_string()),
+        };
+        let stem = format!("{scenario}.{side}.{}", peer.name);
+        let json = serde_json::to_string_pretty(&transcript.to_json(&about)).expect("serializable");
+        let written = std::fs::write(out.join(format!("{stem}.json")), json + "\n")
+            .and_then(|()| std::fs::write(out.join(format!("{stem}.log")), transcript.log()));
+        if let Err(err) = written {
+            eprintln!("write {}: {err}", out.join(stem).display());
+            return ExitCode::FAILURE;
+        }
+        println!("{stem} ({} frames)", transcript.frames.len());
+    }
+    if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+async fn replay(path: &Path, transport: Transport, side: Option<Role>) -> ExitCode {
+    let recording = match Recording::load(path) {
+        Ok(recording) => recording,
+        Err(err) => {
+            eprintln!("{err}");
+            return ExitCode::from(2);
+        }
+    };
+    let report = match transport {
+        Transport::Peer(name, bin_dir) => {
+            let peer = match peers_in(bin_dir).map(|p| p.into_iter().find(|p| p.name == name)) {
+                Ok(Some(peer)) => peer,
+                Ok(None) => {
+                    eprintln!("no foreign peer named {name}");
+                    return ExitCode::from(2);
+                }
+                Err(err) => {
+                    eprintln!("{err}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            match matrix::replay(&peer, &recording).await {
+                Ok((cell, report)) => {
+                    println!("peer {}: {:?}", peer.name, cell.foreign);
+                    println!("verdict: {:?}", cell.verdict);
+                    report
+                }
+                Err(err) => {
+                    eprintln!("{err}");
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
+        transport => {
+            let Some(side) = side.or(recording.reference_side()) else {
+                eprintln!("the transcript names no reference side: give --side");
+                return ExitCode::from(2);
+            };
+            let tcp = match transport {
+                Transport::Dial(addr) => TcpStream::connect(addr).await.map_err(|e| e.to_string()),
+                Transport::Listen(addr) => match TcpListener::bind(&addr).await {
+                    Ok(listener) => {
+                        println!("LISTENING {}", listener.local_addr().expect("bound"));
+                        listener.accept().await.map(|(tcp, _)| tcp).map_err(|e| e.to_string())
+                    }
+                    Err(err) => Err(format!("listen {addr}: {err}")),
+                },
+                Transport::Peer(..) => unreachable!("handled above"),
+            };
+            let tcp = match tcp {
+                Ok(tcp) => tcp,
+                Err(err) => {
+                    eprintln!("{err}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            let scenario = recording.scenario.clone().unwrap_or_default();
+            let options = replay::Options {
+                side,
+                window: scenario::config(&scenario, side).max_window_size,
+                wait: Duration::from_secs(10),
+                linger: Duration::from_millis(300),
+            };
+            replay::replay(&recording, &options, tcp).await
+        }
+    };
+    for line in &report.log {
+        println!("  {line}");
+    }
+    println!("sent {} frames, received {}", report.sent, report.received);
+    if report.diffs.is_empty() {
+        println!("no difference the SPEC does not allow");
+        ExitCode::SUCCESS
+    } else {
+        for diff in &report.diffs {
+            println!("DIFF {diff}");
+        }
+        ExitCode::FAILURE
+    }
+}
+
 async fn run_matrix(
     scenarios: Vec<String>,
     peers: Vec<String>,
@@ -229,7 +469,7 @@ async fn record(
     listen: &str,
     target: std::net::SocketAddr,
     out: Option<PathBuf>,
-    title: &str,
+    about: &About,
 ) -> ExitCode {
     let listener = match TcpListener::bind(listen).await {
         Ok(listener) => listener,
@@ -244,7 +484,7 @@ async fn record(
             print!("{}", transcript.log());
             if let Some(path) = out {
                 let json =
-                    serde_json::to_string_pretty(&transcript.to_json(title)).expect("serializable");
+                    serde_json::to_string_pretty(&transcript.to_json(about)).expect("serializable");
                 if let Err(err) = std::fs::write(&path, json + "\n") {
                     eprintln!("write {}: {err}", path.display());
                     return ExitCode::FAILURE;
