@@ -9,9 +9,9 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
 use crate::Role;
+use crate::peer::{Endpoint, ForeignPeer};
 use crate::record::{Transcript, record_one};
 use crate::replay::{self, Recording};
-use crate::peer::{Endpoint, ForeignPeer};
 use crate::scenario::{self, Outcome};
 
 /// Which side the reference plays.
@@ -246,8 +246,7 @@ async fn run_recorded(
             let listener = TcpListener::bind("127.0.0.1:0")
                 .await
                 .expect("bind 127.0.0.1:0");
-            let (addr, proxy) =
-                via_proxy(listener.local_addr().expect("bound"), recording).await;
+            let (addr, proxy) = via_proxy(listener.local_addr().expect("bound"), recording).await;
             recorder = proxy;
             match peer.start(scenario, Role::Client, Endpoint::Dial(addr)) {
                 Err(err) => (

@@ -188,7 +188,8 @@ impl Transcript {
             entries.push((*t, json!({"dir": dir.label(), "t_us": t, "end": true})));
         }
         entries.sort_by_key(|(t, _)| *t);
-        let mut out = json!({"schema": "muxado-transcript", "schema_version": 1, "title": about.title});
+        let mut out =
+            json!({"schema": "muxado-transcript", "schema_version": 1, "title": about.title});
         for (key, value) in [
             ("scenario", &about.scenario),
             ("client", &about.client),

@@ -91,9 +91,7 @@ impl Recording {
                 Some("s2c") => Dir::ServerToClient,
                 other => return Err(format!("entry {i}: bad dir {other:?}")),
             };
-            let t_us = item["t_us"]
-                .as_u64()
-                .ok_or(format!("entry {i}: no t_us"))?;
+            let t_us = item["t_us"].as_u64().ok_or(format!("entry {i}: no t_us"))?;
             let frame = if item["end"] == true {
                 None
             } else if item["frame"].is_object() {
@@ -316,13 +314,15 @@ impl View {
                 }
                 stream.syn |= syn;
                 if len > 0 {
-                    stream.pieces.push(match frame["payload"].as_str().map(hex_bytes) {
-                        Some(Ok(bytes)) => Piece::Bytes(bytes),
-                        _ => Piece::Hashed {
-                            len,
-                            fnv: frame["payload_fnv"].as_str().unwrap_or("").to_string(),
-                        },
-                    });
+                    stream
+                        .pieces
+                        .push(match frame["payload"].as_str().map(hex_bytes) {
+                            Some(Ok(bytes)) => Piece::Bytes(bytes),
+                            _ => Piece::Hashed {
+                                len,
+                                fnv: frame["payload_fnv"].as_str().unwrap_or("").to_string(),
+                            },
+                        });
                     stream.len += len;
                 }
                 stream.fin |= fin;
@@ -641,7 +641,12 @@ pub async fn replay(recording: &Recording, options: &Options, tcp: TcpStream) ->
             .frame
             .as_ref()
             .filter(|f| f["type"] == "DATA")
-            .map(|f| (field(f, "stream_id").unwrap_or(0), f["length"].as_u64().unwrap_or(0)));
+            .map(|f| {
+                (
+                    field(f, "stream_id").unwrap_or(0),
+                    f["length"].as_u64().unwrap_or(0),
+                )
+            });
         // Wait for causality and for send window.
         let deadline = Instant::now() + options.wait;
         loop {
@@ -710,7 +715,10 @@ pub async fn replay(recording: &Recording, options: &Options, tcp: TcpStream) ->
                     if let Err(err) = wr.write_all(&bytes).await {
                         report.diffs.push(Diff {
                             topic: Topic::Transport,
-                            text: format!("sending entry {index} ({}) failed: {err}", describe(frame)),
+                            text: format!(
+                                "sending entry {index} ({}) failed: {err}",
+                                describe(frame)
+                            ),
                             live_silent: false,
                         });
                         break;

@@ -383,7 +383,11 @@ async fn replay(path: &Path, transport: Transport, side: Option<Role>) -> ExitCo
                 Transport::Listen(addr) => match TcpListener::bind(&addr).await {
                     Ok(listener) => {
                         println!("LISTENING {}", listener.local_addr().expect("bound"));
-                        listener.accept().await.map(|(tcp, _)| tcp).map_err(|e| e.to_string())
+                        listener
+                            .accept()
+                            .await
+                            .map(|(tcp, _)| tcp)
+                            .map_err(|e| e.to_string())
                     }
                     Err(err) => Err(format!("listen {addr}: {err}")),
                 },
