@@ -64,13 +64,20 @@ pub fn check_session(vector: &SessionVector) -> Result<(), String> {
 }
 
 /// Where and how a vector failed: `step` is 1-based, `None` for the end of the script.
-struct Failure {
-    step: Option<usize>,
-    problem: String,
+#[derive(Debug)]
+pub struct Failure {
+    /// The step, 1-based; `Some(0)` for the vector as a whole, `None` for the end.
+    pub step: Option<usize>,
+    /// What was wrong.
+    pub problem: String,
+    /// Whether the harness could not get a result from the implementation (it is unreachable
+    /// or crashed), as opposed to a result that differs from the vector's.
+    pub harness: bool,
 }
 
 impl Failure {
-    fn describe(&self, vector: &SessionVector) -> String {
+    /// The failure as report lines, naming the step.
+    pub fn describe(&self, vector: &SessionVector) -> String {
         match self.step {
             Some(0) => format!("\n  {}", self.problem),
             Some(i) => format!(
@@ -84,27 +91,213 @@ impl Failure {
 }
 
 fn run(vector: &SessionVector) -> Result<(), Failure> {
+    let mut iut = Offline::new(vector);
+    run_script(vector, &mut iut)
+}
+
+/// A failed call: the muxado error code the implementation reported, and its message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallError {
+    /// The error code (SPEC section 9).
+    pub code: u32,
+    /// The implementation's message.
+    pub message: String,
+}
+
+/// What a call returned (`Ok`: the implementation's result or error), or why the harness could
+/// not get a result (`Err`).
+pub type Call<T> = Result<Result<T, CallError>, String>;
+
+/// The result of a read that does not wait.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReadResult {
+    /// Bytes.
+    Data(Vec<u8>),
+    /// The peer's half has ended and every byte was read.
+    Eof,
+    /// Nothing to read yet.
+    Blocked,
+}
+
+/// A GOAWAY the implementation received.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RemoteState {
+    /// Its error code.
+    pub error_code: u32,
+    /// Its last stream id.
+    pub last_stream_id: u32,
+    /// Its debug data (as kept by the implementation).
+    pub debug: Vec<u8>,
+}
+
+/// The implementation's session state, for `expect_session`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionState {
+    /// The session has ended; with the local error it ended with.
+    pub ended: Option<CallError>,
+    /// The GOAWAY received, if any.
+    pub remote: Option<RemoteState>,
+}
+
+/// An implementation under test as a session-vector script drives it: the peer's bytes in,
+/// the application calls (none of which waits), and the frames it sent out.
+///
+/// The reference state machine implements it offline ([`run_script`] on [`Offline`]); the
+/// conformance suite implements it over real sockets against any implementation, so both run
+/// the very same script engine.
+pub trait Iut {
+    /// The peer sends these bytes.
+    fn recv(&mut self, bytes: &[u8]) -> Result<(), String>;
+    /// The peer closes its side of the transport.
+    fn recv_eof(&mut self) -> Result<(), String>;
+    /// Time passes.
+    fn advance(&mut self, ms: u64) -> Result<(), String>;
+    /// Opens a stream; its id.
+    fn open(&mut self) -> Call<u32>;
+    /// The next stream the peer opened, if any.
+    fn accept(&mut self) -> Result<Option<u32>, String>;
+    /// Writes what fits now; how many bytes were taken.
+    fn write(&mut self, id: u32, data: &[u8]) -> Call<usize>;
+    /// Reads at most `max` bytes available now.
+    fn read(&mut self, id: u32, max: usize) -> Call<ReadResult>;
+    /// Half-closes a stream.
+    fn close_write(&mut self, id: u32) -> Call<()>;
+    /// Closes a stream (Go's `Close`).
+    fn close_stream(&mut self, id: u32) -> Result<(), String>;
+    /// Resets a stream with a code.
+    fn reset(&mut self, id: u32, code: u32) -> Call<()>;
+    /// Sends GOAWAY and keeps the session.
+    fn go_away(&mut self, code: u32, debug: &[u8]) -> Call<()>;
+    /// Ends the session.
+    fn close(&mut self) -> Result<(), String>;
+    /// The bytes of the frames sent since the previous call. `expected` is how many frames
+    /// the script expects now: an implementation behind a socket waits for that many (and a
+    /// little longer, for extra ones).
+    fn sent(&mut self, expected: usize) -> Result<Vec<u8>, String>;
+    /// The session's state.
+    fn session(&mut self) -> Result<SessionState, String>;
+}
+
+/// Runs a vector's script against an implementation; `Err` says which step failed and how.
+pub fn run_script(vector: &SessionVector, iut: &mut dyn Iut) -> Result<(), Failure> {
     if vector.requirements.is_empty() {
         return Err(Failure {
             step: Some(0),
             problem: malformed("no requirements"),
+            harness: false,
         });
     }
-    let mut runner = Runner::new(vector);
     for (i, step) in vector.steps.iter().enumerate() {
-        runner.step(step).map_err(|problem| Failure {
+        run_step(iut, step).map_err(|(problem, harness)| Failure {
             step: Some(i + 1),
             problem,
+            harness,
         })?;
     }
-    runner.finish().map_err(|problem| Failure {
+    let rest = iut.sent(0).map_err(|problem| Failure {
         step: None,
         problem,
+        harness: true,
+    })?;
+    if rest.is_empty() {
+        return Ok(());
+    }
+    let (views, stop) = decode_all(&rest);
+    Err(Failure {
+        step: None,
+        problem: format!(
+            "frames sent but not checked by an expect_sent: {views:?}{}",
+            stop.map(|r| format!(" then {r}")).unwrap_or_default()
+        ),
+        harness: false,
     })
 }
 
-/// The reference session's configuration for a vector: the defaults, then the vector's
-/// settings.
+/// A step's problem, and whether the harness (not the implementation) failed.
+type StepResult = Result<(), (String, bool)>;
+
+fn harness<T>(r: Result<T, String>) -> Result<T, (String, bool)> {
+    r.map_err(|e| (e, true))
+}
+
+fn check(r: Result<(), String>) -> StepResult {
+    r.map_err(|e| (e, false))
+}
+
+fn run_step(iut: &mut dyn Iut, step: &Step) -> StepResult {
+    match step {
+        Step::Recv(frames) => {
+            let mut bytes = Vec::new();
+            for frame in frames {
+                bytes.extend(encode(frame).map_err(|e| (e, false))?);
+            }
+            harness(iut.recv(&bytes))?;
+        }
+        Step::RecvHex(hex) => harness(iut.recv(&hex.0))?,
+        Step::RecvEof(true) => harness(iut.recv_eof())?,
+        Step::RecvEof(false) => return check(Err(malformed("recv_eof must be true"))),
+        Step::AdvanceMs(ms) => harness(iut.advance(*ms))?,
+        Step::Open(open) => {
+            let e = &open.expect;
+            let got = harness(iut.open())?;
+            check(match (e.stream_id, &e.error) {
+                (Some(id), None) => expect_ok(got, id),
+                (None, Some(code)) => expect_err(got, code),
+                _ => Err(malformed("open expects one of stream_id, error")),
+            })?;
+        }
+        Step::Accept(accept) => {
+            let e = &accept.expect;
+            let want = match (e.stream_id, e.none) {
+                (Some(id), None) => Some(id),
+                (None, Some(true)) => None,
+                _ => return check(Err(malformed("accept expects one of stream_id, none"))),
+            };
+            let got = harness(iut.accept())?;
+            if got != want {
+                return check(Err(format!("expected {want:?}, got {got:?}")));
+            }
+        }
+        Step::Write(write) => {
+            let e = &write.expect;
+            let got = harness(iut.write(write.stream_id, &write.bytes()))?;
+            check(match (e.written, &e.error) {
+                (Some(n), None) => expect_ok(got, n),
+                (None, Some(code)) => expect_err(got, code),
+                _ => Err(malformed("write expects one of written, error")),
+            })?;
+        }
+        Step::Read(read) => {
+            let got = harness(iut.read(read.stream_id, read.max))?;
+            check(check_read(&read.expect, got))?;
+        }
+        Step::CloseWrite(call) => {
+            let got = harness(iut.close_write(call.stream_id))?;
+            check(expect_call(got, &call.expect))?;
+        }
+        Step::CloseStream(call) => harness(iut.close_stream(call.stream_id))?,
+        Step::Reset(reset) => {
+            let got = harness(iut.reset(reset.stream_id, reset.error_code))?;
+            check(expect_call(got, &reset.expect))?;
+        }
+        Step::GoAway(go_away) => {
+            let got = harness(iut.go_away(go_away.error_code, &go_away.debug.0))?;
+            check(expect_call(got, &go_away.expect))?;
+        }
+        Step::Close(_) => harness(iut.close())?,
+        Step::ExpectSent(frames) => {
+            let sent = harness(iut.sent(frames.len()))?;
+            check(compare_sent(frames, &sent))?;
+        }
+        Step::ExpectSession(e) => {
+            let state = harness(iut.session())?;
+            check(check_session_state(&state, e))?;
+        }
+    }
+    Ok(())
+}
+
+/// The reference configuration for a vector: the defaults, then the vector's settings.
 pub fn config_of(vector: &SessionVector) -> Config {
     let mut config = Config::default();
     let c = &vector.config;
@@ -123,118 +316,136 @@ pub fn config_of(vector: &SessionVector) -> Config {
     config
 }
 
-struct Runner {
+/// The reference state machine as an [`Iut`], offline: time is a number, output a buffer.
+pub struct Offline {
     session: Session,
     now: Duration,
-    /// Bytes the session sent that no `expect_sent` has checked yet.
-    sent: Vec<u8>,
 }
 
-impl Runner {
-    fn new(vector: &SessionVector) -> Runner {
+impl Offline {
+    /// A fresh reference session in the vector's role and configuration.
+    pub fn new(vector: &SessionVector) -> Offline {
         let role = match vector.role {
             Role::Client => session::Role::Client,
             Role::Server => session::Role::Server,
         };
-        Runner {
-            session: Session::new(role, config_of(vector)),
+        Offline::with(role, config_of(vector))
+    }
+
+    /// A fresh reference session.
+    pub fn with(role: session::Role, config: Config) -> Offline {
+        Offline {
+            session: Session::new(role, config),
             now: Duration::ZERO,
-            sent: Vec::new(),
         }
     }
 
-    fn step(&mut self, step: &Step) -> Result<(), String> {
-        let s = &mut self.session;
-        match step {
-            Step::Recv(frames) => {
-                let mut bytes = Vec::new();
-                for frame in frames {
-                    bytes.extend(encode(frame)?);
-                }
-                s.receive(&bytes, self.now);
-            }
-            Step::RecvHex(hex) => s.receive(&hex.0, self.now),
-            Step::RecvEof(true) => s.receive_eof(),
-            Step::RecvEof(false) => return Err(malformed("recv_eof must be true")),
-            Step::AdvanceMs(ms) => {
-                self.now += Duration::from_millis(*ms);
-                s.set_time(self.now);
-            }
-            Step::Open(open) => {
-                let e = &open.expect;
-                let got = s.open().map(StreamId::get);
-                match (e.stream_id, &e.error) {
-                    (Some(id), None) => expect_ok(got, id)?,
-                    (None, Some(code)) => expect_err(got, code)?,
-                    _ => return Err(malformed("open expects one of stream_id, error")),
-                }
-            }
-            Step::Accept(accept) => {
-                let e = &accept.expect;
-                let got = s.accept().map(StreamId::get);
-                let want = match (e.stream_id, e.none) {
-                    (Some(id), None) => Some(id),
-                    (None, Some(true)) => None,
-                    _ => return Err(malformed("accept expects one of stream_id, none")),
-                };
-                if got != want {
-                    return Err(format!("expected {want:?}, got {got:?}"));
-                }
-            }
-            Step::Write(write) => {
-                let e = &write.expect;
-                let got = s.write(StreamId::new(write.stream_id), &write.bytes());
-                match (e.written, &e.error) {
-                    (Some(n), None) => expect_ok(got, n)?,
-                    (None, Some(code)) => expect_err(got, code)?,
-                    _ => return Err(malformed("write expects one of written, error")),
-                }
-            }
-            Step::Read(read) => {
-                let mut buf = vec![0; read.max];
-                let got = s
-                    .read(StreamId::new(read.stream_id), &mut buf)
-                    .map(|r| match r {
-                        Read::Data(n) => ReadResult::Data(buf[..n].to_vec()),
-                        Read::Eof => ReadResult::Eof,
-                        Read::Blocked => ReadResult::Blocked,
-                    });
-                check_read(&read.expect, got)?;
-            }
-            Step::CloseWrite(call) => {
-                let got = s.close_write(StreamId::new(call.stream_id));
-                expect_call(got, &call.expect)?;
-            }
-            Step::CloseStream(call) => s.close_stream(StreamId::new(call.stream_id)),
-            Step::Reset(reset) => {
-                let got = s.reset(StreamId::new(reset.stream_id), ErrorCode(reset.error_code));
-                expect_call(got, &reset.expect)?;
-            }
-            Step::GoAway(go_away) => {
-                let got = s.go_away(ErrorCode(go_away.error_code), &go_away.debug.0);
-                expect_call(got, &go_away.expect)?;
-            }
-            Step::Close(_) => s.close(),
-            Step::ExpectSent(frames) => {
-                s.poll_transmit(&mut self.sent);
-                let sent = std::mem::take(&mut self.sent);
-                compare_sent(frames, &sent)?;
-            }
-            Step::ExpectSession(e) => check_session_state(s, e)?,
-        }
+    /// Moves the session's clock to `now` (for a session driven in real time).
+    pub fn set_time(&mut self, now: Duration) {
+        self.now = now;
+        self.session.set_time(now);
+    }
+
+    /// Whether the session has ended and has nothing left to send: its transport can close.
+    pub fn finished(&self) -> bool {
+        self.session.is_closed() && !self.session.has_output()
+    }
+}
+
+fn call<T>(r: Result<T, session::Error>) -> Call<T> {
+    Ok(r.map_err(|e| CallError {
+        code: e.code().0,
+        message: e.to_string(),
+    }))
+}
+
+impl Iut for Offline {
+    fn recv(&mut self, bytes: &[u8]) -> Result<(), String> {
+        self.session.receive(bytes, self.now);
         Ok(())
     }
 
-    fn finish(mut self) -> Result<(), String> {
-        self.session.poll_transmit(&mut self.sent);
-        if self.sent.is_empty() {
-            return Ok(());
-        }
-        let (views, rest) = decode_all(&self.sent);
-        Err(format!(
-            "frames sent but not checked by an expect_sent: {views:?}{}",
-            rest.map(|r| format!(" then {r}")).unwrap_or_default()
-        ))
+    fn recv_eof(&mut self) -> Result<(), String> {
+        self.session.receive_eof();
+        Ok(())
+    }
+
+    fn advance(&mut self, ms: u64) -> Result<(), String> {
+        self.now += Duration::from_millis(ms);
+        self.session.set_time(self.now);
+        Ok(())
+    }
+
+    fn open(&mut self) -> Call<u32> {
+        call(self.session.open().map(StreamId::get))
+    }
+
+    fn accept(&mut self) -> Result<Option<u32>, String> {
+        Ok(self.session.accept().map(StreamId::get))
+    }
+
+    fn write(&mut self, id: u32, data: &[u8]) -> Call<usize> {
+        call(self.session.write(StreamId::new(id), data))
+    }
+
+    fn read(&mut self, id: u32, max: usize) -> Call<ReadResult> {
+        let mut buf = vec![0; max];
+        call(
+            self.session
+                .read(StreamId::new(id), &mut buf)
+                .map(|r| match r {
+                    Read::Data(n) => ReadResult::Data(buf[..n].to_vec()),
+                    Read::Eof => ReadResult::Eof,
+                    Read::Blocked => ReadResult::Blocked,
+                }),
+        )
+    }
+
+    fn close_write(&mut self, id: u32) -> Call<()> {
+        call(self.session.close_write(StreamId::new(id)))
+    }
+
+    fn close_stream(&mut self, id: u32) -> Result<(), String> {
+        self.session.close_stream(StreamId::new(id));
+        Ok(())
+    }
+
+    fn reset(&mut self, id: u32, code: u32) -> Call<()> {
+        call(self.session.reset(StreamId::new(id), ErrorCode(code)))
+    }
+
+    fn go_away(&mut self, code: u32, debug: &[u8]) -> Call<()> {
+        call(self.session.go_away(ErrorCode(code), debug))
+    }
+
+    fn close(&mut self) -> Result<(), String> {
+        self.session.close();
+        Ok(())
+    }
+
+    fn sent(&mut self, _expected: usize) -> Result<Vec<u8>, String> {
+        let mut out = Vec::new();
+        self.session.poll_transmit(&mut out);
+        Ok(out)
+    }
+
+    fn session(&mut self) -> Result<SessionState, String> {
+        Ok(state_of(&self.session))
+    }
+}
+
+/// The [`SessionState`] of a reference session.
+pub fn state_of(s: &Session) -> SessionState {
+    SessionState {
+        ended: s.termination().map(|t| CallError {
+            code: t.local.0,
+            message: t.message.clone(),
+        }),
+        remote: s.remote_go_away().map(|g| RemoteState {
+            error_code: g.error_code.0,
+            last_stream_id: g.last_stream_id.get(),
+            debug: g.debug.clone(),
+        }),
     }
 }
 
@@ -242,7 +453,6 @@ fn malformed(what: &str) -> String {
     format!("{MALFORMED}{what}")
 }
 
-/// The value of an expected code.
 fn code_value(code: &CodeRef) -> Result<u32, String> {
     match code {
         CodeRef::Value(v) => Ok(*v),
@@ -257,50 +467,42 @@ fn show_code(code: u32) -> String {
 }
 
 fn expect_ok<T: PartialEq + std::fmt::Debug>(
-    got: Result<T, session::Error>,
+    got: Result<T, CallError>,
     want: T,
 ) -> Result<(), String> {
     match got {
         Ok(v) if v == want => Ok(()),
         Ok(v) => Err(format!("expected {want:?}, got {v:?}")),
         Err(e) => Err(format!(
-            "expected {want:?}, got error {} ({e})",
-            show_code(e.code().0)
+            "expected {want:?}, got error {} ({})",
+            show_code(e.code),
+            e.message
         )),
     }
 }
 
-fn expect_err<T: std::fmt::Debug>(
-    got: Result<T, session::Error>,
-    want: &CodeRef,
-) -> Result<(), String> {
+fn expect_err<T: std::fmt::Debug>(got: Result<T, CallError>, want: &CodeRef) -> Result<(), String> {
     let want = code_value(want)?;
     match got {
-        Err(e) if e.code().0 == want => Ok(()),
+        Err(e) if e.code == want => Ok(()),
         Err(e) => Err(format!(
-            "expected error {}, got error {} ({e})",
+            "expected error {}, got error {} ({})",
             show_code(want),
-            show_code(e.code().0)
+            show_code(e.code),
+            e.message
         )),
         Ok(v) => Err(format!("expected error {}, got {v:?}", show_code(want))),
     }
 }
 
-fn expect_call(got: Result<(), session::Error>, want: &Option<CallExpect>) -> Result<(), String> {
+fn expect_call(got: Result<(), CallError>, want: &Option<CallExpect>) -> Result<(), String> {
     match want {
         None => expect_ok(got, ()),
         Some(e) => expect_err(got, &e.error),
     }
 }
 
-#[derive(Debug, PartialEq, Eq)]
-enum ReadResult {
-    Data(Vec<u8>),
-    Eof,
-    Blocked,
-}
-
-fn check_read(e: &ReadExpect, got: Result<ReadResult, session::Error>) -> Result<(), String> {
+fn check_read(e: &ReadExpect, got: Result<ReadResult, CallError>) -> Result<(), String> {
     let fields = [
         e.data.is_some() || e.data_fill.is_some(),
         e.eof.is_some(),
@@ -331,9 +533,10 @@ fn check_read(e: &ReadExpect, got: Result<ReadResult, session::Error>) -> Result
         Ok(ReadResult::Data(d)) => Err(format!("expected {want:?}, got data {:?}", Hex(d))),
         Ok(r) => Err(format!("expected {}, got {r:?}", show_read(&want))),
         Err(err) => Err(format!(
-            "expected {}, got error {} ({err})",
+            "expected {}, got error {} ({})",
             show_read(&want),
-            show_code(err.code().0)
+            show_code(err.code),
+            err.message
         )),
     }
 }
@@ -345,14 +548,13 @@ fn show_read(r: &ReadResult) -> String {
     }
 }
 
-fn check_session_state(s: &Session, e: &SessionExpect) -> Result<(), String> {
-    let termination = s.termination();
+fn check_session_state(state: &SessionState, e: &SessionExpect) -> Result<(), String> {
     if let Some(ended) = e.ended {
-        if termination.is_some() != ended {
+        if state.ended.is_some() != ended {
             return Err(format!(
                 "expected ended={ended}, got {}",
-                match termination {
-                    Some(t) => format!("ended with {} ({})", t.local, t.message),
+                match &state.ended {
+                    Some(t) => format!("ended with {} ({})", show_code(t.code), t.message),
                     None => "not ended".to_string(),
                 }
             ));
@@ -360,13 +562,13 @@ fn check_session_state(s: &Session, e: &SessionExpect) -> Result<(), String> {
     }
     if let Some(code) = &e.local_error {
         let want = code_value(code)?;
-        match termination {
-            Some(t) if t.local.0 == want => {}
+        match &state.ended {
+            Some(t) if t.code == want => {}
             Some(t) => {
                 return Err(format!(
                     "expected local error {}, got {} ({})",
                     show_code(want),
-                    t.local,
+                    show_code(t.code),
                     t.message
                 ));
             }
@@ -378,29 +580,25 @@ fn check_session_state(s: &Session, e: &SessionExpect) -> Result<(), String> {
             }
         }
     }
-    match (&e.remote, s.remote_go_away()) {
+    match (&e.remote, &state.remote) {
         (None, _) | (Some(None), None) => {}
         (Some(None), Some(got)) => return Err(format!("expected no GOAWAY received, got {got:?}")),
         (Some(Some(_)), None) => return Err("expected a GOAWAY received, got none".to_string()),
         (Some(Some(want)), Some(got)) => {
             let mut problems = String::new();
-            if want.error_code.is_some_and(|c| c != got.error_code.0) {
+            if want.error_code.is_some_and(|c| c != got.error_code) {
                 let _ = write!(
                     problems,
                     " error_code: expected {}, got {};",
                     show_code(want.error_code.unwrap_or_default()),
-                    got.error_code
+                    show_code(got.error_code)
                 );
             }
-            if want
-                .last_stream_id
-                .is_some_and(|l| l != got.last_stream_id.get())
-            {
+            if want.last_stream_id.is_some_and(|l| l != got.last_stream_id) {
                 let _ = write!(
                     problems,
                     " last_stream_id: expected {:?}, got {};",
-                    want.last_stream_id,
-                    got.last_stream_id.get()
+                    want.last_stream_id, got.last_stream_id
                 );
             }
             if want.debug.is_some() || want.debug_fill.is_some() {
@@ -496,7 +694,7 @@ pub fn encode(frame: &WireFrame) -> Result<Vec<u8>, String> {
 
 /// Decodes every frame of `bytes` with the reference codec; the second value describes what
 /// stopped decoding before the end, if anything did.
-fn decode_all(bytes: &[u8]) -> (Vec<FrameView>, Option<String>) {
+pub fn decode_all(bytes: &[u8]) -> (Vec<FrameView>, Option<String>) {
     let mut frames = Frames::new(bytes);
     let mut views = Vec::new();
     let mut stop = None;
@@ -514,7 +712,9 @@ fn decode_all(bytes: &[u8]) -> (Vec<FrameView>, Option<String>) {
     (views, stop)
 }
 
-fn compare_sent(want: &[WireFrame], sent: &[u8]) -> Result<(), String> {
+/// Compares the frames an implementation sent with the expected ones (see the README:
+/// exact fields, `debug_any` GOAWAY debug text).
+pub fn compare_sent(want: &[WireFrame], sent: &[u8]) -> Result<(), String> {
     let (got, stop) = decode_all(sent);
     if let Some(stop) = stop {
         return Err(format!("after {got:?}: {stop}"));
