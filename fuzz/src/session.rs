@@ -35,8 +35,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use muxado_reference::frame::{
-    DecodeError, ErrorCode, FrameType, GOAWAY_FIXED_LEN, HEADER_LEN, MAX_INCREMENT, StreamId,
-    Violation, decode_frame,
+    DecodeError, ErrorCode, Flags, FrameType, GOAWAY_FIXED_LEN, HEADER_LEN, MAX_INCREMENT,
+    StreamId, Violation, decode_frame, decode_header,
 };
 use muxado_reference::session::{Config, Error, Read, Role, Session, Snapshot};
 
@@ -304,6 +304,12 @@ pub fn check_invariants(s: &Session, held: &[StreamId]) {
     }
 }
 
+/// Whether `MUXADO_FUZZ_TRACE` is set: the harness then prints each step and frame sent.
+fn trace() -> bool {
+    static TRACE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *TRACE.get_or_init(|| std::env::var_os("MUXADO_FUZZ_TRACE").is_some())
+}
+
 /// One session against a scripted peer.
 struct Single {
     s: Session,
@@ -320,6 +326,7 @@ struct Single {
     /// Output taken since the current frame's header arrived.
     reaction: Vec<OwnedFrame>,
     held: Vec<StreamId>,
+    last_opened: StreamId,
     sent: Sent,
 }
 
@@ -344,6 +351,7 @@ pub fn run_single(data: &[u8]) {
         interleaved: false,
         reaction: Vec::new(),
         held: Vec::new(),
+        last_opened: StreamId::ZERO,
         sent: Sent::default(),
     };
     let mut steps = 0;
@@ -369,6 +377,9 @@ impl Single {
     /// Takes the output, checks it, and keeps it as part of the current frame's reaction.
     fn flush(&mut self) -> Vec<OwnedFrame> {
         let (_, frames) = transmit(&mut self.s);
+        if trace() && !frames.is_empty() {
+            eprintln!("sent {frames:?}");
+        }
         let window = self.window();
         self.sent.check(&frames, window);
         self.reaction.extend(frames.iter().cloned());
@@ -395,6 +406,9 @@ impl Single {
     }
 
     fn step(&mut self, op: u8, input: &mut Input<'_>) -> Option<()> {
+        if trace() {
+            eprintln!("op {op} pending {}", self.pending.len());
+        }
         match op {
             0 | 15 => {
                 let len = usize::from(input.u16()?);
@@ -414,7 +428,8 @@ impl Single {
                         assert!(!ended && !gone, "[GOAWAY-7] opened after GOAWAY");
                         assert!(is_local(self.role, id), "[ID-1] wrong parity");
                         assert!(id.get() >= 2, "[ID-2]");
-                        assert!(self.held.iter().all(|h| *h < id), "[ID-4] ids increase");
+                        assert!(self.last_opened < id, "[ID-4] ids increase");
+                        self.last_opened = id;
                         self.held.push(id);
                     }
                     Err(Error::RemoteGoneAway) => assert!(gone),
@@ -479,7 +494,8 @@ impl Single {
                 match result {
                     Ok(Read::Data(n)) => {
                         let before = before.expect("read from a known stream");
-                        assert!(n > 0 && n <= max && n <= before.buffered);
+                        assert!(n <= max && n <= before.buffered);
+                        assert!(n > 0 || max == 0, "an empty read of a non-empty buffer");
                     }
                     Ok(Read::Eof) => {
                         let before = before.expect("read from a known stream");
@@ -514,14 +530,17 @@ impl Single {
                 let id = self.pick(input.u8()?);
                 let code = app_code(input.u8()?);
                 let Some(id) = id else { return Some(()) };
-                self.app_call();
+                let (snap, _) = self.app_call();
+                let live = snap
+                    .and_then(|s| s.stream(id).cloned())
+                    .is_some_and(|st| st.error.is_none() && !st.finished);
                 let result = self.s.reset(id, code);
                 let frames = self.flush();
                 assert!(
                     frames.is_empty() || frames == [rst(id, code)],
                     "reset sent {frames:?}"
                 );
-                if result.is_ok() {
+                if result.is_ok() && live {
                     // [STREAM-11] every later operation fails at once.
                     let mut buf = [0; 4];
                     let read = self.s.read(id, &mut buf);
@@ -616,6 +635,9 @@ impl Single {
                 other => unreachable!("a finished frame is never pending: {other:?}"),
             };
             let n = needed.min(chunk.len());
+            if trace() {
+                eprintln!("feed {n} of {} pending {:02x?}", chunk.len(), self.pending);
+            }
             if self.pending.len() < HEADER_LEN && self.pending.len() + n >= HEADER_LEN {
                 // The header is about to arrive: the session decides from this state.
                 self.flush();
@@ -623,8 +645,13 @@ impl Single {
                 self.interleaved = false;
                 self.at_header = Some((self.s.snapshot(), self.s.termination().is_some()));
             }
+            let header_arrives =
+                self.pending.len() < HEADER_LEN && self.pending.len() + n >= HEADER_LEN;
             self.pending.extend_from_slice(&chunk[..n]);
             self.s.receive(&chunk[..n], self.now);
+            if header_arrives {
+                self.on_header();
+            }
             chunk = &chunk[n..];
             let pending = std::mem::take(&mut self.pending);
             match decode_frame(&pending) {
@@ -640,6 +667,26 @@ impl Single {
                     self.check_violation(v);
                 }
             }
+        }
+    }
+
+    /// A SYN the session accepted when its header arrived: the peer opened the id anew
+    /// (SPEC [ID-8]), so the sender-side history of the id starts again.
+    fn on_header(&mut self) {
+        let Ok(header) = decode_header(&self.pending) else {
+            return;
+        };
+        let id = header.stream_id;
+        let had = self
+            .at_header
+            .as_ref()
+            .is_some_and(|(snap, _)| snap.stream(id).is_some());
+        if header.frame_type == FrameType::DATA
+            && header.flags.contains(Flags::SYN)
+            && !had
+            && self.s.snapshot().stream(id).is_some()
+        {
+            self.sent.restart(id);
         }
     }
 
@@ -674,10 +721,23 @@ impl Single {
                 out.is_empty(),
                 "[SESSION-4] reaction after the end: {out:?}"
             );
-            assert_eq!(after, snap, "[SESSION-4] frame processed after the end");
+            // Only time may change things (reset lingers expire).
+            let (mut a, mut b) = (after.clone(), snap.clone());
+            a.recently_reset.clear();
+            b.recently_reset.clear();
+            assert_eq!(a, b, "[SESSION-4] frame processed after the end");
             return;
         }
         if self.interleaved {
+            // The exact reaction depends on the calls in between; the bookkeeping of FLOW-3
+            // and FLOW-7 counts the frame as if accepted (which only weakens those checks).
+            let id = StreamId::new(frame.stream_id);
+            let window = u64::from(self.window());
+            match frame.frame_type {
+                DATA => *self.sent.delivered.entry(id).or_default() += frame.bytes.len() as u64,
+                WNDINC => *self.sent.granted.entry(id).or_insert(window) += u64::from(frame.value),
+                _ => {}
+            }
             return;
         }
         let config = self.s.config().clone();
@@ -742,7 +802,6 @@ impl Single {
                         snap.last_accepted_remote.max(id),
                         "[GOAWAY-5]"
                     );
-                    self.sent.restart(id);
                     self.sent.delivered.insert(id, len as u64);
                 }
             }

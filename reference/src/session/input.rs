@@ -149,6 +149,13 @@ impl Session {
         let length = header.length as usize;
         if self.local_gone_away {
             // [GOAWAY-8] refused, and the body consumed (unlike Go, [INTEROP-6]).
+            if self.streams.get(&id).is_some_and(|s| !s.finished()) {
+                // A duplicate SYN of an open stream ([ID-7], which [GOAWAY-8] overrides): the
+                // peer ends the stream on our RST ([RST-4]), so it ends here too and nothing
+                // more is sent on it ([STREAM-11]). Found by fuzzing.
+                self.reset_stream(id, ErrorCode::STREAM_REFUSED);
+                return skip(length);
+            }
             self.emit(Frame::Rst(frame::Rst {
                 stream_id: id,
                 error_code: ErrorCode::STREAM_REFUSED,

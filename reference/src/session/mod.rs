@@ -408,7 +408,12 @@ impl Session {
             stream.recv.buffer.clear();
             return Err(err.clone());
         }
-        if !stream.recv.buffer.is_empty() && !buf.is_empty() {
+        if buf.is_empty() && !stream.recv.buffer.is_empty() {
+            // [STREAM-6] end-of-stream only once every earlier byte was read: an empty read
+            // of a stream with unread bytes reads nothing, even after FIN (found by fuzzing).
+            return Ok(Read::Data(0));
+        }
+        if !stream.recv.buffer.is_empty() {
             let n = buf.len().min(stream.recv.buffer.len());
             for (dst, src) in buf.iter_mut().zip(stream.recv.buffer.drain(..n)) {
                 *dst = src;

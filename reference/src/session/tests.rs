@@ -238,3 +238,66 @@ fn sessions_are_deterministic() {
     }
     assert_eq!(run(), run());
 }
+
+/// Regression (fuzz target `session`): an empty read of a stream that holds unread bytes and
+/// whose FIN arrived reads nothing; end-of-stream comes only after every byte was read.
+/// checks: [STREAM-6]
+#[test]
+fn empty_read_with_unread_bytes_after_fin_is_not_eof() {
+    let mut pair = Pair::new(Config::default());
+    let id = pair.sides[0].open().unwrap();
+    pair.sides[0].write(id, b"req").unwrap();
+    pair.sides[0].close_write(id).unwrap();
+    pair.deliver(0, usize::MAX);
+    let accepted = pair.sides[1].accept().unwrap();
+    assert_eq!(pair.sides[1].read(accepted, &mut []), Ok(Read::Data(0)));
+    let mut buf = [0; 8];
+    assert_eq!(pair.sides[1].read(accepted, &mut buf), Ok(Read::Data(3)));
+    assert_eq!(&buf[..3], b"req");
+    assert_eq!(pair.sides[1].read(accepted, &mut buf), Ok(Read::Eof));
+}
+
+/// Regression (fuzz target `session`): after GOAWAY, a duplicate SYN of an open stream is
+/// refused with RST `STREAM_REFUSED`, and the stream ends here too: no WNDINC or FIN follows
+/// the RST on it.
+/// checks: [GOAWAY-8] [STREAM-11]
+#[test]
+fn duplicate_syn_after_goaway_ends_the_open_stream() {
+    let mut pair = Pair::new(Config::default());
+    let id = pair.sides[0].open().unwrap();
+    pair.sides[0].write(id, b"a").unwrap();
+    pair.deliver(0, usize::MAX);
+    let accepted = pair.sides[1].accept().unwrap();
+    pair.sides[1].go_away(ErrorCode::NO_ERROR, b"").unwrap();
+    let mut wire = Vec::new();
+    pair.sides[1].poll_transmit(&mut wire);
+    // The peer (misbehaving) sends SYN again on the same id.
+    let mut syn = Vec::new();
+    Frame::Data(Data {
+        stream_id: accepted,
+        fin: false,
+        syn: true,
+        payload: b"b",
+    })
+    .encode(&mut syn)
+    .unwrap();
+    pair.sides[1].receive(&syn, Duration::ZERO);
+    let mut out = Vec::new();
+    pair.sides[1].poll_transmit(&mut out);
+    let mut expected = Vec::new();
+    Frame::Rst(Rst {
+        stream_id: accepted,
+        error_code: ErrorCode::STREAM_REFUSED,
+    })
+    .encode(&mut expected)
+    .unwrap();
+    assert_eq!(out, expected);
+    let mut buf = [0; 4];
+    assert_eq!(
+        pair.sides[1].read(accepted, &mut buf),
+        Err(Error::ResetLocally(ErrorCode::STREAM_REFUSED))
+    );
+    pair.sides[1].close_stream(accepted);
+    assert!(!pair.sides[1].has_output(), "nothing after the RST");
+    assert_eq!(pair.sides[1].stream_count(), 0);
+}
