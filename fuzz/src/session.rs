@@ -430,6 +430,9 @@ impl Single {
                         assert!(id.get() >= 2, "[ID-2]");
                         assert!(self.last_opened < id, "[ID-4] ids increase");
                         self.last_opened = id;
+                        // An RST sent earlier for this id (DATA for it while idle, [STREAM-8])
+                        // concerned no stream: the new stream's history starts here.
+                        self.sent.restart(id);
                         self.held.push(id);
                     }
                     Err(Error::RemoteGoneAway) => assert!(gone),
