@@ -238,6 +238,8 @@ impl Pair {
                 let stream = input.u8()?;
                 if let Some(id) = self.pick(side, stream) {
                     self.sides[side].close_stream(id);
+                    // [STREAM-9] closing sends FIN: the reader sees end-of-stream.
+                    self.flows.entry((side, id)).or_default().fin = true;
                     self.held[side].retain(|h| *h != id);
                     // Its reader let go: bytes towards this side may be lost; bytes from it
                     // still arrive (FIN follows them).
