@@ -1,0 +1,492 @@
+//! The agent contract (SPEC.md appendix A): how the suite drives an implementation under test
+//! (IUT) through a small agent program, and the reference implementation's own agent.
+//!
+//! The agent dials two TCP connections the suite listens on: the muxado session's transport
+//! (`MUXADO_ADDR`) and a control connection (`MUXADO_CONTROL`). On the control connection the
+//! suite sends one JSON command per line and the agent answers each with one JSON line, after
+//! having written to the transport every frame the command made its session send. Commands
+//! are the application calls of session vectors (`vectors/README.md`), none of which waits:
+//!
+//! | command | `ok` value |
+//! |---|---|
+//! | `{"open": {}}` | `{"stream_id": 3}` |
+//! | `{"accept": {}}` | `{"stream_id": 2}` or `{"none": true}` |
+//! | `{"write": {"stream_id": 3, "data": "<hex>"}}` | `{"written": 5}` |
+//! | `{"read": {"stream_id": 3, "max": 1024}}` | `{"data": "<hex>"}`, `{"eof": true}` or `{"blocked": true}` |
+//! | `{"close_write": {"stream_id": 3}}`, `{"close_stream": ...}`, `{"reset": {"stream_id": 3, "error_code": 6}}`, `{"go_away": {"error_code": 0, "debug": "<hex>"}}`, `{"close": {}}` | `{}` |
+//! | `{"session": {}}` | `{"ended": null or {"code", "message"}, "remote": null or {"error_code", "last_stream_id", "debug"}}` |
+//!
+//! An answer is `{"ok": VALUE}`, or `{"error": {"code": N, "message": "..."}}` when the call
+//! failed with muxado error code N.
+//!
+//! Every command also carries `"after": N`: the number of bytes the suite has written to the
+//! transport so far. The agent executes the command only once its session has taken in that
+//! many bytes, so that a call always sees the frames the suite sent before it (the two
+//! connections are not ordered with respect to each other).
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::sync::mpsc;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use muxado_reference::frame::{self, DecodeError};
+use muxado_reference::session::{Config, Role};
+use muxado_vectors::session_run::{
+    Call, CallError, Iut, Offline, ReadResult, RemoteState, SessionState,
+};
+use serde_json::{Value, json};
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(text: &str) -> Result<Vec<u8>, String> {
+    if text.len() % 2 != 0 {
+        return Err(format!("odd-length hex {text:?}"));
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).map_err(|e| e.to_string()))
+        .collect()
+}
+
+fn answer<T>(result: Call<T>, value: impl FnOnce(T) -> Value) -> Value {
+    match result {
+        Ok(Ok(v)) => json!({"ok": value(v)}),
+        Ok(Err(e)) => json!({"error": {"code": e.code, "message": e.message}}),
+        Err(harness) => json!({"error": {"code": u32::MAX, "message": harness}}),
+    }
+}
+
+/// Executes one command line on `iut` and returns the answer line: the agent side of the
+/// contract, for any [`Iut`].
+pub fn serve(iut: &mut dyn Iut, line: &str) -> Value {
+    let command: Value = match serde_json::from_str(line) {
+        Ok(v) => v,
+        Err(e) => {
+            return json!({"error": {"code": u32::MAX, "message": format!("bad command: {e}")}});
+        }
+    };
+    let Some((name, args)) = command
+        .as_object()
+        .and_then(|o| o.iter().find(|(k, _)| *k != "after"))
+    else {
+        return json!({"error": {"code": u32::MAX, "message": "empty command"}});
+    };
+    let id = args["stream_id"].as_u64().unwrap_or(0) as u32;
+    let code = args["error_code"].as_u64().unwrap_or(0) as u32;
+    let bytes = |key: &str| unhex(args[key].as_str().unwrap_or(""));
+    let unit = |r: Result<(), String>| answer(r.map(Ok), |()| json!({}));
+    match name.as_str() {
+        "open" => answer(iut.open(), |id| json!({"stream_id": id})),
+        "accept" => answer(iut.accept().map(Ok), |id| match id {
+            Some(id) => json!({"stream_id": id}),
+            None => json!({"none": true}),
+        }),
+        "write" => match bytes("data") {
+            Ok(data) => answer(iut.write(id, &data), |n| json!({"written": n})),
+            Err(e) => answer::<()>(Err(e), |_| Value::Null),
+        },
+        "read" => {
+            let max = args["max"].as_u64().unwrap_or(0) as usize;
+            answer(iut.read(id, max), |r| match r {
+                ReadResult::Data(d) => json!({"data": hex(&d)}),
+                ReadResult::Eof => json!({"eof": true}),
+                ReadResult::Blocked => json!({"blocked": true}),
+            })
+        }
+        "close_write" => answer(iut.close_write(id), |()| json!({})),
+        "close_stream" => unit(iut.close_stream(id)),
+        "reset" => answer(iut.reset(id, code), |()| json!({})),
+        "go_away" => match bytes("debug") {
+            Ok(debug) => answer(iut.go_away(code, &debug), |()| json!({})),
+            Err(e) => answer::<()>(Err(e), |_| Value::Null),
+        },
+        "close" => unit(iut.close()),
+        "session" => answer(iut.session().map(Ok), |s| {
+            json!({
+                "ended": s.ended.map(|e| json!({"code": e.code, "message": e.message})),
+                "remote": s.remote.map(|r| json!({
+                    "error_code": r.error_code,
+                    "last_stream_id": r.last_stream_id,
+                    "debug": hex(&r.debug),
+                })),
+            })
+        }),
+        other => {
+            json!({"error": {"code": u32::MAX, "message": format!("unknown command {other}")}})
+        }
+    }
+}
+
+enum Event {
+    Bytes(Vec<u8>),
+    Eof,
+    Command(String),
+    ControlClosed,
+}
+
+/// The reference implementation's agent: dials `transport` and `control`, runs a reference
+/// session in `role` with `config` in real time, and serves commands until the control
+/// connection closes.
+pub fn reference_agent(
+    transport: SocketAddr,
+    control: SocketAddr,
+    role: Role,
+    config: Config,
+) -> Result<(), String> {
+    let tcp = TcpStream::connect(transport).map_err(|e| format!("dial {transport}: {e}"))?;
+    let _ = tcp.set_nodelay(true);
+    let ctl = TcpStream::connect(control).map_err(|e| format!("dial {control}: {e}"))?;
+    let (tx, rx) = mpsc::channel();
+    let mut tcp_in = tcp.try_clone().map_err(|e| e.to_string())?;
+    let bytes_tx = tx.clone();
+    std::thread::spawn(move || {
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            match std::io::Read::read(&mut tcp_in, &mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    if bytes_tx.send(Event::Bytes(buf[..n].to_vec())).is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+        let _ = bytes_tx.send(Event::Eof);
+    });
+    let ctl_in = ctl.try_clone().map_err(|e| e.to_string())?;
+    std::thread::spawn(move || {
+        for line in BufReader::new(ctl_in).lines() {
+            match line {
+                Ok(line) => {
+                    if tx.send(Event::Command(line)).is_err() {
+                        return;
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+        let _ = tx.send(Event::ControlClosed);
+    });
+    let mut out = tcp;
+    let mut ctl_out = ctl;
+    let mut iut = Offline::with(role, config);
+    let start = Instant::now();
+    let mut transport_open = true;
+    let mut taken_in = 0u64;
+    let mut transport_ended = false;
+    let mut pending: std::collections::VecDeque<String> = Default::default();
+    loop {
+        let event = rx.recv_timeout(Duration::from_millis(10));
+        iut.set_time(start.elapsed());
+        match event {
+            Ok(Event::Bytes(bytes)) => {
+                taken_in += bytes.len() as u64;
+                let _ = iut.recv(&bytes);
+            }
+            Ok(Event::Eof) => {
+                transport_ended = true;
+                let _ = iut.recv_eof();
+            }
+            Ok(Event::Command(line)) => pending.push_back(line),
+            Ok(Event::ControlClosed) | Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+        }
+        let mut replies = Vec::new();
+        while let Some(line) = pending.front() {
+            let after = serde_json::from_str::<Value>(line)
+                .ok()
+                .and_then(|v| v["after"].as_u64())
+                .unwrap_or(0);
+            if after > taken_in && !transport_ended {
+                break;
+            }
+            let line = pending.pop_front().expect("front");
+            replies.push(serve(&mut iut, &line));
+        }
+        // Every frame the commands made the session send goes out before the answers.
+        let output = iut.sent(0).unwrap_or_default();
+        if transport_open && !output.is_empty() && out.write_all(&output).is_err() {
+            transport_open = false;
+        }
+        if transport_open && iut.finished() {
+            let _ = out.shutdown(Shutdown::Write);
+            transport_open = false;
+        }
+        for reply in replies {
+            if writeln!(ctl_out, "{reply}").is_err() {
+                return Ok(());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Bytes one side sent, with when, for the case's transcript.
+#[derive(Clone, Debug)]
+pub struct Chunk {
+    /// `true`: the suite (the peer) sent it to the IUT.
+    pub to_iut: bool,
+    /// Since the case started.
+    pub at: Duration,
+    /// The bytes.
+    pub bytes: Vec<u8>,
+}
+
+#[derive(Default)]
+struct Inbox {
+    bytes: Vec<u8>,
+    eof: bool,
+}
+
+/// How long the suite waits for frames a script expects, and for extra ones after them.
+#[derive(Clone, Copy, Debug)]
+pub struct Waits {
+    /// The longest wait for expected frames.
+    pub frames: Duration,
+    /// The quiet period that must pass without another frame.
+    pub quiet: Duration,
+}
+
+/// An IUT behind its agent: the suite's side of the contract, as an [`Iut`] that the session
+/// vector engine drives.
+pub struct RemoteIut {
+    transport: TcpStream,
+    control: BufReader<TcpStream>,
+    inbox: Arc<(Mutex<Inbox>, Condvar)>,
+    transcript: Arc<Mutex<Vec<Chunk>>>,
+    start: Instant,
+    chop: Option<usize>,
+    waits: Waits,
+    written: u64,
+}
+
+impl RemoteIut {
+    /// Wraps the two connections the agent made.
+    pub fn new(
+        transport: TcpStream,
+        control: TcpStream,
+        chop: Option<usize>,
+        waits: Waits,
+    ) -> std::io::Result<RemoteIut> {
+        transport.set_nodelay(true)?;
+        control.set_read_timeout(Some(Duration::from_secs(10)))?;
+        let inbox: Arc<(Mutex<Inbox>, Condvar)> = Arc::default();
+        let transcript: Arc<Mutex<Vec<Chunk>>> = Arc::default();
+        let start = Instant::now();
+        let mut reader = transport.try_clone()?;
+        let (inbox2, transcript2) = (inbox.clone(), transcript.clone());
+        std::thread::spawn(move || {
+            let mut buf = vec![0u8; 64 * 1024];
+            loop {
+                let n = std::io::Read::read(&mut reader, &mut buf).unwrap_or(0);
+                let (lock, ready) = &*inbox2;
+                let mut inbox = lock.lock().expect("inbox");
+                if n == 0 {
+                    inbox.eof = true;
+                    ready.notify_all();
+                    return;
+                }
+                inbox.bytes.extend_from_slice(&buf[..n]);
+                transcript2.lock().expect("transcript").push(Chunk {
+                    to_iut: false,
+                    at: start.elapsed(),
+                    bytes: buf[..n].to_vec(),
+                });
+                ready.notify_all();
+            }
+        });
+        Ok(RemoteIut {
+            transport,
+            control: BufReader::new(control),
+            inbox,
+            transcript,
+            start,
+            chop,
+            waits,
+            written: 0,
+        })
+    }
+
+    /// Everything both sides sent so far.
+    pub fn transcript(&self) -> Vec<Chunk> {
+        self.transcript.lock().expect("transcript").clone()
+    }
+
+    fn command(&mut self, mut command: Value) -> Result<Value, String> {
+        command["after"] = json!(self.written);
+        let stream = self.control.get_mut();
+        writeln!(stream, "{command}").map_err(|e| format!("control connection: {e}"))?;
+        let mut line = String::new();
+        match self.control.read_line(&mut line) {
+            Ok(0) => Err("the agent closed the control connection".into()),
+            Ok(_) => serde_json::from_str(&line).map_err(|e| format!("bad answer {line:?}: {e}")),
+            Err(e) => Err(format!("no answer to {command}: {e}")),
+        }
+    }
+
+    fn call(&mut self, command: Value) -> Call<Value> {
+        let answer = self.command(command)?;
+        if let Some(error) = answer.get("error") {
+            return Ok(Err(CallError {
+                code: error["code"].as_u64().unwrap_or(u64::from(u32::MAX)) as u32,
+                message: error["message"].as_str().unwrap_or("").to_string(),
+            }));
+        }
+        Ok(Ok(answer["ok"].clone()))
+    }
+
+    fn unit(&mut self, command: Value) -> Call<()> {
+        Ok(self.call(command)?.map(|_| ()))
+    }
+
+    /// Complete frames at the start of `bytes`: how many, and their length in bytes. A frame
+    /// that breaks a rule counts, with everything after it, so the comparison shows it.
+    fn complete(bytes: &[u8]) -> (usize, usize) {
+        let (mut count, mut used) = (0, 0);
+        loop {
+            match frame::decode_frame(&bytes[used..]) {
+                Ok((_, n)) => {
+                    count += 1;
+                    used += n;
+                }
+                Err(DecodeError::Incomplete { .. }) => return (count, used),
+                Err(DecodeError::Violation(_)) => return (count + 1, bytes.len()),
+            }
+        }
+    }
+
+    fn write_transport(&mut self, bytes: &[u8]) -> Result<(), String> {
+        self.transcript.lock().expect("transcript").push(Chunk {
+            to_iut: true,
+            at: self.start.elapsed(),
+            bytes: bytes.to_vec(),
+        });
+        self.written += bytes.len() as u64;
+        let pieces: Vec<&[u8]> = match self.chop {
+            Some(n) if n > 0 => bytes.chunks(n).collect(),
+            _ => vec![bytes],
+        };
+        for piece in pieces {
+            self.transport
+                .write_all(piece)
+                .map_err(|e| format!("writing to the IUT: {e}"))?;
+        }
+        Ok(())
+    }
+}
+
+impl Iut for RemoteIut {
+    fn recv(&mut self, bytes: &[u8]) -> Result<(), String> {
+        self.write_transport(bytes)
+    }
+
+    fn recv_eof(&mut self) -> Result<(), String> {
+        self.transport
+            .shutdown(Shutdown::Write)
+            .map_err(|e| format!("closing the transport: {e}"))
+    }
+
+    fn advance(&mut self, ms: u64) -> Result<(), String> {
+        std::thread::sleep(Duration::from_millis(ms));
+        Ok(())
+    }
+
+    fn open(&mut self) -> Call<u32> {
+        Ok(self
+            .call(json!({"open": {}}))?
+            .map(|v| v["stream_id"].as_u64().unwrap_or(0) as u32))
+    }
+
+    fn accept(&mut self) -> Result<Option<u32>, String> {
+        match self.call(json!({"accept": {}}))? {
+            Ok(v) => Ok(v["stream_id"].as_u64().map(|id| id as u32)),
+            Err(e) => Err(format!("accept failed: {} {}", e.code, e.message)),
+        }
+    }
+
+    fn write(&mut self, id: u32, data: &[u8]) -> Call<usize> {
+        Ok(self
+            .call(json!({"write": {"stream_id": id, "data": hex(data)}}))?
+            .map(|v| v["written"].as_u64().unwrap_or(0) as usize))
+    }
+
+    fn read(&mut self, id: u32, max: usize) -> Call<ReadResult> {
+        match self.call(json!({"read": {"stream_id": id, "max": max}}))? {
+            Err(e) => Ok(Err(e)),
+            Ok(v) if v["eof"] == true => Ok(Ok(ReadResult::Eof)),
+            Ok(v) if v["blocked"] == true => Ok(Ok(ReadResult::Blocked)),
+            Ok(v) => Ok(Ok(ReadResult::Data(unhex(
+                v["data"].as_str().unwrap_or(""),
+            )?))),
+        }
+    }
+
+    fn close_write(&mut self, id: u32) -> Call<()> {
+        self.unit(json!({"close_write": {"stream_id": id}}))
+    }
+
+    fn close_stream(&mut self, id: u32) -> Result<(), String> {
+        self.unit(json!({"close_stream": {"stream_id": id}}))?
+            .map_err(|e| format!("close_stream failed: {}", e.message))
+    }
+
+    fn reset(&mut self, id: u32, code: u32) -> Call<()> {
+        self.unit(json!({"reset": {"stream_id": id, "error_code": code}}))
+    }
+
+    fn go_away(&mut self, code: u32, debug: &[u8]) -> Call<()> {
+        self.unit(json!({"go_away": {"error_code": code, "debug": hex(debug)}}))
+    }
+
+    fn close(&mut self) -> Result<(), String> {
+        self.unit(json!({"close": {}}))?
+            .map_err(|e| format!("close failed: {}", e.message))
+    }
+
+    fn sent(&mut self, expected: usize) -> Result<Vec<u8>, String> {
+        let (lock, ready) = &*self.inbox;
+        let deadline = Instant::now() + self.waits.frames;
+        let mut inbox = lock.lock().expect("inbox");
+        // Wait for the expected frames, then for a quiet period without another byte.
+        while Self::complete(&inbox.bytes).0 < expected && !inbox.eof {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            inbox = ready.wait_timeout(inbox, left).expect("inbox").0;
+        }
+        loop {
+            let before = inbox.bytes.len();
+            let (guard, timeout) = ready.wait_timeout(inbox, self.waits.quiet).expect("inbox");
+            inbox = guard;
+            if timeout.timed_out() && inbox.bytes.len() == before || inbox.eof {
+                break;
+            }
+        }
+        let (_, used) = Self::complete(&inbox.bytes);
+        Ok(inbox.bytes.drain(..used).collect())
+    }
+
+    fn session(&mut self) -> Result<SessionState, String> {
+        let v = match self.call(json!({"session": {}}))? {
+            Ok(v) => v,
+            Err(e) => return Err(format!("session failed: {}", e.message)),
+        };
+        let ended = v["ended"].as_object().map(|e| CallError {
+            code: e["code"].as_u64().unwrap_or(0) as u32,
+            message: e["message"].as_str().unwrap_or("").to_string(),
+        });
+        let remote = match v["remote"].as_object() {
+            None => None,
+            Some(r) => Some(RemoteState {
+                error_code: r["error_code"].as_u64().unwrap_or(0) as u32,
+                last_stream_id: r["last_stream_id"].as_u64().unwrap_or(0) as u32,
+                debug: unhex(r["debug"].as_str().unwrap_or(""))?,
+            }),
+        };
+        Ok(SessionState { ended, remote })
+    }
+}

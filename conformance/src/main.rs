@@ -1,0 +1,312 @@
+//! `conformance`: checks a muxado implementation against SPEC.md over real sockets.
+//!
+//! - `conformance run` runs every case against the reference implementation;
+//!   `conformance run --exec CMD` against any implementation whose agent CMD starts (SPEC.md
+//!   appendix A).
+//! - `conformance list` lists the cases.
+//! - `conformance agent` is the reference implementation's agent, following the contract.
+
+use std::collections::BTreeSet;
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use muxado_conformance::agent::{Waits, reference_agent};
+use muxado_conformance::run::{self, Options, Outcome, Target};
+use muxado_conformance::suite::{self, Case};
+use muxado_reference::session::{Config, Role};
+
+#[derive(Parser)]
+#[command(name = "conformance", about = "The muxado conformance suite")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the suite (default: against the embedded reference implementation).
+    Run(RunArgs),
+    /// List the cases: id, level, requirements, description.
+    List {
+        /// Only cases matching these globs (ids, groups, requirement ids).
+        #[arg(long = "case")]
+        cases: Vec<String>,
+    },
+    /// The reference implementation's agent (SPEC.md appendix A), configured from the
+    /// environment: MUXADO_ROLE, MUXADO_ADDR, MUXADO_CONTROL, MUXADO_CONFIG.
+    Agent,
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    /// Start the implementation under test per case with this shell command (its agent).
+    #[arg(long)]
+    exec: Option<String>,
+    /// Run only cases matching these globs over case ids, groups (`flow`) and requirement
+    /// ids (`FLOW-*`).
+    #[arg(long = "case")]
+    cases: Vec<String>,
+    /// Leave out cases matching these globs.
+    #[arg(long)]
+    exclude: Vec<String>,
+    /// SHOULD-level cases count: their failures fail the run.
+    #[arg(long)]
+    strict: bool,
+    /// A file of case ids expected to fail (one per line, `#` comments).
+    #[arg(long)]
+    expect: Option<PathBuf>,
+    /// Whole-case deadline, in seconds.
+    #[arg(long, default_value_t = 20.0)]
+    timeout: f64,
+    /// Send the IUT its bytes in pieces of this many bytes.
+    #[arg(long)]
+    chop: Option<usize>,
+    /// Cases run at once.
+    #[arg(short = 'j', long, default_value_t = 4)]
+    jobs: usize,
+    /// Write the results as JSON here.
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// Print every case, not only the ones that did not pass.
+    #[arg(short, long)]
+    verbose: bool,
+}
+
+fn main() -> ExitCode {
+    match Cli::parse().command {
+        Command::Run(args) => run(args),
+        Command::List { cases } => list(&cases),
+        Command::Agent => agent(),
+    }
+}
+
+fn patterns(globs: &[String]) -> Result<Vec<glob::Pattern>, String> {
+    globs
+        .iter()
+        .map(|g| glob::Pattern::new(g).map_err(|e| format!("bad pattern {g:?}: {e}")))
+        .collect()
+}
+
+fn list(globs: &[String]) -> ExitCode {
+    let Ok(patterns) = patterns(globs) else {
+        return ExitCode::from(2);
+    };
+    for case in suite::cases() {
+        if patterns.is_empty() || suite::matches(&case, &patterns) {
+            println!(
+                "{:<60} {:<6} {:<30} {}",
+                case.id(),
+                case.level.name(),
+                case.vector.requirements.join(","),
+                case.vector.description
+            );
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+fn agent() -> ExitCode {
+    let var = |name: &str| std::env::var(name).map_err(|_| format!("{name} is not set"));
+    let setup = || -> Result<_, String> {
+        let role = match var("MUXADO_ROLE")?.as_str() {
+            "client" => Role::Client,
+            "server" => Role::Server,
+            other => return Err(format!("MUXADO_ROLE {other:?}")),
+        };
+        let parse = |name: &str| -> Result<std::net::SocketAddr, String> {
+            var(name)?.parse().map_err(|e| format!("{name}: {e}"))
+        };
+        let mut config = Config::default();
+        if let Ok(text) = var("MUXADO_CONFIG") {
+            let json: serde_json::Value =
+                serde_json::from_str(&text).map_err(|e| format!("MUXADO_CONFIG: {e}"))?;
+            if let Some(v) = json["max_window_size"].as_u64() {
+                config.max_window_size = v as u32;
+            }
+            if let Some(v) = json["accept_backlog"].as_u64() {
+                config.accept_backlog = v as usize;
+            }
+            if let Some(v) = json["max_streams"].as_u64() {
+                config.max_streams = v as usize;
+            }
+            if let Some(v) = json["max_goaway_debug"].as_u64() {
+                config.max_goaway_debug = v as usize;
+            }
+        }
+        Ok((
+            parse("MUXADO_ADDR")?,
+            parse("MUXADO_CONTROL")?,
+            role,
+            config,
+        ))
+    };
+    match setup().and_then(|(t, c, role, config)| reference_agent(t, c, role, config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("conformance agent: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn expected(path: &Option<PathBuf>) -> Result<BTreeSet<String>, String> {
+    let Some(path) = path else {
+        return Ok(BTreeSet::new());
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(text
+        .lines()
+        .map(|l| l.split('#').next().unwrap_or("").trim())
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect())
+}
+
+fn run(args: RunArgs) -> ExitCode {
+    let (included, excluded) = match (patterns(&args.cases), patterns(&args.exclude)) {
+        (Ok(i), Ok(e)) => (i, e),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut expected = match expected(&args.expect) {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let all = suite::cases();
+    let target = match &args.exec {
+        Some(command) => Target::Exec(command.clone()),
+        None => {
+            // The reference's own known bugs, as the vectors mark them.
+            expected.extend(
+                all.iter()
+                    .filter(|c| c.vector.reference_bug.is_some())
+                    .map(|c| c.id().to_string()),
+            );
+            Target::Reference
+        }
+    };
+    let cases: Vec<&Case> = all
+        .iter()
+        .filter(|c| included.is_empty() || suite::matches(c, &included))
+        .filter(|c| !suite::matches(c, &excluded))
+        .collect();
+    let options = Options {
+        target: target.clone(),
+        timeout: Duration::from_secs_f64(args.timeout),
+        chop: args.chop,
+        jobs: args.jobs,
+        strict: args.strict,
+        expected,
+        waits: Waits {
+            frames: Duration::from_secs(2),
+            quiet: Duration::from_millis(60),
+        },
+    };
+    println!(
+        "muxado conformance: {} cases against {}{}",
+        cases.len(),
+        match &target {
+            Target::Reference => "the reference implementation (embedded)".to_string(),
+            Target::Exec(command) => format!("`{command}`"),
+        },
+        args.chop
+            .map(|n| format!(", chopped into {n}-byte writes"))
+            .unwrap_or_default()
+    );
+    let out = Mutex::new(std::io::stdout());
+    let verbose = args.verbose;
+    let results = run::run_all(&cases, &options, &|r| {
+        if verbose || r.outcome != Outcome::Pass {
+            let mut out = out.lock().expect("stdout");
+            let _ = writeln!(
+                out,
+                "{:<17} {:<6} {}",
+                r.outcome.name().to_uppercase(),
+                r.level.name(),
+                r.id
+            );
+        }
+    });
+    let mut counted = 0;
+    for (case, result) in cases.iter().zip(&results) {
+        if result.outcome == Outcome::Pass || result.outcome == Outcome::Unsupported {
+            continue;
+        }
+        counted += usize::from(result.counts);
+        println!(
+            "\n==== {} {} ({}{})",
+            result.outcome.name().to_uppercase(),
+            result.id,
+            result.level.name(),
+            if result.counts { "" } else { ", not counted" }
+        );
+        println!("  {}", case.vector.description);
+        for id in &case.vector.requirements {
+            if let Some(text) = suite::requirement_text(id) {
+                println!("  {text}");
+            }
+        }
+        println!("  what happened:{}", result.detail);
+        if !result.transcript.is_empty() {
+            println!("  frames the suite sent:");
+            for line in run::frame_lines(&result.transcript, true) {
+                println!("    → {line}");
+            }
+            println!("  frames the IUT sent:");
+            for line in run::frame_lines(&result.transcript, false) {
+                println!("    ← {line}");
+            }
+            println!("  bytes (hex):");
+            for chunk in &result.transcript {
+                let hex: String = chunk.bytes.iter().map(|b| format!("{b:02x}")).collect();
+                println!(
+                    "    {:>9.3}ms {} {}",
+                    chunk.at.as_secs_f64() * 1000.0,
+                    if chunk.to_iut { "→" } else { "←" },
+                    hex
+                );
+            }
+        }
+    }
+    let count = |o: Outcome| results.iter().filter(|r| r.outcome == o).count();
+    println!(
+        "\n{} cases: {} pass, {} fail, {} timeout, {} error, {} unsupported, {} expected-failure, {} unexpected-pass",
+        results.len(),
+        count(Outcome::Pass),
+        count(Outcome::Fail),
+        count(Outcome::Timeout),
+        count(Outcome::Error),
+        count(Outcome::Unsupported),
+        count(Outcome::ExpectedFailure),
+        count(Outcome::UnexpectedPass)
+    );
+    if let Some(path) = &args.json {
+        let json: Vec<serde_json::Value> = cases
+            .iter()
+            .zip(&results)
+            .map(|(c, r)| run::result_json(c, r))
+            .collect();
+        let text = serde_json::to_string_pretty(&serde_json::json!({"results": json}))
+            .expect("serializable");
+        if let Err(e) = std::fs::write(path, text + "\n") {
+            eprintln!("{}: {e}", path.display());
+            return ExitCode::FAILURE;
+        }
+    }
+    if counted == 0 {
+        println!("no unexpected result");
+        ExitCode::SUCCESS
+    } else {
+        println!("{counted} unexpected results");
+        ExitCode::FAILURE
+    }
+}

@@ -1,0 +1,391 @@
+//! Running cases: start the IUT's agent for a case, accept its two connections, drive the
+//! case's script through the session-vector engine, and judge the outcome within a deadline.
+
+use std::collections::BTreeSet;
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use muxado_reference::frame::{DecodeError, decode_frame};
+use muxado_reference::session::Role;
+use muxado_vectors::session_model;
+use muxado_vectors::session_run::{config_of, run_script};
+use serde_json::{Value, json};
+
+use crate::agent::{Chunk, RemoteIut, Waits, reference_agent};
+use crate::suite::{Case, Level};
+
+/// Which implementation is under test.
+#[derive(Clone, Debug)]
+pub enum Target {
+    /// The reference implementation, its agent running in this process.
+    Reference,
+    /// A command started per case (through `sh -c`) with the agent contract's environment.
+    Exec(String),
+}
+
+/// How to run.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The implementation under test.
+    pub target: Target,
+    /// A whole-case deadline.
+    pub timeout: Duration,
+    /// Write what the suite sends in pieces of this many bytes.
+    pub chop: Option<usize>,
+    /// Cases run at once.
+    pub jobs: usize,
+    /// SHOULD-level cases count.
+    pub strict: bool,
+    /// Cases expected to fail (known deviations).
+    pub expected: BTreeSet<String>,
+    /// Waits for the IUT's frames.
+    pub waits: Waits,
+}
+
+/// How a case ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The IUT did what the case requires.
+    Pass,
+    /// It did not.
+    Fail,
+    /// The case did not finish within its deadline.
+    Timeout,
+    /// The IUT could not be reached, or crashed.
+    Error,
+    /// The agent said it cannot play the case (exit code 127).
+    Unsupported,
+    /// It failed, as the expectations file says it does.
+    ExpectedFailure,
+    /// It passed although the expectations file says it fails.
+    UnexpectedPass,
+}
+
+impl Outcome {
+    /// The report's word for it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::Pass => "pass",
+            Outcome::Fail => "fail",
+            Outcome::Timeout => "timeout",
+            Outcome::Error => "error",
+            Outcome::Unsupported => "unsupported",
+            Outcome::ExpectedFailure => "expected-failure",
+            Outcome::UnexpectedPass => "unexpected-pass",
+        }
+    }
+}
+
+/// One case's result.
+#[derive(Clone, Debug)]
+pub struct CaseResult {
+    /// The case id.
+    pub id: String,
+    /// Its level.
+    pub level: Level,
+    /// The outcome.
+    pub outcome: Outcome,
+    /// Whether the outcome makes the run fail (an unexpected result that counts).
+    pub counts: bool,
+    /// What went wrong: the step, expected vs actual.
+    pub detail: String,
+    /// Both directions' bytes.
+    pub transcript: Vec<Chunk>,
+    /// How long it took.
+    pub elapsed: Duration,
+}
+
+/// Runs the selected cases, `options.jobs` at a time; results in case order. `progress` is
+/// called as each case finishes.
+pub fn run_all(
+    cases: &[&Case],
+    options: &Options,
+    progress: &(dyn Fn(&CaseResult) + Sync),
+) -> Vec<CaseResult> {
+    let next = AtomicUsize::new(0);
+    let (tx, rx) = mpsc::channel();
+    std::thread::scope(|scope| {
+        for _ in 0..options.jobs.max(1) {
+            let tx = tx.clone();
+            let next = &next;
+            scope.spawn(move || {
+                loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(case) = cases.get(i) else { break };
+                    let result = run_case(case, options);
+                    progress(&result);
+                    let _ = tx.send((i, result));
+                }
+            });
+        }
+    });
+    drop(tx);
+    let mut results: Vec<(usize, CaseResult)> = rx.into_iter().collect();
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
+}
+
+/// Runs one case and judges it.
+pub fn run_case(case: &Case, options: &Options) -> CaseResult {
+    let start = Instant::now();
+    let (raw, detail, transcript) = play(case, options);
+    let expected = options.expected.contains(case.id());
+    let outcome = match (raw, expected) {
+        (Outcome::Pass, true) => Outcome::UnexpectedPass,
+        (Outcome::Fail | Outcome::Timeout | Outcome::Error, true) => Outcome::ExpectedFailure,
+        (other, _) => other,
+    };
+    let counts = match outcome {
+        Outcome::Fail | Outcome::Timeout => case.level == Level::Must || options.strict,
+        Outcome::Error | Outcome::UnexpectedPass => true,
+        _ => false,
+    };
+    CaseResult {
+        id: case.id().to_string(),
+        level: case.level,
+        outcome,
+        counts,
+        detail,
+        transcript,
+        elapsed: start.elapsed(),
+    }
+}
+
+enum Agent {
+    Thread,
+    Process(Child),
+}
+
+fn play(case: &Case, options: &Options) -> (Outcome, String, Vec<Chunk>) {
+    let bind = || TcpListener::bind("127.0.0.1:0");
+    let (Ok(transport), Ok(control)) = (bind(), bind()) else {
+        return (
+            Outcome::Error,
+            "cannot listen on 127.0.0.1".into(),
+            Vec::new(),
+        );
+    };
+    let addr = |l: &TcpListener| l.local_addr().expect("bound");
+    let (transport_addr, control_addr) = (addr(&transport), addr(&control));
+    let vector = &case.vector;
+    let role = match vector.role {
+        session_model::Role::Client => Role::Client,
+        session_model::Role::Server => Role::Server,
+    };
+    let mut agent = match &options.target {
+        Target::Reference => {
+            let config = config_of(vector);
+            std::thread::spawn(move || {
+                let _ = reference_agent(transport_addr, control_addr, role, config);
+            });
+            Agent::Thread
+        }
+        Target::Exec(command) => {
+            let config = json!({
+                "max_window_size": vector.config.max_window_size,
+                "accept_backlog": vector.config.accept_backlog,
+                "max_streams": vector.config.max_streams,
+                "max_goaway_debug": vector.config.max_goaway_debug,
+            });
+            let spawned = Command::new("sh")
+                .arg("-c")
+                .arg(command)
+                .env(
+                    "MUXADO_ROLE",
+                    if role == Role::Client {
+                        "client"
+                    } else {
+                        "server"
+                    },
+                )
+                .env("MUXADO_ADDR", transport_addr.to_string())
+                .env("MUXADO_CONTROL", control_addr.to_string())
+                .env("MUXADO_TESTCASE", case.id())
+                .env("MUXADO_CONFIG", config.to_string())
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn();
+            match spawned {
+                Ok(child) => Agent::Process(child),
+                Err(e) => {
+                    return (
+                        Outcome::Error,
+                        format!("cannot start {command}: {e}"),
+                        Vec::new(),
+                    );
+                }
+            }
+        }
+    };
+    let deadline = Instant::now() + options.timeout;
+    let connections = accept(&transport, deadline, &mut agent)
+        .and_then(|t| accept(&control, deadline, &mut agent).map(|c| (t, c)));
+    let (transport, control) = match connections {
+        Ok(pair) => pair,
+        Err((outcome, detail)) => {
+            stop(agent);
+            return (outcome, detail, Vec::new());
+        }
+    };
+    let closers = (transport.try_clone(), control.try_clone());
+    let iut = RemoteIut::new(transport, control, options.chop, options.waits);
+    let mut iut = match iut {
+        Ok(iut) => iut,
+        Err(e) => {
+            stop(agent);
+            return (Outcome::Error, e.to_string(), Vec::new());
+        }
+    };
+    let (tx, rx) = mpsc::channel();
+    let (finished, script) = std::thread::scope(|scope| {
+        let handle = scope.spawn(|| {
+            let result = run_script(vector, &mut iut);
+            let _ = tx.send(());
+            result
+        });
+        let left = deadline.saturating_duration_since(Instant::now());
+        let finished = rx.recv_timeout(left).is_ok();
+        if !finished {
+            // Unblock the script: it fails on its next read or write.
+            for stream in [&closers.0, &closers.1].into_iter().flatten() {
+                let _ = stream.shutdown(Shutdown::Both);
+            }
+        }
+        (finished, handle.join())
+    });
+    let transcript = iut.transcript();
+    drop(iut);
+    let stderr = stop(agent);
+    let (outcome, detail) = match script {
+        _ if !finished => (
+            Outcome::Timeout,
+            format!("the case did not finish within {:?}", options.timeout),
+        ),
+        Ok(Ok(())) => (Outcome::Pass, String::new()),
+        Ok(Err(failure)) if failure.harness => (Outcome::Error, failure.describe(vector)),
+        Ok(Err(failure)) => (Outcome::Fail, failure.describe(vector)),
+        Err(_) => (Outcome::Error, "the suite's script thread panicked".into()),
+    };
+    let detail = if stderr.is_empty() || outcome == Outcome::Pass {
+        detail
+    } else {
+        format!("{detail}\n  agent stderr: {stderr}")
+    };
+    (outcome, detail, transcript)
+}
+
+fn accept(
+    listener: &TcpListener,
+    deadline: Instant,
+    agent: &mut Agent,
+) -> Result<TcpStream, (Outcome, String)> {
+    listener
+        .set_nonblocking(true)
+        .map_err(|e| (Outcome::Error, e.to_string()))?;
+    loop {
+        match listener.accept() {
+            Ok((stream, _)) => {
+                let _ = stream.set_nonblocking(false);
+                return Ok(stream);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(e) => return Err((Outcome::Error, e.to_string())),
+        }
+        if let Agent::Process(child) = agent {
+            if let Ok(Some(status)) = child.try_wait() {
+                return Err(match status.code() {
+                    Some(127) => (
+                        Outcome::Unsupported,
+                        "the agent does not support this case".into(),
+                    ),
+                    _ => (
+                        Outcome::Error,
+                        format!("the agent exited ({status}) before connecting"),
+                    ),
+                });
+            }
+        }
+        if Instant::now() >= deadline {
+            return Err((Outcome::Timeout, "the agent never connected".into()));
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Stops the agent; its stderr, if it is a process.
+fn stop(agent: Agent) -> String {
+    match agent {
+        Agent::Thread => String::new(),
+        Agent::Process(mut child) => {
+            // The control connection is closed: a well-behaved agent exits by itself.
+            let until = Instant::now() + Duration::from_secs(2);
+            while Instant::now() < until {
+                if let Ok(Some(_)) = child.try_wait() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            let _ = child.kill();
+            let output = child.wait_with_output();
+            output
+                .map(|o| String::from_utf8_lossy(&o.stderr).trim().to_string())
+                .unwrap_or_default()
+        }
+    }
+}
+
+/// The frames of one direction of a transcript, one line each.
+pub fn frame_lines(transcript: &[Chunk], to_iut: bool) -> Vec<String> {
+    let bytes: Vec<u8> = transcript
+        .iter()
+        .filter(|c| c.to_iut == to_iut)
+        .flat_map(|c| c.bytes.iter().copied())
+        .collect();
+    let mut lines = Vec::new();
+    let mut used = 0;
+    while used < bytes.len() {
+        match decode_frame(&bytes[used..]) {
+            Ok((frame, n)) => {
+                lines.push(frame.to_string());
+                used += n;
+            }
+            Err(DecodeError::Incomplete { .. }) => {
+                lines.push(format!(
+                    "({} bytes of an unfinished frame)",
+                    bytes.len() - used
+                ));
+                break;
+            }
+            Err(DecodeError::Violation(v)) => {
+                lines.push(format!("VIOLATION {v}"));
+                break;
+            }
+        }
+    }
+    lines
+}
+
+/// A result as JSON, for `--json`.
+pub fn result_json(case: &Case, result: &CaseResult) -> Value {
+    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    json!({
+        "id": result.id,
+        "group": case.group,
+        "level": result.level.name(),
+        "requirements": case.vector.requirements,
+        "description": case.vector.description,
+        "outcome": result.outcome.name(),
+        "counts": result.counts,
+        "detail": result.detail,
+        "elapsed_ms": result.elapsed.as_millis() as u64,
+        "transcript": result.transcript.iter().map(|c| json!({
+            "dir": if c.to_iut { "to_iut" } else { "from_iut" },
+            "t_us": c.at.as_micros() as u64,
+            "hex": hex(&c.bytes),
+        })).collect::<Vec<_>>(),
+    })
+}

@@ -1,0 +1,111 @@
+//! The test cases: every session vector of `vectors/sessions/`, embedded in the binary, each a
+//! case with its stable id, the SPEC requirements it checks, its level and its description.
+
+use muxado_vectors::session_model::{SessionFile, SessionVector};
+
+/// The session vector files, compiled in so that the suite runs anywhere.
+const FILES: &[(&str, &str)] = &[
+    (
+        "framing",
+        include_str!("../../vectors/sessions/framing.json"),
+    ),
+    (
+        "streams",
+        include_str!("../../vectors/sessions/streams.json"),
+    ),
+    ("flow", include_str!("../../vectors/sessions/flow.json")),
+    ("goaway", include_str!("../../vectors/sessions/goaway.json")),
+    (
+        "violations",
+        include_str!("../../vectors/sessions/violations.json"),
+    ),
+    ("limits", include_str!("../../vectors/sessions/limits.json")),
+    (
+        "extensions",
+        include_str!("../../vectors/sessions/extensions.json"),
+    ),
+];
+
+/// SPEC.md, for the text of the requirements a failing case checks.
+const SPEC: &str = include_str!("../../SPEC.md");
+
+/// How much a case counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    /// Checks only what SPEC.md requires: a failure is a failure.
+    Must,
+    /// Pins a choice SPEC.md leaves open (a SHOULD or MAY, named by the vector's flags): a
+    /// failure counts only with `--strict`.
+    Should,
+}
+
+impl Level {
+    /// `MUST` or `SHOULD`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Must => "MUST",
+            Level::Should => "SHOULD",
+        }
+    }
+}
+
+/// One test case.
+#[derive(Debug)]
+pub struct Case {
+    /// The vector file it comes from (`flow`, ...).
+    pub group: &'static str,
+    /// The level.
+    pub level: Level,
+    /// The session vector: id, description, requirements, script.
+    pub vector: SessionVector,
+}
+
+impl Case {
+    /// The stable id (the vector's).
+    pub fn id(&self) -> &str {
+        &self.vector.id
+    }
+}
+
+/// Every case, in file order.
+pub fn cases() -> Vec<Case> {
+    let mut cases = Vec::new();
+    for (group, text) in FILES {
+        let file: SessionFile = serde_json::from_str(text).expect("embedded vectors parse");
+        for vector in file.vectors {
+            let level = if vector.flags.is_empty() {
+                Level::Must
+            } else {
+                Level::Should
+            };
+            cases.push(Case {
+                group,
+                level,
+                vector,
+            });
+        }
+    }
+    cases
+}
+
+/// The paragraph of SPEC.md that defines requirement `id` (e.g. `FLOW-4`).
+pub fn requirement_text(id: &str) -> Option<String> {
+    let tag = format!("[{id}]");
+    let start = SPEC.find(&format!("\n{tag} "))? + 1;
+    let end = SPEC[start..].find("\n\n").map_or(SPEC.len(), |e| start + e);
+    Some(
+        SPEC[start..end]
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
+}
+
+/// Whether a case is selected by glob patterns over its id, its group and its requirement ids.
+pub fn matches(case: &Case, patterns: &[glob::Pattern]) -> bool {
+    patterns.iter().any(|p| {
+        p.matches(case.id())
+            || p.matches(case.group)
+            || case.vector.requirements.iter().any(|r| p.matches(r))
+    })
+}
