@@ -1,4 +1,4 @@
-//! The agent contract (SPEC.md appendix A): how the suite drives an implementation under test
+//! The agent contract (SPEC.md appendix A, [AGENT-1] to [AGENT-6]): how the suite drives an implementation under test
 //! (IUT) through a small agent program, and the reference implementation's own agent.
 //!
 //! The agent dials two TCP connections the suite listens on: the muxado session's transport
@@ -224,6 +224,9 @@ pub fn reference_agent(
     Ok(())
 }
 
+/// How a harness error from an `unsupported` answer starts ([AGENT-4]).
+pub const UNSUPPORTED: &str = "unsupported by the agent: ";
+
 /// Bytes one side sent, with when, for the case's transcript.
 #[derive(Clone, Debug)]
 pub struct Chunk {
@@ -329,6 +332,9 @@ impl RemoteIut {
 
     fn call(&mut self, command: Value) -> Call<Value> {
         let answer = self.command(command)?;
+        if let Some(why) = answer.get("unsupported") {
+            return Err(format!("{UNSUPPORTED}{}", why.as_str().unwrap_or("")));
+        }
         if let Some(error) = answer.get("error") {
             return Ok(Err(CallError {
                 code: error["code"].as_u64().unwrap_or(u64::from(u32::MAX)) as u32,

@@ -14,7 +14,7 @@ use muxado_vectors::session_model;
 use muxado_vectors::session_run::{config_of, run_script};
 use serde_json::{Value, json};
 
-use crate::agent::{Chunk, RemoteIut, Waits, reference_agent};
+use crate::agent::{Chunk, RemoteIut, UNSUPPORTED, Waits, reference_agent};
 use crate::suite::{Case, Level};
 
 /// Which implementation is under test.
@@ -266,6 +266,9 @@ fn play(case: &Case, options: &Options) -> (Outcome, String, Vec<Chunk>) {
             format!("the case did not finish within {:?}", options.timeout),
         ),
         Ok(Ok(())) => (Outcome::Pass, String::new()),
+        Ok(Err(failure)) if failure.harness && failure.problem.starts_with(UNSUPPORTED) => {
+            (Outcome::Unsupported, failure.describe(vector))
+        }
         Ok(Err(failure)) if failure.harness => (Outcome::Error, failure.describe(vector)),
         Ok(Err(failure)) => (Outcome::Fail, failure.describe(vector)),
         Err(_) => (Outcome::Error, "the suite's script thread panicked".into()),
