@@ -16,6 +16,10 @@
 //! | `{"close_write": {"stream_id": 3}}`, `{"close_stream": ...}`, `{"reset": {"stream_id": 3, "error_code": 6}}`, `{"go_away": {"error_code": 0, "debug": "<hex>"}}`, `{"close": {}}` | `{}` |
 //! | `{"session": {}}` | `{"ended": null or {"code", "message"}, "remote": null or {"error_code", "last_stream_id", "debug"}}` |
 //!
+//! In the `session` answer, an agent that cannot tell whether its session received a GOAWAY
+//! leaves the `remote` key out, and one that cannot tell a GOAWAY's last stream id leaves
+//! `last_stream_id` out (or null): a script that expects them is then reported unsupported.
+//!
 //! An answer is `{"ok": VALUE}`, or `{"error": {"code": N, "message": "..."}}` when the call
 //! failed with muxado error code N.
 //!
@@ -225,7 +229,7 @@ pub fn reference_agent(
 }
 
 /// How a harness error from an `unsupported` answer starts ([AGENT-4]).
-pub const UNSUPPORTED: &str = "unsupported by the agent: ";
+pub const UNSUPPORTED: &str = muxado_vectors::session_run::UNSUPPORTED;
 
 /// Bytes one side sent, with when, for the case's transcript.
 #[derive(Clone, Debug)]
@@ -485,14 +489,21 @@ impl Iut for RemoteIut {
             code: e["code"].as_u64().unwrap_or(0) as u32,
             message: e["message"].as_str().unwrap_or("").to_string(),
         });
+        // A `remote` key left out: the agent cannot tell (Go before its session ends); a
+        // `last_stream_id` left out or null: the implementation does not report it.
+        let remote_unknown = v.get("remote").is_none();
         let remote = match v["remote"].as_object() {
             None => None,
             Some(r) => Some(RemoteState {
                 error_code: r["error_code"].as_u64().unwrap_or(0) as u32,
-                last_stream_id: r["last_stream_id"].as_u64().unwrap_or(0) as u32,
+                last_stream_id: r["last_stream_id"].as_u64().map(|l| l as u32),
                 debug: unhex(r["debug"].as_str().unwrap_or(""))?,
             }),
         };
-        Ok(SessionState { ended, remote })
+        Ok(SessionState {
+            ended,
+            remote,
+            remote_unknown,
+        })
     }
 }
