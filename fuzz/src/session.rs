@@ -650,6 +650,9 @@ impl Single {
             }
             let header_arrives =
                 self.pending.len() < HEADER_LEN && self.pending.len() + n >= HEADER_LEN;
+            // An application call (close, or the transport's EOF) may have ended the session
+            // while this frame was arriving: then its last bytes are never processed.
+            let ended_mid_frame = self.s.termination().map(|t| t.local);
             self.pending.extend_from_slice(&chunk[..n]);
             self.s.receive(&chunk[..n], self.now);
             if header_arrives {
@@ -666,8 +669,16 @@ impl Single {
                     self.check_frame(&frame);
                 }
                 Err(DecodeError::Violation(v)) => {
-                    self.flush();
-                    self.check_violation(v);
+                    let late = self.flush();
+                    match ended_mid_frame {
+                        Some(code) => {
+                            self.at_header = None;
+                            assert!(late.is_empty(), "[SESSION-4] reaction after the end");
+                            let t = self.s.termination().expect("still ended");
+                            assert_eq!(t.local, code, "[SESSION-4] the end is kept");
+                        }
+                        None => self.check_violation(v),
+                    }
                 }
             }
         }
