@@ -228,6 +228,15 @@ pub fn reference_agent(
     Ok(())
 }
 
+/// Whether a transport error means the IUT has closed the connection.
+fn closed_by_peer(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind::{BrokenPipe, ConnectionAborted, ConnectionReset, NotConnected};
+    matches!(
+        e.kind(),
+        BrokenPipe | ConnectionReset | ConnectionAborted | NotConnected
+    )
+}
+
 /// How a harness error from an `unsupported` answer starts ([AGENT-4]).
 pub const UNSUPPORTED: &str = muxado_vectors::session_run::UNSUPPORTED;
 
@@ -380,9 +389,13 @@ impl RemoteIut {
             _ => vec![bytes],
         };
         for piece in pieces {
-            self.transport
-                .write_all(piece)
-                .map_err(|e| format!("writing to the IUT: {e}"))?;
+            match self.transport.write_all(piece) {
+                Ok(()) => {}
+                // The IUT closed the transport (as [FRAME-8] has it do after a connection
+                // error): what the peer sends now is lost, which is no harness failure.
+                Err(e) if closed_by_peer(&e) => return Ok(()),
+                Err(e) => return Err(format!("writing to the IUT: {e}")),
+            }
         }
         Ok(())
     }
@@ -394,9 +407,10 @@ impl Iut for RemoteIut {
     }
 
     fn recv_eof(&mut self) -> Result<(), String> {
-        self.transport
-            .shutdown(Shutdown::Write)
-            .map_err(|e| format!("closing the transport: {e}"))
+        match self.transport.shutdown(Shutdown::Write) {
+            Err(e) if !closed_by_peer(&e) => Err(format!("closing the transport: {e}")),
+            _ => Ok(()),
+        }
     }
 
     fn advance(&mut self, ms: u64) -> Result<(), String> {
