@@ -20,7 +20,7 @@ fi
 
 failed=""
 
-# The peer binaries built by the "go build" steps go here and are removed at
+# The peer and agent binaries built by the "go build" steps go here and are removed at
 # the end.
 bindir=$(mktemp -d) || exit 2
 trap 'rm -rf "$bindir"' EXIT
@@ -70,6 +70,7 @@ for modfile in go.mod go.v2.0.1.mod; do
 	step "$label: go vet" go vet -mod=readonly "$mf" ./...
 	step "$label: go test" go test -mod=readonly "$mf" -count=1 ./...
 	step "$label: go build cmd/peer" go build -mod=readonly "$mf" -o "$bindir/peer-$version" ./cmd/peer
+	step "$label: go build cmd/agent" go build -mod=readonly "$mf" -o "$bindir/agent-$version" ./cmd/agent
 	step "$label: framecheck" go run -mod=readonly "$mf" ./cmd/framecheck "$@"
 done
 

@@ -493,8 +493,9 @@ pub fn foreign_peers(bin_dir: &Path) -> Vec<ForeignPeer> {
     .collect()
 }
 
-/// Builds the foreign peers into `<root>/target/interop-bin` (Go peers with `go build`, the
-/// ngrok Rust peer with cargo into its own target directory) and returns that directory.
+/// Builds the foreign peers into `<root>/target/interop-bin` (Go peers and conformance agents
+/// with `go build`: `go-peer-v2.0.2`, `go-agent-v2.0.2`, and the same for v2.0.1; the ngrok
+/// Rust peer with cargo into its own target directory) and returns that directory.
 pub fn build_peers(root: &Path) -> Result<PathBuf, String> {
     let bin = root.join("target/interop-bin");
     std::fs::create_dir_all(&bin).map_err(|e| e.to_string())?;
@@ -506,21 +507,21 @@ pub fn build_peers(root: &Path) -> Result<PathBuf, String> {
             Err(format!("{what} failed: {status}"))
         }
     };
-    for (modfile, out) in [
-        ("go.mod", "go-peer-v2.0.2"),
-        ("go.v2.0.1.mod", "go-peer-v2.0.1"),
-    ] {
-        let mut go = std::process::Command::new("go");
-        go.current_dir(root.join("interop/go"))
-            .args([
-                "build",
-                "-mod=readonly",
-                &format!("-modfile={modfile}"),
-                "-o",
-            ])
-            .arg(bin.join(out))
-            .arg("./cmd/peer");
-        run(go, &format!("go build ({modfile})"))?;
+    // The interop peers, and the conformance agents (SPEC.md appendix A), per modfile.
+    for (modfile, version) in [("go.mod", "v2.0.2"), ("go.v2.0.1.mod", "v2.0.1")] {
+        for (package, name) in [("./cmd/peer", "go-peer"), ("./cmd/agent", "go-agent")] {
+            let mut go = std::process::Command::new("go");
+            go.current_dir(root.join("interop/go"))
+                .args([
+                    "build",
+                    "-mod=readonly",
+                    &format!("-modfile={modfile}"),
+                    "-o",
+                ])
+                .arg(bin.join(format!("{name}-{version}")))
+                .arg(package);
+            run(go, &format!("go build {package} ({modfile})"))?;
+        }
     }
     let mut cargo =
         std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
