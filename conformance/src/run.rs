@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 use std::net::{Shutdown, TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
@@ -191,6 +192,8 @@ fn play(case: &Case, options: &Options) -> (Outcome, String, Vec<Chunk>) {
                 "max_goaway_debug": vector.config.max_goaway_debug,
             });
             let spawned = Command::new("sh")
+                // Its own process group, so that stopping it stops what it started.
+                .process_group(0)
                 .arg("-c")
                 .arg(command)
                 .env(
@@ -258,7 +261,11 @@ fn play(case: &Case, options: &Options) -> (Outcome, String, Vec<Chunk>) {
         (finished, handle.join())
     });
     let transcript = iut.transcript();
-    drop(iut);
+    // Closing the control connection tells the agent to exit ([AGENT-2]).
+    for stream in [&closers.0, &closers.1].into_iter().flatten() {
+        let _ = stream.shutdown(Shutdown::Both);
+    }
+    drop((iut, closers));
     let stderr = stop(agent);
     let (outcome, detail) = match script {
         _ if !finished => (
@@ -332,6 +339,11 @@ fn stop(agent: Agent) -> String {
                 }
                 std::thread::sleep(Duration::from_millis(10));
             }
+            // The whole process group: `sh -c` may have started the agent as its child.
+            let _ = Command::new("kill")
+                .args(["-KILL", &format!("-{}", child.id())])
+                .stderr(Stdio::null())
+                .status();
             let _ = child.kill();
             let output = child.wait_with_output();
             output

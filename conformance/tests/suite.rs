@@ -1,0 +1,170 @@
+//! The suite against the reference implementation (embedded and as an agent process), and
+//! against agents that misbehave, to show each outcome is reached when it should be.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use muxado_conformance::agent::Waits;
+use muxado_conformance::run::{CaseResult, Options, Outcome, Target, run_all};
+use muxado_conformance::suite::{self, Case};
+
+fn options(target: Target) -> Options {
+    Options {
+        target,
+        timeout: Duration::from_secs(20),
+        chop: None,
+        jobs: 4,
+        strict: true,
+        expected: BTreeSet::new(),
+        waits: Waits {
+            frames: Duration::from_secs(2),
+            quiet: Duration::from_millis(60),
+        },
+    }
+}
+
+fn agent_command(prefix: &str) -> String {
+    format!("{prefix}{} agent", env!("CARGO_BIN_EXE_conformance"))
+}
+
+fn selected(all: &[Case], glob: &str) -> Vec<usize> {
+    let pattern = [glob::Pattern::new(glob).unwrap()];
+    (0..all.len())
+        .filter(|i| suite::matches(&all[*i], &pattern))
+        .collect()
+}
+
+fn run(all: &[Case], indices: &[usize], options: &Options) -> Vec<CaseResult> {
+    let cases: Vec<&Case> = indices.iter().map(|i| &all[*i]).collect();
+    run_all(&cases, options, &|_| {})
+}
+
+fn summary(results: &[CaseResult]) -> String {
+    results
+        .iter()
+        .filter(|r| r.outcome != Outcome::Pass)
+        .map(|r| format!("{} {}: {}", r.outcome.name(), r.id, r.detail))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Every case passes against the reference, its agent in this process: the suite and the
+/// vectors agree with the reference over real sockets, as they do offline.
+///
+/// checks: [AGENT-3] [AGENT-4] [AGENT-5] [AGENT-6]
+#[test]
+fn the_embedded_reference_passes_every_case() {
+    let all = suite::cases();
+    assert!(all.len() >= 80, "at least 80 cases, got {}", all.len());
+    let ids: BTreeSet<&str> = all.iter().map(|c| c.id()).collect();
+    assert_eq!(ids.len(), all.len(), "case ids are unique");
+    let indices: Vec<usize> = (0..all.len()).collect();
+    let results = run(&all, &indices, &options(Target::Reference));
+    let bad: Vec<&CaseResult> = results
+        .iter()
+        .filter(|r| r.outcome != Outcome::Pass)
+        .collect();
+    assert!(bad.is_empty(), "{}", summary(&results));
+}
+
+/// The reference as an agent process (`conformance agent`), with every byte the suite sends
+/// in its own TCP write: the framing and stream cases pass.
+///
+/// checks: [AGENT-1] [AGENT-2] [FRAME-6]
+#[test]
+fn the_reference_agent_process_passes_with_one_byte_writes() {
+    let all = suite::cases();
+    let mut indices = selected(&all, "framing");
+    indices.extend(selected(&all, "streams"));
+    assert!(indices.len() > 20);
+    let mut options = options(Target::Exec(agent_command("")));
+    options.chop = Some(1);
+    let results = run(&all, &indices, &options);
+    assert!(
+        results.iter().all(|r| r.outcome == Outcome::Pass),
+        "{}",
+        summary(&results)
+    );
+}
+
+/// An IUT whose window is not the one the case configures fails the flow-control cases, with
+/// the step and both sides' frames in the report, and the failure counts.
+///
+/// checks: [FLOW-3] [FLOW-4] [AGENT-6]
+#[test]
+fn an_iut_with_another_window_fails_the_flow_cases() {
+    let all = suite::cases();
+    let indices = selected(&all, "session-flow-write-limited-by-window");
+    assert_eq!(indices.len(), 1);
+    let wrong = agent_command("MUXADO_CONFIG='{\"max_window_size\": 4}' ");
+    let results = run(&all, &indices, &options(Target::Exec(wrong)));
+    let r = &results[0];
+    assert_eq!(r.outcome, Outcome::Fail, "{}", r.detail);
+    assert!(r.counts);
+    assert!(r.detail.contains("step 2 (write)"), "{}", r.detail);
+    assert!(r.detail.contains("expected 5, got 4"), "{}", r.detail);
+    assert!(!r.transcript.is_empty());
+}
+
+/// Exit code 127 before connecting is `unsupported`, and does not count; another exit is an
+/// `error`, which does; an agent that never connects is a `timeout` at the case deadline.
+///
+/// checks: [AGENT-1] [AGENT-6]
+#[test]
+fn agent_exits_and_silence_map_to_their_outcomes() {
+    let all = suite::cases();
+    let indices = selected(&all, "session-flow-write-limited-by-window");
+    let outcome = |command: &str, timeout: u64| {
+        let mut options = options(Target::Exec(command.into()));
+        options.timeout = Duration::from_secs(timeout);
+        run(&all, &indices, &options).remove(0)
+    };
+    let r = outcome("exit 127", 10);
+    assert_eq!((r.outcome, r.counts), (Outcome::Unsupported, false));
+    let r = outcome("echo broken >&2; exit 3", 10);
+    assert_eq!((r.outcome, r.counts), (Outcome::Error, true));
+    assert!(r.detail.contains("exited"), "{}", r.detail);
+    let r = outcome("sleep 5", 1);
+    assert_eq!((r.outcome, r.counts), (Outcome::Timeout, true));
+}
+
+/// `--expect`: a listed case that fails is an expected failure (not counted); a listed case
+/// that passes is an unexpected pass (counted). SHOULD-level failures count only when strict.
+///
+/// checks: [AGENT-6]
+#[test]
+fn expectations_and_levels_decide_what_counts() {
+    let all = suite::cases();
+    let failing = selected(&all, "session-flow-write-limited-by-window");
+    let passing = selected(&all, "session-flow-wndinc-resumes-sender");
+    assert_eq!(passing.len(), 1, "the passing case exists");
+    let wrong = agent_command("MUXADO_CONFIG='{\"max_window_size\": 4}' ");
+    let mut options = options(Target::Exec(wrong));
+    options.expected = [all[failing[0]].id().to_string()].into();
+    let r = run(&all, &failing, &options).remove(0);
+    assert_eq!((r.outcome, r.counts), (Outcome::ExpectedFailure, false));
+
+    let mut options = self::options(Target::Reference);
+    options.expected = [all[passing[0]].id().to_string()].into();
+    let r = run(&all, &passing, &options).remove(0);
+    assert_eq!((r.outcome, r.counts), (Outcome::UnexpectedPass, true));
+
+    let should = selected(&all, "session-flow-credit-at-half-window");
+    assert_eq!(
+        all[should[0]].level,
+        suite::Level::Should,
+        "it pins CreditTiming"
+    );
+    let wrong = agent_command("MUXADO_CONFIG='{\"max_window_size\": 4}' ");
+    for strict in [false, true] {
+        let mut options = self::options(Target::Exec(wrong.clone()));
+        options.strict = strict;
+        let r = run(&all, &should, &options).remove(0);
+        assert_eq!(
+            (r.outcome, r.counts),
+            (Outcome::Fail, strict),
+            "{}",
+            r.detail
+        );
+    }
+}
