@@ -92,6 +92,7 @@ pub fn config(byte: u8) -> Config {
         max_frame_size: 1000,
         write_queue_bytes: 64 * 1024,
         reset_linger: Duration::from_secs(5),
+        syn_alone: byte & 0x40 != 0 && byte & 0x20 != 0,
     }
 }
 

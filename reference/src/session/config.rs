@@ -31,6 +31,11 @@ pub struct Config {
     pub write_queue_bytes: usize,
     /// How long frames for a stream we reset are ignored instead of answered (SPEC [STREAM-11]).
     pub reset_linger: Duration,
+    /// Open every stream with a zero-length DATA+SYN frame and send its bytes in later
+    /// frames. A Go peer that has sent GOAWAY refuses a SYN without consuming its body, so
+    /// only an empty SYN keeps the session in step when an open races the peer's GOAWAY
+    /// (SPEC [INTEROP-6]). Off by default, like Go: the SYN rides on the first data.
+    pub syn_alone: bool,
 }
 
 impl Default for Config {
@@ -43,6 +48,7 @@ impl Default for Config {
             max_frame_size: 64 * 1024,
             write_queue_bytes: 1 << 20,
             reset_linger: Duration::from_secs(5),
+            syn_alone: false,
         }
     }
 }

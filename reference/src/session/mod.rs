@@ -336,6 +336,10 @@ impl Session {
         }
         stream.send.window -= n as u64;
         let mut syn = !std::mem::replace(&mut stream.send.syn_sent, true);
+        if syn && self.config.syn_alone {
+            self.emit_empty_syn(id);
+            syn = false;
+        }
         for chunk in data[..n].chunks(max_frame) {
             // [STREAM-2] SYN on the first frame only.
             self.emit(Frame::Data(Data {
@@ -347,6 +351,16 @@ impl Session {
             syn = false;
         }
         Ok(n)
+    }
+
+    /// Opens a stream on the wire with a zero-length DATA+SYN frame ([INTEROP-6], [INTEROP-8]).
+    fn emit_empty_syn(&mut self, id: StreamId) {
+        self.emit(Frame::Data(Data {
+            stream_id: id,
+            fin: false,
+            syn: true,
+            payload: b"",
+        }));
     }
 
     /// Writes all of `data` in one DATA frame, or nothing (`Ok(false)`) when the window or the
@@ -380,12 +394,7 @@ impl Session {
         if !std::mem::replace(&mut stream.send.syn_sent, true) {
             // [INTEROP-8] SYN and FIN on separate frames: a Go acceptor that gets both on one
             // frame cannot write its reply.
-            self.emit(Frame::Data(Data {
-                stream_id: id,
-                fin: false,
-                syn: true,
-                payload: b"",
-            }));
+            self.emit_empty_syn(id);
         }
         self.emit(Frame::Data(Data {
             stream_id: id,

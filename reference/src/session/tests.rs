@@ -301,3 +301,37 @@ fn duplicate_syn_after_goaway_ends_the_open_stream() {
     assert!(!pair.sides[1].has_output(), "nothing after the RST");
     assert_eq!(pair.sides[1].stream_count(), 0);
 }
+
+/// With `syn_alone`, a stream opens with a zero-length SYN frame and its bytes follow in a
+/// later frame: the one form of SYN a Go endpoint that sent GOAWAY refuses without losing
+/// step (Go's side of it: `TestInterop6EmptySynAfterGoAway` in `interop/go/notes`).
+/// checks: [INTEROP-6] [STREAM-2]
+#[test]
+fn syn_alone_opens_with_an_empty_syn_frame() {
+    let config = Config {
+        syn_alone: true,
+        ..Config::default()
+    };
+    let mut client = Session::new(Role::Client, config);
+    let id = client.open().unwrap();
+    assert_eq!(client.write(id, b"hello"), Ok(5));
+    let mut wire = Vec::new();
+    client.poll_transmit(&mut wire);
+    let mut expected = Vec::new();
+    for (syn, payload) in [(true, &b""[..]), (false, &b"hello"[..])] {
+        Frame::Data(Data {
+            stream_id: id,
+            fin: false,
+            syn,
+            payload,
+        })
+        .encode(&mut expected)
+        .unwrap();
+    }
+    assert_eq!(wire, expected);
+    // Later writes are plain DATA frames.
+    assert_eq!(client.write(id, b"!"), Ok(1));
+    let mut more = Vec::new();
+    client.poll_transmit(&mut more);
+    assert_eq!(more[3] & 0xF, 0, "no SYN on later frames");
+}
