@@ -141,8 +141,19 @@ pub fn reference_agent(
     config: Config,
 ) -> Result<(), String> {
     let tcp = TcpStream::connect(transport).map_err(|e| format!("dial {transport}: {e}"))?;
-    let _ = tcp.set_nodelay(true);
     let ctl = TcpStream::connect(control).map_err(|e| format!("dial {control}: {e}"))?;
+    reference_agent_on(tcp, ctl, role, config)
+}
+
+/// The reference implementation's agent on connections already made: serves commands from
+/// `ctl` for a session over `tcp` until `ctl` closes.
+pub fn reference_agent_on(
+    tcp: TcpStream,
+    ctl: TcpStream,
+    role: Role,
+    config: Config,
+) -> Result<(), String> {
+    let _ = tcp.set_nodelay(true);
     let (tx, rx) = mpsc::channel();
     let mut tcp_in = tcp.try_clone().map_err(|e| e.to_string())?;
     let bytes_tx = tx.clone();

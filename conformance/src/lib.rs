@@ -8,4 +8,5 @@
 
 pub mod agent;
 pub mod run;
+pub mod standing;
 pub mod suite;

@@ -16,6 +16,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use muxado_conformance::agent::{Waits, reference_agent};
 use muxado_conformance::run::{self, Options, Outcome, Target};
+use muxado_conformance::standing;
 use muxado_conformance::suite::{self, Case};
 use muxado_reference::session::{Config, Role};
 
@@ -36,16 +37,33 @@ enum Command {
         #[arg(long = "case")]
         cases: Vec<String>,
     },
-    /// The reference implementation's agent (SPEC.md appendix A), configured from the
-    /// environment: MUXADO_ROLE, MUXADO_ADDR, MUXADO_CONTROL, MUXADO_CONFIG.
-    Agent,
+    /// The reference implementation's agent (SPEC.md appendix A): for one case, configured
+    /// from the environment (MUXADO_ROLE, MUXADO_ADDR, MUXADO_CONTROL, MUXADO_CONFIG); or a
+    /// standing agent for a whole run (`--serve`, `--connect`).
+    Agent {
+        /// Listen here and serve every case the suite sends (`conformance run --target`).
+        #[arg(long, conflicts_with = "connect")]
+        serve: Option<String>,
+        /// Dial the suite here for each case (`conformance run --listen`), until it stops.
+        #[arg(long)]
+        connect: Option<std::net::SocketAddr>,
+        /// With `--connect`: cases played at once.
+        #[arg(long, default_value_t = 4)]
+        parallel: usize,
+    },
 }
 
 #[derive(clap::Args)]
 struct RunArgs {
     /// Start the implementation under test per case with this shell command (its agent).
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["target", "listen"])]
     exec: Option<String>,
+    /// A standing agent listening at HOST:PORT: the suite connects per case (SPEC [AGENT-7]).
+    #[arg(long, conflicts_with = "listen")]
+    target: Option<std::net::SocketAddr>,
+    /// Listen at ADDR for a standing agent that connects per case (SPEC [AGENT-7]).
+    #[arg(long)]
+    listen: Option<String>,
     /// Run only cases matching these globs over case ids, groups (`flow`) and requirement
     /// ids (`FLOW-*`).
     #[arg(long = "case")]
@@ -71,6 +89,9 @@ struct RunArgs {
     /// Write the results as JSON here.
     #[arg(long)]
     json: Option<PathBuf>,
+    /// Write the results as JUnit XML here (for CI systems).
+    #[arg(long)]
+    junit: Option<PathBuf>,
     /// Print every case, not only the ones that did not pass.
     #[arg(short, long)]
     verbose: bool,
@@ -80,7 +101,24 @@ fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Run(args) => run(args),
         Command::List { cases } => list(&cases),
-        Command::Agent => agent(),
+        Command::Agent {
+            serve,
+            connect,
+            parallel,
+        } => {
+            let result = match (serve, connect) {
+                (Some(addr), _) => standing::serve(&addr),
+                (None, Some(addr)) => standing::connect(addr, parallel),
+                (None, None) => agent(),
+            };
+            match result {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("conformance agent: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
     }
 }
 
@@ -109,48 +147,29 @@ fn list(globs: &[String]) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn agent() -> ExitCode {
+/// The one-case agent, configured from the environment ([AGENT-1]).
+fn agent() -> Result<(), String> {
     let var = |name: &str| std::env::var(name).map_err(|_| format!("{name} is not set"));
-    let setup = || -> Result<_, String> {
-        let role = match var("MUXADO_ROLE")?.as_str() {
-            "client" => Role::Client,
-            "server" => Role::Server,
-            other => return Err(format!("MUXADO_ROLE {other:?}")),
-        };
-        let parse = |name: &str| -> Result<std::net::SocketAddr, String> {
-            var(name)?.parse().map_err(|e| format!("{name}: {e}"))
-        };
-        let mut config = Config::default();
-        if let Ok(text) = var("MUXADO_CONFIG") {
-            let json: serde_json::Value =
-                serde_json::from_str(&text).map_err(|e| format!("MUXADO_CONFIG: {e}"))?;
-            if let Some(v) = json["max_window_size"].as_u64() {
-                config.max_window_size = v as u32;
-            }
-            if let Some(v) = json["accept_backlog"].as_u64() {
-                config.accept_backlog = v as usize;
-            }
-            if let Some(v) = json["max_streams"].as_u64() {
-                config.max_streams = v as usize;
-            }
-            if let Some(v) = json["max_goaway_debug"].as_u64() {
-                config.max_goaway_debug = v as usize;
-            }
-        }
-        Ok((
-            parse("MUXADO_ADDR")?,
-            parse("MUXADO_CONTROL")?,
-            role,
-            config,
-        ))
+    let role = match var("MUXADO_ROLE")?.as_str() {
+        "client" => Role::Client,
+        "server" => Role::Server,
+        other => return Err(format!("MUXADO_ROLE {other:?}")),
     };
-    match setup().and_then(|(t, c, role, config)| reference_agent(t, c, role, config)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("conformance agent: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    let parse = |name: &str| -> Result<std::net::SocketAddr, String> {
+        var(name)?.parse().map_err(|e| format!("{name}: {e}"))
+    };
+    let config = match var("MUXADO_CONFIG") {
+        Ok(text) => standing::config_from_json(
+            &serde_json::from_str(&text).map_err(|e| format!("MUXADO_CONFIG: {e}"))?,
+        ),
+        Err(_) => Config::default(),
+    };
+    reference_agent(
+        parse("MUXADO_ADDR")?,
+        parse("MUXADO_CONTROL")?,
+        role,
+        config,
+    )
 }
 
 fn expected(path: &Option<PathBuf>) -> Result<BTreeSet<String>, String> {
@@ -182,9 +201,25 @@ fn run(args: RunArgs) -> ExitCode {
         }
     };
     let all = suite::cases();
-    let target = match &args.exec {
-        Some(command) => Target::Exec(command.clone()),
-        None => {
+    let target = match (&args.exec, args.target, &args.listen) {
+        (Some(command), ..) => Target::Exec(command.clone()),
+        (None, Some(addr), _) => Target::Standing(addr),
+        (None, None, Some(addr)) => match std::net::TcpListener::bind(addr) {
+            Ok(listener) => {
+                println!(
+                    "listening for the agent on {}",
+                    listener
+                        .local_addr()
+                        .map_or(addr.clone(), |a| a.to_string())
+                );
+                Target::Listen(std::sync::Arc::new(Mutex::new(listener)))
+            }
+            Err(e) => {
+                eprintln!("listen {addr}: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        (None, None, None) => {
             // The reference's own known bugs, as the vectors mark them.
             expected.extend(
                 all.iter()
@@ -217,6 +252,8 @@ fn run(args: RunArgs) -> ExitCode {
         match &target {
             Target::Reference => "the reference implementation (embedded)".to_string(),
             Target::Exec(command) => format!("`{command}`"),
+            Target::Standing(addr) => format!("the agent at {addr}"),
+            Target::Listen(_) => "the agent that connects".to_string(),
         },
         args.chop
             .map(|n| format!(", chopped into {n}-byte writes"))
@@ -298,6 +335,12 @@ fn run(args: RunArgs) -> ExitCode {
         let text = serde_json::to_string_pretty(&serde_json::json!({"results": json}))
             .expect("serializable");
         if let Err(e) = std::fs::write(path, text + "\n") {
+            eprintln!("{}: {e}", path.display());
+            return ExitCode::FAILURE;
+        }
+    }
+    if let Some(path) = &args.junit {
+        if let Err(e) = std::fs::write(path, run::junit(&cases, &results)) {
             eprintln!("{}: {e}", path.display());
             return ExitCode::FAILURE;
         }

@@ -2,11 +2,12 @@
 //! case's script through the session-vector engine, and judge the outcome within a deadline.
 
 use std::collections::BTreeSet;
-use std::net::{Shutdown, TcpListener, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use muxado_reference::frame::{DecodeError, decode_frame};
@@ -16,6 +17,7 @@ use muxado_vectors::session_run::{config_of, run_script};
 use serde_json::{Value, json};
 
 use crate::agent::{Chunk, RemoteIut, UNSUPPORTED, Waits, reference_agent};
+use crate::standing::{Hello, greet};
 use crate::suite::{Case, Level};
 
 /// Which implementation is under test.
@@ -25,6 +27,10 @@ pub enum Target {
     Reference,
     /// A command started per case (through `sh -c`) with the agent contract's environment.
     Exec(String),
+    /// A standing agent listening here: the suite dials it per case ([AGENT-7]).
+    Standing(SocketAddr),
+    /// A standing agent that dials the suite per case, on this listener ([AGENT-7]).
+    Listen(Arc<Mutex<TcpListener>>),
 }
 
 /// How to run.
@@ -160,79 +166,77 @@ enum Agent {
     Process(Child),
 }
 
-fn play(case: &Case, options: &Options) -> (Outcome, String, Vec<Chunk>) {
-    let bind = || TcpListener::bind("127.0.0.1:0");
-    let (Ok(transport), Ok(control)) = (bind(), bind()) else {
-        return (
-            Outcome::Error,
-            "cannot listen on 127.0.0.1".into(),
-            Vec::new(),
-        );
-    };
-    let addr = |l: &TcpListener| l.local_addr().expect("bound");
-    let (transport_addr, control_addr) = (addr(&transport), addr(&control));
-    let vector = &case.vector;
-    let role = match vector.role {
+/// The muxado role of a case.
+fn role_of(case: &Case) -> Role {
+    match case.vector.role {
         session_model::Role::Client => Role::Client,
         session_model::Role::Server => Role::Server,
+    }
+}
+
+/// The `MUXADO_CONFIG` object of a case.
+fn config_json(case: &Case) -> Value {
+    let c = &case.vector.config;
+    json!({
+        "max_window_size": c.max_window_size,
+        "accept_backlog": c.accept_backlog,
+        "max_streams": c.max_streams,
+        "max_goaway_debug": c.max_goaway_debug,
+    })
+}
+
+/// A standing agent's connections for a case: the control connection (dialed or accepted),
+/// the `hello`, then the transport it dials.
+fn standing(
+    case: &Case,
+    control: Result<TcpStream, (Outcome, String)>,
+    deadline: Instant,
+) -> Result<(TcpStream, TcpStream), (Outcome, String)> {
+    let mut control = control?;
+    let error = |e: String| (Outcome::Error, e);
+    let ip = control.local_addr().map_err(|e| error(e.to_string()))?.ip();
+    let transport = TcpListener::bind((ip, 0)).map_err(|e| error(e.to_string()))?;
+    let hello = Hello {
+        case: case.id().to_string(),
+        role: role_of(case),
+        config: config_json(case),
+        transport: transport.local_addr().map_err(|e| error(e.to_string()))?,
     };
-    let mut agent = match &options.target {
-        Target::Reference => {
-            let config = config_of(vector);
-            std::thread::spawn(move || {
-                let _ = reference_agent(transport_addr, control_addr, role, config);
-            });
-            Agent::Thread
-        }
-        Target::Exec(command) => {
-            let config = json!({
-                "max_window_size": vector.config.max_window_size,
-                "accept_backlog": vector.config.accept_backlog,
-                "max_streams": vector.config.max_streams,
-                "max_goaway_debug": vector.config.max_goaway_debug,
-            });
-            let spawned = Command::new("sh")
-                // Its own process group, so that stopping it stops what it started.
-                .process_group(0)
-                .arg("-c")
-                .arg(command)
-                .env(
-                    "MUXADO_ROLE",
-                    if role == Role::Client {
-                        "client"
-                    } else {
-                        "server"
-                    },
-                )
-                .env("MUXADO_ADDR", transport_addr.to_string())
-                .env("MUXADO_CONTROL", control_addr.to_string())
-                .env("MUXADO_TESTCASE", case.id())
-                .env("MUXADO_CONFIG", config.to_string())
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped())
-                .spawn();
-            match spawned {
-                Ok(child) => Agent::Process(child),
-                Err(e) => {
-                    return (
-                        Outcome::Error,
-                        format!("cannot start {command}: {e}"),
-                        Vec::new(),
-                    );
-                }
-            }
-        }
-    };
+    let _ = control.set_read_timeout(Some(deadline.saturating_duration_since(Instant::now())));
+    match greet(&mut control, &hello) {
+        Ok(None) => {}
+        Ok(Some(why)) => return Err((Outcome::Unsupported, why)),
+        Err(e) => return Err(error(e)),
+    }
+    let transport = accept(&transport, deadline, &mut Agent::Thread)?;
+    Ok((transport, control))
+}
+
+fn play(case: &Case, options: &Options) -> (Outcome, String, Vec<Chunk>) {
+    let vector = &case.vector;
     let deadline = Instant::now() + options.timeout;
-    let connections = accept(&transport, deadline, &mut agent)
-        .and_then(|t| accept(&control, deadline, &mut agent).map(|c| (t, c)));
-    let (transport, control) = match connections {
-        Ok(pair) => pair,
-        Err((outcome, detail)) => {
-            stop(agent);
-            return (outcome, detail, Vec::new());
+    let connected = match &options.target {
+        Target::Standing(addr) => {
+            let control = TcpStream::connect_timeout(addr, options.timeout).map_err(|e| {
+                (
+                    Outcome::Error,
+                    format!("cannot reach the agent at {addr}: {e}"),
+                )
+            });
+            standing(case, control, deadline).map(|(t, c)| (t, c, Agent::Thread))
         }
+        Target::Listen(listener) => {
+            let control = {
+                let listener = listener.lock().expect("listener");
+                accept(&listener, deadline, &mut Agent::Thread)
+            };
+            standing(case, control, deadline).map(|(t, c)| (t, c, Agent::Thread))
+        }
+        Target::Reference | Target::Exec(_) => start(case, options, deadline),
+    };
+    let (transport, control, agent) = match connected {
+        Ok(connected) => connected,
+        Err((outcome, detail)) => return (outcome, detail, Vec::new()),
     };
     let closers = (transport.try_clone(), control.try_clone());
     let iut = RemoteIut::new(transport, control, options.chop, options.waits);
@@ -288,6 +292,66 @@ fn play(case: &Case, options: &Options) -> (Outcome, String, Vec<Chunk>) {
     (outcome, detail, transcript)
 }
 
+/// Starts the agent of a case ([AGENT-1]) and accepts its two connections ([AGENT-2]).
+fn start(
+    case: &Case,
+    options: &Options,
+    deadline: Instant,
+) -> Result<(TcpStream, TcpStream, Agent), (Outcome, String)> {
+    let bind = || TcpListener::bind("127.0.0.1:0");
+    let (Ok(transport), Ok(control)) = (bind(), bind()) else {
+        return Err((Outcome::Error, "cannot listen on 127.0.0.1".into()));
+    };
+    let addr = |l: &TcpListener| l.local_addr().expect("bound");
+    let (transport_addr, control_addr) = (addr(&transport), addr(&control));
+    let role = role_of(case);
+    let mut agent = match &options.target {
+        Target::Exec(command) => {
+            let spawned = Command::new("sh")
+                // Its own process group, so that stopping it stops what it started.
+                .process_group(0)
+                .arg("-c")
+                .arg(command)
+                .env(
+                    "MUXADO_ROLE",
+                    if role == Role::Client {
+                        "client"
+                    } else {
+                        "server"
+                    },
+                )
+                .env("MUXADO_ADDR", transport_addr.to_string())
+                .env("MUXADO_CONTROL", control_addr.to_string())
+                .env("MUXADO_TESTCASE", case.id())
+                .env("MUXADO_CONFIG", config_json(case).to_string())
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn();
+            match spawned {
+                Ok(child) => Agent::Process(child),
+                Err(e) => return Err((Outcome::Error, format!("cannot start {command}: {e}"))),
+            }
+        }
+        _ => {
+            let config = config_of(&case.vector);
+            std::thread::spawn(move || {
+                let _ = reference_agent(transport_addr, control_addr, role, config);
+            });
+            Agent::Thread
+        }
+    };
+    let connections = accept(&transport, deadline, &mut agent)
+        .and_then(|t| accept(&control, deadline, &mut agent).map(|c| (t, c)));
+    match connections {
+        Ok((t, c)) => Ok((t, c, agent)),
+        Err(e) => {
+            stop(agent);
+            Err(e)
+        }
+    }
+}
+
 fn accept(
     listener: &TcpListener,
     deadline: Instant,
@@ -333,17 +397,22 @@ fn stop(agent: Agent) -> String {
         Agent::Process(mut child) => {
             // The control connection is closed: a well-behaved agent exits by itself.
             let until = Instant::now() + Duration::from_secs(2);
+            let mut exited = false;
             while Instant::now() < until {
                 if let Ok(Some(_)) = child.try_wait() {
+                    exited = true;
                     break;
                 }
                 std::thread::sleep(Duration::from_millis(10));
             }
-            // The whole process group: `sh -c` may have started the agent as its child.
-            let _ = Command::new("kill")
-                .args(["-KILL", &format!("-{}", child.id())])
-                .stderr(Stdio::null())
-                .status();
+            if !exited {
+                // The whole process group (its own, [`start`] made it so): `sh -c` may have
+                // started the agent as its child.
+                let _ = Command::new("kill")
+                    .args(["-s", "KILL", "--", &format!("-{}", child.id())])
+                    .stderr(Stdio::null())
+                    .status();
+            }
             let _ = child.kill();
             let output = child.wait_with_output();
             output
@@ -403,4 +472,59 @@ pub fn result_json(case: &Case, result: &CaseResult) -> Value {
             "hex": hex(&c.bytes),
         })).collect::<Vec<_>>(),
     })
+}
+
+fn xml(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The results as JUnit XML: one testsuite per case group, one testcase per case; counted
+/// failures are `<failure>`, uncounted ones and unsupported cases `<skipped>`.
+pub fn junit(cases: &[&Case], results: &[CaseResult]) -> String {
+    let mut groups: Vec<&str> = cases.iter().map(|c| c.group).collect();
+    groups.dedup();
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"muxado conformance\">\n",
+    );
+    for group in groups {
+        let members: Vec<(&&Case, &CaseResult)> = cases
+            .iter()
+            .zip(results)
+            .filter(|(c, _)| c.group == group)
+            .collect();
+        let failures = members.iter().filter(|(_, r)| r.counts).count();
+        out.push_str(&format!(
+            "  <testsuite name=\"{group}\" tests=\"{}\" failures=\"{failures}\">\n",
+            members.len()
+        ));
+        for (case, r) in members {
+            out.push_str(&format!(
+                "    <testcase classname=\"{group}\" name=\"{}\" time=\"{:.3}\">",
+                xml(&r.id),
+                r.elapsed.as_secs_f64()
+            ));
+            let message = format!(
+                "{} ({}; {})",
+                r.outcome.name(),
+                r.level.name(),
+                case.vector.requirements.join(" ")
+            );
+            if r.counts {
+                out.push_str(&format!(
+                    "<failure message=\"{}\">{}</failure>",
+                    xml(&message),
+                    xml(&r.detail)
+                ));
+            } else if r.outcome != Outcome::Pass {
+                out.push_str(&format!("<skipped message=\"{}\"/>", xml(&message)));
+            }
+            out.push_str("</testcase>\n");
+        }
+        out.push_str("  </testsuite>\n");
+    }
+    out.push_str("</testsuites>\n");
+    out
 }

@@ -168,3 +168,65 @@ fn expectations_and_levels_decide_what_counts() {
         );
     }
 }
+
+/// A standing agent, reached by the suite per case (`--target`) and reaching the suite per
+/// case (`--listen`): the same cases pass both ways, and the JUnit report lists them.
+///
+/// checks: [AGENT-7] [AGENT-3]
+#[test]
+fn standing_agents_both_ways() {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+    use std::sync::{Arc, Mutex};
+    let all = suite::cases();
+    let indices = selected(&all, "goaway");
+    assert!(indices.len() > 10);
+
+    let mut server = Command::new(env!("CARGO_BIN_EXE_conformance"))
+        .args(["agent", "--serve", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("LISTENING ")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let results = run(&all, &indices, &options(Target::Standing(addr)));
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(
+        results.iter().all(|r| r.outcome == Outcome::Pass),
+        "{}",
+        summary(&results)
+    );
+    let cases: Vec<&Case> = indices.iter().map(|i| &all[*i]).collect();
+    let xml = muxado_conformance::run::junit(&cases, &results);
+    assert!(xml.contains("<testsuite name=\"goaway\""), "{xml}");
+    assert_eq!(xml.matches("<testcase ").count(), indices.len());
+    assert!(!xml.contains("<failure"));
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut client = Command::new(env!("CARGO_BIN_EXE_conformance"))
+        .args(["agent", "--connect", &addr.to_string(), "--parallel", "4"])
+        .spawn()
+        .unwrap();
+    let results = run(
+        &all,
+        &indices,
+        &options(Target::Listen(Arc::new(Mutex::new(listener)))),
+    );
+    let _ = client.kill();
+    let _ = client.wait();
+    assert!(
+        results.iter().all(|r| r.outcome == Outcome::Pass),
+        "{}",
+        summary(&results)
+    );
+}
