@@ -7,6 +7,8 @@
 //! - [`run`]: running cases against an IUT, with deadlines, in parallel, and judging them.
 
 pub mod agent;
+pub mod coverage;
+pub mod report;
 pub mod run;
 pub mod standing;
 pub mod suite;

@@ -7,7 +7,7 @@
 //! - `conformance agent` is the reference implementation's agent, following the contract.
 
 use std::collections::BTreeSet;
-use std::io::Write as _;
+use std::io::{IsTerminal, Write as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Mutex;
@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use muxado_conformance::agent::{Waits, reference_agent};
+use muxado_conformance::report;
 use muxado_conformance::run::{self, Options, Outcome, Target};
 use muxado_conformance::standing;
 use muxado_conformance::suite::{self, Case};
@@ -36,6 +37,16 @@ enum Command {
         /// Only cases matching these globs (ids, groups, requirement ids).
         #[arg(long = "case")]
         cases: Vec<String>,
+        /// As JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// For every SPEC.md requirement, the cases and frame vectors that check it; fails when
+    /// a MUST requirement has none.
+    Coverage {
+        /// List every case and vector, not only counts.
+        #[arg(short, long)]
+        verbose: bool,
     },
     /// The reference implementation's agent (SPEC.md appendix A): for one case, configured
     /// from the environment (MUXADO_ROLE, MUXADO_ADDR, MUXADO_CONTROL, MUXADO_CONFIG); or a
@@ -86,12 +97,10 @@ struct RunArgs {
     /// Cases run at once.
     #[arg(short = 'j', long, default_value_t = 4)]
     jobs: usize,
-    /// Write the results as JSON here.
-    #[arg(long)]
-    json: Option<PathBuf>,
-    /// Write the results as JUnit XML here (for CI systems).
-    #[arg(long)]
-    junit: Option<PathBuf>,
+    /// Write a report: `json=FILE`, `junit=FILE` (JUnit XML, for CI systems) or `html=DIR`
+    /// (an index and one page per case with its transcript). Repeatable.
+    #[arg(long, value_name = "KIND=PATH")]
+    report: Vec<String>,
     /// Print every case, not only the ones that did not pass.
     #[arg(short, long)]
     verbose: bool,
@@ -100,7 +109,8 @@ struct RunArgs {
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Run(args) => run(args),
-        Command::List { cases } => list(&cases),
+        Command::List { cases, json } => list(&cases, json),
+        Command::Coverage { verbose } => coverage(verbose),
         Command::Agent {
             serve,
             connect,
@@ -129,22 +139,86 @@ fn patterns(globs: &[String]) -> Result<Vec<glob::Pattern>, String> {
         .collect()
 }
 
-fn list(globs: &[String]) -> ExitCode {
+fn list(globs: &[String], json: bool) -> ExitCode {
     let Ok(patterns) = patterns(globs) else {
         return ExitCode::from(2);
     };
-    for case in suite::cases() {
-        if patterns.is_empty() || suite::matches(&case, &patterns) {
-            println!(
-                "{:<60} {:<6} {:<30} {}",
-                case.id(),
-                case.level.name(),
-                case.vector.requirements.join(","),
-                case.vector.description
-            );
-        }
+    let cases = suite::cases();
+    let selected: Vec<&Case> = cases
+        .iter()
+        .filter(|c| patterns.is_empty() || suite::matches(c, &patterns))
+        .collect();
+    if json {
+        let list: Vec<serde_json::Value> = selected
+            .iter()
+            .map(|c| {
+                serde_json::json!({
+                    "id": c.id(),
+                    "group": c.group,
+                    "level": c.level.name(),
+                    "requirements": c.vector.requirements,
+                    "flags": c.vector.flags,
+                    "description": c.vector.description,
+                })
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&list).expect("serializable")
+        );
+        return ExitCode::SUCCESS;
+    }
+    for case in selected {
+        println!(
+            "{:<60} {:<6} {:<30} {}",
+            case.id(),
+            case.level.name(),
+            case.vector.requirements.join(","),
+            case.vector.description
+        );
     }
     ExitCode::SUCCESS
+}
+
+fn coverage(verbose: bool) -> ExitCode {
+    let cases = suite::cases();
+    let mut missing = Vec::new();
+    for c in muxado_conformance::coverage::coverage(&cases) {
+        let meta = muxado_conformance::coverage::META_AREAS
+            .iter()
+            .any(|area| c.id.starts_with(&format!("{area}-")));
+        let checked = !c.cases.is_empty() || !c.frame_vectors.is_empty();
+        if !checked && !meta && c.level == "MUST" {
+            missing.push(c.id.clone());
+        }
+        println!(
+            "{:<14} {:<6} {:>3} cases {:>3} frame vectors{}",
+            format!("[{}]", c.id),
+            c.level,
+            c.cases.len(),
+            c.frame_vectors.len(),
+            match (checked, meta) {
+                (_, true) => "  (about the document or the suite: exercised by every run)",
+                (true, false) => "",
+                (false, false) => "  NOT CHECKED",
+            }
+        );
+        if verbose {
+            for id in c.cases.iter().chain(&c.frame_vectors) {
+                println!("      {id}");
+            }
+        }
+    }
+    if missing.is_empty() {
+        println!("every MUST requirement is checked by a case or a frame vector");
+        ExitCode::SUCCESS
+    } else {
+        println!(
+            "MUST requirements no case or frame vector checks: {}",
+            missing.join(" ")
+        );
+        ExitCode::FAILURE
+    }
 }
 
 /// The one-case agent, configured from the environment ([AGENT-1]).
@@ -259,11 +333,39 @@ fn run(args: RunArgs) -> ExitCode {
             .map(|n| format!(", chopped into {n}-byte writes"))
             .unwrap_or_default()
     );
-    let out = Mutex::new(std::io::stdout());
+    let reports: Vec<(String, PathBuf)> = match args
+        .report
+        .iter()
+        .map(|r| match r.split_once('=') {
+            Some((kind @ ("json" | "junit" | "html"), path)) => {
+                Ok((kind.to_string(), PathBuf::from(path)))
+            }
+            _ => Err(format!(
+                "bad --report {r:?}: json=FILE, junit=FILE or html=DIR"
+            )),
+        })
+        .collect()
+    {
+        Ok(reports) => reports,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    // On a terminal, one live progress line; otherwise a line per case that did not pass.
+    let terminal = std::io::stdout().is_terminal();
+    let progress = Mutex::new((std::io::stdout(), 0usize, 0usize));
     let verbose = args.verbose;
+    let total = cases.len();
     let results = run::run_all(&cases, &options, &|r| {
+        let mut guard = progress.lock().expect("stdout");
+        let (out, done, bad) = &mut *guard;
+        *done += 1;
+        *bad += usize::from(r.counts);
         if verbose || r.outcome != Outcome::Pass {
-            let mut out = out.lock().expect("stdout");
+            if terminal {
+                let _ = write!(out, "\r\x1b[K");
+            }
             let _ = writeln!(
                 out,
                 "{:<17} {:<6} {}",
@@ -272,7 +374,18 @@ fn run(args: RunArgs) -> ExitCode {
                 r.id
             );
         }
+        if terminal {
+            let _ = write!(
+                out,
+                "\r\x1b[K[{done}/{total}] {bad} unexpected, last: {}",
+                r.id
+            );
+            let _ = out.flush();
+        }
     });
+    if terminal {
+        print!("\r\x1b[K");
+    }
     let mut counted = 0;
     for (case, result) in cases.iter().zip(&results) {
         if result.outcome == Outcome::Pass || result.outcome == Outcome::Unsupported {
@@ -326,24 +439,17 @@ fn run(args: RunArgs) -> ExitCode {
         count(Outcome::ExpectedFailure),
         count(Outcome::UnexpectedPass)
     );
-    if let Some(path) = &args.json {
-        let json: Vec<serde_json::Value> = cases
-            .iter()
-            .zip(&results)
-            .map(|(c, r)| run::result_json(c, r))
-            .collect();
-        let text = serde_json::to_string_pretty(&serde_json::json!({"results": json}))
-            .expect("serializable");
-        if let Err(e) = std::fs::write(path, text + "\n") {
+    for (kind, path) in &reports {
+        let written = match kind.as_str() {
+            "json" => std::fs::write(path, report::json_report(&cases, &results)),
+            "junit" => std::fs::write(path, report::junit(&cases, &results)),
+            _ => report::html(path, "muxado conformance", &cases, &results),
+        };
+        if let Err(e) = written {
             eprintln!("{}: {e}", path.display());
             return ExitCode::FAILURE;
         }
-    }
-    if let Some(path) = &args.junit {
-        if let Err(e) = std::fs::write(path, run::junit(&cases, &results)) {
-            eprintln!("{}: {e}", path.display());
-            return ExitCode::FAILURE;
-        }
+        println!("{kind} report: {}", path.display());
     }
     if counted == 0 {
         println!("no unexpected result");

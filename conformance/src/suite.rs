@@ -27,7 +27,7 @@ const FILES: &[(&str, &str)] = &[
 ];
 
 /// SPEC.md, for the text of the requirements a failing case checks.
-const SPEC: &str = include_str!("../../SPEC.md");
+pub const SPEC: &str = include_str!("../../SPEC.md");
 
 /// How much a case counts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

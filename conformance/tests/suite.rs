@@ -206,7 +206,7 @@ fn standing_agents_both_ways() {
         summary(&results)
     );
     let cases: Vec<&Case> = indices.iter().map(|i| &all[*i]).collect();
-    let xml = muxado_conformance::run::junit(&cases, &results);
+    let xml = muxado_conformance::report::junit(&cases, &results);
     assert!(xml.contains("<testsuite name=\"goaway\""), "{xml}");
     assert_eq!(xml.matches("<testcase ").count(), indices.len());
     assert!(!xml.contains("<failure"));

@@ -290,8 +290,8 @@ def server(id, desc, reqs, steps, **kw):
 def stream_vectors():
     v = [
         client("session-client-stream-ids",
-               "A client opens streams 3, 5, 7 in that order; opening sends nothing.",
-               ["ID-1", "ID-2", "ID-4", "STREAM-1"],
+               "A client opens streams 3, 5, 7 in that order (never stream 1); opening sends nothing.",
+               ["ID-1", "ID-2", "ID-4", "STREAM-1", "INTEROP-9"],
                [open_(3), open_(5), open_(7), NOTHING_SENT, ALIVE]),
         server("session-server-stream-ids",
                "A server opens streams 2, 4, 6 in that order; opening sends nothing.",
@@ -938,8 +938,8 @@ def framing_vectors():
                 recv_hex(wire(GOAWAY(0, STREAM_CLOSED, b"xy"))[12:]),
                 session(ended=False, remote=remote(STREAM_CLOSED, 0, b"xy"))]),
         server("session-framing-unknown-types-skipped",
-               "Frames of unknown types between DATA frames, on a stream or stream 0, with any flags, are skipped without reply.",
-               ["FRAME-11", "FRAME-9"],
+               "Frames of unknown types between DATA frames, on a stream or stream 0, with any flags, are skipped without reply (and never sent back).",
+               ["FRAME-11", "FRAME-9", "FRAME-12"],
                [recv(SYN(3, b"a"), UNKNOWN(5, 3, b"zzzz", flags=0xF), UNKNOWN(0xF, 0),
                      UNKNOWN(4, 0x7FFFFFFF, b"q", flags=0x2), DATA(3, b"b")),
                 NOTHING_SENT, accept(3), accept(None), read(3, b"ab"), sent(WNDINC(3, 2))]),
