@@ -230,3 +230,29 @@ fn standing_agents_both_ways() {
         summary(&results)
     );
 }
+
+/// The README's worked example, an agent on the reference's public tokio API (whose calls
+/// wait, like most implementations'), passes every case: the contract can be met from an
+/// ordinary API with short grace periods.
+///
+/// checks: [AGENT-1] [AGENT-2] [AGENT-3] [AGENT-5]
+#[test]
+fn the_worked_example_agent_passes_every_case() {
+    // `cargo test` builds the examples next to the test binaries' directory.
+    let exe = std::env::current_exe().unwrap();
+    let example = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .unwrap()
+        .join("examples/minimal_agent");
+    assert!(example.exists(), "{} is built", example.display());
+    let all = suite::cases();
+    let indices: Vec<usize> = (0..all.len()).collect();
+    let command = format!("exec {}", example.display());
+    let results = run(&all, &indices, &options(Target::Exec(command)));
+    assert!(
+        results.iter().all(|r| r.outcome == Outcome::Pass),
+        "{}",
+        summary(&results)
+    );
+}
