@@ -366,9 +366,15 @@ fn run(args: RunArgs) -> ExitCode {
             if terminal {
                 let _ = write!(out, "\r\x1b[K");
             }
+            // A pass names the alternatives the IUT took, where the SPEC allows several.
+            let took = if r.outcome == Outcome::Pass && !r.detail.is_empty() {
+                format!(" ({})", r.detail)
+            } else {
+                String::new()
+            };
             let _ = writeln!(
                 out,
-                "{:<17} {:<6} {}",
+                "{:<17} {:<6} {}{took}",
                 r.outcome.name().to_uppercase(),
                 r.level.name(),
                 r.id

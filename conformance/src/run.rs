@@ -276,7 +276,8 @@ fn play(case: &Case, options: &Options) -> (Outcome, String, Vec<Chunk>) {
             Outcome::Timeout,
             format!("the case did not finish within {:?}", options.timeout),
         ),
-        Ok(Ok(())) => (Outcome::Pass, String::new()),
+        Ok(Ok(choices)) if choices.is_empty() => (Outcome::Pass, String::new()),
+        Ok(Ok(choices)) => (Outcome::Pass, format!("took: {}", choices.join(", "))),
         Ok(Err(failure)) if failure.harness && failure.problem.starts_with(UNSUPPORTED) => {
             (Outcome::Unsupported, failure.describe(vector))
         }

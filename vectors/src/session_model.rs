@@ -113,6 +113,16 @@ pub struct ReferenceBug {
     pub note: String,
 }
 
+/// One acceptable outcome of an `expect_sent_one_of`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Alternative {
+    /// Its name in reports (`refused`, `enhance-your-calm`).
+    pub choice: String,
+    /// The frames.
+    pub frames: Vec<WireFrame>,
+}
+
 /// One step of a script: exactly one action key.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -145,6 +155,9 @@ pub enum Step {
     Close(CloseStep),
     /// Exactly these frames were sent since the previous `expect_sent`.
     ExpectSent(Vec<WireFrame>),
+    /// Exactly the frames of one of these alternatives were sent: SPEC.md allows each; the
+    /// runner reports which one the implementation took.
+    ExpectSentOneOf(Vec<Alternative>),
     /// The session's state.
     ExpectSession(SessionExpect),
 }
@@ -167,6 +180,7 @@ impl Step {
             Step::GoAway(_) => "go_away",
             Step::Close(_) => "close",
             Step::ExpectSent(_) => "expect_sent",
+            Step::ExpectSentOneOf(_) => "expect_sent_one_of",
             Step::ExpectSession(_) => "expect_session",
         }
     }

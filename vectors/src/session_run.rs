@@ -92,7 +92,7 @@ impl Failure {
 
 fn run(vector: &SessionVector) -> Result<(), Failure> {
     let mut iut = Offline::new(vector);
-    run_script(vector, &mut iut)
+    run_script(vector, &mut iut).map(|_| ())
 }
 
 /// A failed call: the muxado error code the implementation reported, and its message.
@@ -187,8 +187,9 @@ pub trait Iut {
     fn session(&mut self) -> Result<SessionState, String>;
 }
 
-/// Runs a vector's script against an implementation; `Err` says which step failed and how.
-pub fn run_script(vector: &SessionVector, iut: &mut dyn Iut) -> Result<(), Failure> {
+/// Runs a vector's script against an implementation; `Ok` names the alternatives it took at
+/// each `expect_sent_one_of`, `Err` says which step failed and how.
+pub fn run_script(vector: &SessionVector, iut: &mut dyn Iut) -> Result<Vec<String>, Failure> {
     if vector.requirements.is_empty() {
         return Err(Failure {
             step: Some(0),
@@ -197,8 +198,9 @@ pub fn run_script(vector: &SessionVector, iut: &mut dyn Iut) -> Result<(), Failu
         });
     }
     let skip_credit = !checks_credit(vector);
+    let mut choices = Vec::new();
     for (i, step) in vector.steps.iter().enumerate() {
-        run_step(iut, step, skip_credit).map_err(|(problem, harness)| Failure {
+        run_step(iut, step, skip_credit, &mut choices).map_err(|(problem, harness)| Failure {
             step: Some(i + 1),
             problem,
             harness,
@@ -210,7 +212,7 @@ pub fn run_script(vector: &SessionVector, iut: &mut dyn Iut) -> Result<(), Failu
         harness: true,
     })?;
     if rest.is_empty() {
-        return Ok(());
+        return Ok(choices);
     }
     let (views, stop) = decode_all(&rest);
     Err(Failure {
@@ -230,7 +232,14 @@ pub fn run_script(vector: &SessionVector, iut: &mut dyn Iut) -> Result<(), Failu
 pub fn checks_credit(vector: &SessionVector) -> bool {
     vector.flags.iter().any(|f| f == "CreditTiming")
         || vector.steps.iter().any(|step| {
-            matches!(step, Step::ExpectSent(frames) if frames.iter().any(|f| f.kind == "WNDINC"))
+            let frames: Vec<&WireFrame> = match step {
+                Step::ExpectSent(frames) => frames.iter().collect(),
+                Step::ExpectSentOneOf(alternatives) => {
+                    alternatives.iter().flat_map(|a| &a.frames).collect()
+                }
+                _ => Vec::new(),
+            };
+            frames.iter().any(|f| f.kind == "WNDINC")
         })
 }
 
@@ -286,7 +295,12 @@ fn check(r: Result<(), String>) -> StepResult {
     r.map_err(|e| (e, false))
 }
 
-fn run_step(iut: &mut dyn Iut, step: &Step, skip_credit: bool) -> StepResult {
+fn run_step(
+    iut: &mut dyn Iut,
+    step: &Step,
+    skip_credit: bool,
+    choices: &mut Vec<String>,
+) -> StepResult {
     match step {
         Step::Recv(frames) => {
             let mut bytes = Vec::new();
@@ -350,6 +364,28 @@ fn run_step(iut: &mut dyn Iut, step: &Step, skip_credit: bool) -> StepResult {
         Step::ExpectSent(frames) => {
             let sent = harness(sent_frames(iut, frames.len(), skip_credit))?;
             check(compare_sent(frames, &sent))?;
+        }
+        Step::ExpectSentOneOf(alternatives) => {
+            let most = alternatives
+                .iter()
+                .map(|a| a.frames.len())
+                .max()
+                .unwrap_or(0);
+            let sent = harness(sent_frames(iut, most, skip_credit))?;
+            let mut problems = Vec::new();
+            for alternative in alternatives {
+                match compare_sent(&alternative.frames, &sent) {
+                    Ok(()) => {
+                        choices.push(alternative.choice.clone());
+                        return Ok(());
+                    }
+                    Err(problem) => problems.push(format!("{}: {problem}", alternative.choice)),
+                }
+            }
+            return check(Err(format!(
+                "none of the alternatives:\n  {}",
+                problems.join("\n  ")
+            )));
         }
         Step::ExpectSession(e) => {
             let state = harness(iut.session())?;
