@@ -119,21 +119,21 @@ fn run_foreign(name: &str, command: String) {
     );
 }
 
-/// checks: [AGENT-1] [AGENT-2] [AGENT-3] [AGENT-4] [AGENT-5] [AGENT-6]
+/// checks: [AGENT-1] [AGENT-2] [AGENT-3] [AGENT-4] [AGENT-5] [AGENT-6] [INTEROP-15]
 #[test]
 fn go_2016() {
     let agent = bin().join("go-agent-v2.0.2");
     run_foreign("go-2016", format!("{} --impl 2016", agent.display()));
 }
 
-/// checks: [AGENT-1] [AGENT-2] [AGENT-3] [AGENT-4] [AGENT-5] [AGENT-6]
+/// checks: [AGENT-1] [AGENT-2] [AGENT-3] [AGENT-4] [AGENT-5] [AGENT-6] [INTEROP-15]
 #[test]
 fn go_v2_0_1() {
     let agent = bin().join("go-agent-v2.0.1");
     run_foreign("go-v2.0.1", format!("{} --impl ngrok", agent.display()));
 }
 
-/// checks: [AGENT-1] [AGENT-2] [AGENT-3] [AGENT-4] [AGENT-5] [AGENT-6]
+/// checks: [AGENT-1] [AGENT-2] [AGENT-3] [AGENT-4] [AGENT-5] [AGENT-6] [INTEROP-15]
 #[test]
 fn go_v2_0_2() {
     let agent = bin().join("go-agent-v2.0.2");
