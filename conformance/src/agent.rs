@@ -36,9 +36,7 @@ use std::time::{Duration, Instant};
 
 use muxado_reference::frame::{self, DecodeError};
 use muxado_reference::session::{Config, Role};
-use muxado_vectors::session_run::{
-    Call, CallError, Iut, Offline, ReadResult, RemoteState, SessionState,
-};
+use muxado_vectors::session_run::{Call, CallError, Iut, ReadResult, RemoteState, SessionState};
 use serde_json::{Value, json};
 
 fn hex(bytes: &[u8]) -> String {
@@ -153,6 +151,8 @@ pub fn reference_agent_on(
     role: Role,
     config: Config,
 ) -> Result<(), String> {
+    // Test-only: `MUXADO_MUTANT` breaks the reference on purpose ([`crate::mutant`]).
+    let mutant = crate::mutant::Mutant::from_env()?;
     let _ = tcp.set_nodelay(true);
     let (tx, rx) = mpsc::channel();
     let mut tcp_in = tcp.try_clone().map_err(|e| e.to_string())?;
@@ -187,7 +187,7 @@ pub fn reference_agent_on(
     });
     let mut out = tcp;
     let mut ctl_out = ctl;
-    let mut iut = Offline::with(role, config);
+    let mut iut = crate::mutant::MutantIut::new(role, config, mutant);
     let start = Instant::now();
     let mut transport_open = true;
     let mut taken_in = 0u64;

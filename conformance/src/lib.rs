@@ -8,6 +8,8 @@
 
 pub mod agent;
 pub mod coverage;
+#[doc(hidden)]
+pub mod mutant;
 pub mod report;
 pub mod run;
 pub mod standing;
