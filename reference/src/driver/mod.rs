@@ -198,6 +198,12 @@ impl Session {
         .await
     }
 
+    /// Streams the session still holds: open, or ended but not yet dropped by the application.
+    /// 0 once every stream was closed or reset and dropped (SPEC [STREAM-9], [STREAM-10]).
+    pub fn stream_count(&self) -> usize {
+        self.shared().lock().proto.stream_count()
+    }
+
     /// The GOAWAY the peer sent, if any, while the session may still be running.
     pub fn remote_go_away(&self) -> Option<session::RemoteGoAway> {
         self.shared().lock().proto.remote_go_away().cloned()
