@@ -531,10 +531,13 @@ pub fn build_peers(root: &Path) -> Result<PathBuf, String> {
         .arg("--target-dir")
         .arg(root.join("target/ngrok-peer"));
     run(cargo, "cargo build (ngrok-peer)")?;
-    std::fs::copy(
-        root.join("target/ngrok-peer/release/ngrok-peer"),
-        bin.join("ngrok-peer"),
-    )
-    .map_err(|e| e.to_string())?;
+    // The interop peer and the conformance agent on ngrok's Rust crate (one build).
+    for name in ["ngrok-peer", "ngrok-agent"] {
+        std::fs::copy(
+            root.join("target/ngrok-peer/release").join(name),
+            bin.join(name),
+        )
+        .map_err(|e| format!("copying {name}: {e}"))?;
+    }
     Ok(bin)
 }

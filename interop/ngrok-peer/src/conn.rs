@@ -28,6 +28,19 @@ pub struct GoawayWire {
     pub after_header: Vec<u8>,
 }
 
+/// A frame header as a scanner saw it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Head {
+    /// The Length field.
+    pub length: u32,
+    /// The type (0 RST, 1 DATA, 2 WNDINC, 3 GOAWAY, 4-15 unknown).
+    pub typ: u8,
+    /// The flags nibble.
+    pub flags: u8,
+    /// The stream id, reserved bit masked (as the crate's decoder does).
+    pub stream_id: u32,
+}
+
 /// Incremental frame-header scanner over one direction of the transport.
 #[derive(Default, Debug)]
 pub struct Scanner {
@@ -36,6 +49,12 @@ pub struct Scanner {
     skip: usize,
     /// Stream ids of DATA frames carrying SYN, in transport order.
     pub syn_ids: Vec<u32>,
+    /// Stream ids of frames of any type with the SYN flag, in transport order, up to the
+    /// first GOAWAY: the frames the crate's reader opens a stream for (its `Frame::is_syn`
+    /// looks at the flag only, whatever the type), in the order `accept()` delivers them.
+    pub syn_any_ids: Vec<u32>,
+    /// Every frame header up to the first GOAWAY (included), in transport order.
+    pub heads: Vec<Head>,
     /// The first GOAWAY; once seen, the scanner stops parsing and keeps the bytes after it.
     pub goaway: Option<GoawayWire>,
 }
@@ -80,6 +99,15 @@ impl Scanner {
                 self.header[6],
                 self.header[7],
             ]) & 0x7FFF_FFFF;
+            self.heads.push(Head {
+                length,
+                typ: typ as u8,
+                flags: flags as u8,
+                stream_id: id,
+            });
+            if flags & 0x2 != 0 {
+                self.syn_any_ids.push(id);
+            }
             match typ {
                 1 => {
                     if flags & 0x2 != 0 {
@@ -103,6 +131,12 @@ impl Scanner {
 struct Taps {
     incoming: Scanner,
     outgoing: Scanner,
+    /// Bytes the session has read from the transport.
+    read_total: u64,
+    /// The session's read saw end-of-file or an error.
+    read_ended: bool,
+    /// Bytes the session has written to the transport.
+    write_total: u64,
 }
 
 /// The transport given to `muxado::SessionBuilder`.
@@ -149,6 +183,50 @@ impl ConnCtl {
     pub fn sent_goaway(&self) -> Option<GoawayWire> {
         self.taps.lock().expect("tap lock").outgoing.goaway.clone()
     }
+
+    /// Stream ids of the received frames carrying SYN (any type), in arrival order: the
+    /// streams `accept()` delivers, in its order.
+    pub fn received_syn_any_ids(&self) -> Vec<u32> {
+        self.taps
+            .lock()
+            .expect("tap lock")
+            .incoming
+            .syn_any_ids
+            .clone()
+    }
+
+    /// The headers of the frames written so far, from the `from`-th on.
+    pub fn sent_heads(&self, from: usize) -> Vec<Head> {
+        let taps = self.taps.lock().expect("tap lock");
+        taps.outgoing.heads.get(from..).unwrap_or_default().to_vec()
+    }
+
+    /// How many frame headers have been written so far.
+    pub fn sent_head_count(&self) -> usize {
+        self.taps.lock().expect("tap lock").outgoing.heads.len()
+    }
+
+    /// Bytes the session has read from the transport, and whether its reads have ended
+    /// (end-of-file or an error).
+    pub fn read_progress(&self) -> (u64, bool) {
+        let taps = self.taps.lock().expect("tap lock");
+        (taps.read_total, taps.read_ended)
+    }
+
+    /// Bytes the session has written to the transport.
+    pub fn written(&self) -> u64 {
+        self.taps.lock().expect("tap lock").write_total
+    }
+
+    /// Whether input waits in the socket that the session has not read: bytes, or the peer's
+    /// end-of-file (a non-waiting `peek`; the socket is in non-blocking mode).
+    pub fn input_pending(&self) -> bool {
+        let mut byte = [0u8; 1];
+        match self.socket.peek(&mut byte) {
+            Ok(_) => true,
+            Err(e) => e.kind() != io::ErrorKind::WouldBlock,
+        }
+    }
 }
 
 impl AsyncRead for Conn {
@@ -158,12 +236,21 @@ impl AsyncRead for Conn {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let before = buf.filled().len();
+        let room = buf.remaining() > 0;
         let res = Pin::new(&mut self.inner).poll_read(cx, buf);
-        if let Poll::Ready(Ok(())) = res {
-            let new = &buf.filled()[before..];
-            if !new.is_empty() {
-                self.taps.lock().expect("tap lock").incoming.feed(new);
+        match &res {
+            Poll::Ready(Ok(())) => {
+                let new = &buf.filled()[before..];
+                let mut taps = self.taps.lock().expect("tap lock");
+                if new.is_empty() {
+                    taps.read_ended |= room;
+                } else {
+                    taps.read_total += new.len() as u64;
+                    taps.incoming.feed(new);
+                }
             }
+            Poll::Ready(Err(_)) => self.taps.lock().expect("tap lock").read_ended = true,
+            Poll::Pending => {}
         }
         res
     }
@@ -177,7 +264,9 @@ impl AsyncWrite for Conn {
     ) -> Poll<io::Result<usize>> {
         let res = Pin::new(&mut self.inner).poll_write(cx, buf);
         if let Poll::Ready(Ok(n)) = res {
-            self.taps.lock().expect("tap lock").outgoing.feed(&buf[..n]);
+            let mut taps = self.taps.lock().expect("tap lock");
+            taps.write_total += n as u64;
+            taps.outgoing.feed(&buf[..n]);
         }
         res
     }
@@ -194,6 +283,23 @@ impl AsyncWrite for Conn {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // checks: [FRAME-9]
+    #[test]
+    fn scanner_records_syn_on_any_type_until_goaway() {
+        // An RST with every flag set carries SYN: the crate's reader opens a stream for it.
+        let mut bytes = header(4, 0, 0xF, 3);
+        bytes.extend_from_slice(&[0, 0, 0, 7]);
+        bytes.extend(header(0, 1, 0x2, 5));
+        bytes.extend(header(8, 3, 0, 0));
+        bytes.extend_from_slice(&[0, 0, 0, 5, 0, 0, 0, 0]);
+        bytes.extend(header(0, 1, 0x2, 7));
+        let mut s = Scanner::default();
+        s.feed(&bytes);
+        assert_eq!(s.syn_ids, vec![5]);
+        assert_eq!(s.syn_any_ids, vec![3, 5]);
+        assert_eq!(s.heads.len(), 3);
+    }
 
     fn header(length: u32, typ: u32, flags: u32, id: u32) -> Vec<u8> {
         let mut v = ((length << 8) | (typ << 4) | flags).to_be_bytes().to_vec();
@@ -218,6 +324,17 @@ mod tests {
                 s.feed(chunk);
             }
             assert_eq!(s.syn_ids, vec![2, 4], "step {step}");
+            assert_eq!(s.syn_any_ids, vec![2, 4], "step {step}");
+            assert_eq!(s.heads.len(), 4, "step {step}");
+            assert_eq!(
+                s.heads[2],
+                Head {
+                    length: 0,
+                    typ: 1,
+                    flags: 3,
+                    stream_id: 4
+                }
+            );
             let g = s.goaway.expect("goaway");
             assert_eq!(g.length, 21);
             assert_eq!(g.after_header.len(), 29);

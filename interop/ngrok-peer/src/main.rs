@@ -9,7 +9,6 @@
 //! Prints `LISTENING <ip:port>` when listening, then one `RESULT <json>` line; exits 0 (ok),
 //! 1 (failed), 3 (not supported by the crate) or 2 (usage error).
 
-mod conn;
 mod data;
 mod scenarios;
 
@@ -19,6 +18,7 @@ use std::time::Duration;
 
 use clap::{ArgGroup, Parser};
 use muxado::SessionBuilder;
+use ngrok_peer::conn;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::{Instant, timeout, timeout_at};
 

@@ -9,7 +9,7 @@
 //!   which reports the code ([`write_probing`], [`probe_reset`]).
 //! - The crate reports the peer's GOAWAY code only by failing every stream's writes with it;
 //!   its debug data is dropped.
-//! - `Stream` has no id accessor; ids are read off the transport by [`crate::conn`].
+//! - `Stream` has no id accessor; ids are read off the transport by [`ngrok_peer::conn`].
 
 use std::io;
 use std::sync::{Arc, Mutex};
@@ -25,8 +25,8 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio::time::{Instant, sleep, timeout};
 
-use crate::conn::ConnCtl;
 use crate::data::{Checker, pattern, pattern_at};
+use ngrok_peer::conn::ConnCtl;
 
 /// The muxado role of this peer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
