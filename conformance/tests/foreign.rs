@@ -154,7 +154,7 @@ fn go_v2_0_2() {
     run_foreign("go-v2.0.2", format!("{} --impl ngrok", agent.display()));
 }
 
-/// checks: [AGENT-1] [AGENT-2] [AGENT-3] [AGENT-4] [AGENT-5] [AGENT-6] [INTEROP-13] [INTEROP-14]
+/// checks: [AGENT-1] [AGENT-2] [AGENT-3] [AGENT-4] [AGENT-5] [AGENT-6] [INTEROP-13] [INTEROP-14] [INTEROP-16]
 #[test]
 fn ngrok_rust() {
     let agent = bin().join("ngrok-agent");
