@@ -352,6 +352,15 @@ fn run(args: RunArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Target::Exec(_) = &options.target {
+        match run::probe(&options) {
+            Ok(kind) => println!("compliance probe: the agent {kind}"),
+            Err(e) => {
+                eprintln!("{e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
     // On a terminal, one live progress line; otherwise a line per case that did not pass.
     let terminal = std::io::stdout().is_terminal();
     let progress = Mutex::new((std::io::stdout(), 0usize, 0usize));

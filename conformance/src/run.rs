@@ -453,3 +453,40 @@ pub fn frame_lines(transcript: &[Chunk], to_iut: bool) -> Vec<String> {
     }
     lines
 }
+
+/// The compliance probe (quic-interop-runner's trick): before the run, the agent is started
+/// for a case whose name is random and whose script only asks for the session's state. An
+/// agent that knows its cases must refuse it (exit 127); a command-driven one plays it. Either
+/// is fine; an agent that cannot be started, reached or answered stops the run before 123
+/// cases fail for the same reason. `Ok` says which kind of agent it is.
+pub fn probe(options: &Options) -> Result<&'static str, String> {
+    let name = format!(
+        "probe-{:08x}",
+        std::process::id() ^ Instant::now().elapsed().subsec_nanos()
+    );
+    let vector = serde_json::from_value(json!({
+        "id": name,
+        "description": "compliance probe",
+        "requirements": ["AGENT-1", "AGENT-3"],
+        "role": "client",
+        "steps": [{"expect_session": {"ended": false}}],
+    }))
+    .expect("the probe is a valid vector");
+    let case = Case {
+        group: "probe",
+        level: Level::Must,
+        vector,
+    };
+    let mut options = options.clone();
+    options.expected.clear();
+    let result = run_case(&case, &options);
+    match result.outcome {
+        Outcome::Pass => Ok("plays any case it is given"),
+        Outcome::Unsupported => Ok("refuses cases it does not know (exit 127)"),
+        _ => Err(format!(
+            "the agent failed the compliance probe ({}):{}",
+            result.outcome.name(),
+            result.detail
+        )),
+    }
+}

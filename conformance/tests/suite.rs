@@ -256,3 +256,22 @@ fn the_worked_example_agent_passes_every_case() {
         summary(&results)
     );
 }
+
+/// The compliance probe: a random case name; a command-driven agent plays it, an agent that
+/// knows its cases refuses it with 127, and an agent that cannot be started stops the run.
+///
+/// checks: [AGENT-1] [AGENT-3]
+#[test]
+fn the_compliance_probe_tells_agents_apart() {
+    let probe = |command: String| muxado_conformance::run::probe(&options(Target::Exec(command)));
+    assert_eq!(
+        probe(agent_command("exec ")),
+        Ok("plays any case it is given")
+    );
+    assert_eq!(
+        probe("exit 127".into()),
+        Ok("refuses cases it does not know (exit 127)")
+    );
+    let err = probe("exit 3".into()).unwrap_err();
+    assert!(err.contains("compliance probe"), "{err}");
+}
