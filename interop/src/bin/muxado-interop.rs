@@ -281,17 +281,25 @@ fn peers_in(bin_dir: Option<PathBuf>) -> Result<Vec<ForeignPeer>, String> {
     Ok(matrix::foreign_peers(&bin))
 }
 
-async fn transcripts(out: &Path, peer: &str, bin_dir: Option<PathBuf>) -> ExitCode {
-    let peer = match peers_in(bin_dir).map(|peers| peers.into_iter().find(|p| p.name == peer)) {
-        Ok(Some(peer)) => peer,
+/// The built foreign peer called `name`, or the exit code saying why there is none.
+fn peer_named(name: &str, bin_dir: Option<PathBuf>) -> Result<ForeignPeer, ExitCode> {
+    match peers_in(bin_dir).map(|peers| peers.into_iter().find(|p| p.name == name)) {
+        Ok(Some(peer)) => Ok(peer),
         Ok(None) => {
-            eprintln!("no foreign peer named {peer}");
-            return ExitCode::from(2);
+            eprintln!("no foreign peer named {name}");
+            Err(ExitCode::from(2))
         }
         Err(err) => {
             eprintln!("{err}");
-            return ExitCode::FAILURE;
+            Err(ExitCode::FAILURE)
         }
+    }
+}
+
+async fn transcripts(out: &Path, peer: &str, bin_dir: Option<PathBuf>) -> ExitCode {
+    let peer = match peer_named(peer, bin_dir) {
+        Ok(peer) => peer,
+        Err(code) => return code,
     };
     let mut failed = 0;
     for &(scenario, direction) in matrix::KEPT_TRANSCRIPTS {
@@ -350,16 +358,9 @@ async fn replay(path: &Path, transport: Transport, side: Option<Role>) -> ExitCo
     };
     let report = match transport {
         Transport::Peer(name, bin_dir) => {
-            let peer = match peers_in(bin_dir).map(|p| p.into_iter().find(|p| p.name == name)) {
-                Ok(Some(peer)) => peer,
-                Ok(None) => {
-                    eprintln!("no foreign peer named {name}");
-                    return ExitCode::from(2);
-                }
-                Err(err) => {
-                    eprintln!("{err}");
-                    return ExitCode::FAILURE;
-                }
+            let peer = match peer_named(&name, bin_dir) {
+                Ok(peer) => peer,
+                Err(code) => return code,
             };
             match matrix::replay(&peer, &recording).await {
                 Ok((cell, report)) => {
