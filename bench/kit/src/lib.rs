@@ -1,0 +1,28 @@
+//! The bench peers' side of `ci/bench`: what a client does for each workload and what a server
+//! does with each stream, written once against two small traits so that every Rust
+//! multiplexer (the reference, plain TCP, ngrok's `muxado` crate, `yamux`) runs exactly the same
+//! code. The Go peer (`interop/go/cmd/benchpeer`) implements the same contract; `bench/README.md`
+//! describes it.
+//!
+//! The contract, per stream: the opener's first byte names what the acceptor does with it
+//! ([`wire::Op`]); everything after it is payload. A client prints one `RESULT <json>` line.
+
+pub mod client;
+pub mod peer;
+pub mod server;
+pub mod wire;
+
+use std::future::Future;
+use std::io;
+
+use tokio::io::{AsyncRead, AsyncWrite};
+
+/// Opens streams on one connection (a multiplexed session, or for plain TCP a fresh
+/// connection per stream). Cheap to clone: every concurrent task of a workload holds one.
+pub trait Opener: Clone + Send + Sync + 'static {
+    /// The stream type. Closing the write side is `shutdown`; dropping it releases it.
+    type Stream: AsyncRead + AsyncWrite + Unpin + Send + 'static;
+
+    /// Opens a stream.
+    fn open(&self) -> impl Future<Output = io::Result<Self::Stream>> + Send;
+}

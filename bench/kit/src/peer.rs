@@ -1,0 +1,76 @@
+//! The command line and output every Rust bench peer shares (the Go peer follows the same):
+//!
+//! ```text
+//! PEER server --listen ADDR        prints `LISTENING <ip:port>`, serves until killed
+//! PEER client --connect ADDR --workload bulk|rate|latency|memory [--size N] [--streams N]
+//!             [--secs F] [--samples N] [--loaded]
+//!                                  prints `RESULT <json>`, exits 0 when ok, 1 when not
+//! ```
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use serde_json::{Value, json};
+use tokio::net::{TcpListener, TcpStream};
+
+use crate::client::Workload;
+
+/// A peer's command: which side it plays.
+#[derive(Clone, Debug, clap::Subcommand)]
+pub enum Side {
+    /// Listen on ADDR, print `LISTENING <ip:port>`, serve every connection until killed.
+    Server {
+        /// The address to listen on, e.g. 127.0.0.1:0.
+        #[arg(long, value_name = "ADDR")]
+        listen: String,
+    },
+    /// Connect to ADDR, run the workload, print `RESULT <json>`.
+    Client {
+        /// The server's address.
+        #[arg(long, value_name = "ADDR")]
+        connect: String,
+        /// What to run.
+        #[command(flatten)]
+        workload: Workload,
+    },
+}
+
+/// The runtime every Rust peer runs on: multi-threaded with one worker per core, as Go
+/// schedules goroutines on every core by default.
+pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .enable_all()
+        .build()
+}
+
+/// Binds `addr` and announces the bound address on stdout for the driver.
+pub async fn listen(addr: &str) -> std::io::Result<TcpListener> {
+    let listener = TcpListener::bind(addr).await?;
+    let local = listener.local_addr()?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "LISTENING {local}")?;
+    out.flush()?;
+    Ok(listener)
+}
+
+/// Connects to `addr` with Nagle's algorithm off, as Go does for every TCP connection: small
+/// frames (acks, window updates, echoes) must not wait for the peer's ACK.
+pub async fn connect(addr: &str) -> std::io::Result<TcpStream> {
+    let tcp = TcpStream::connect(addr).await?;
+    tcp.set_nodelay(true)?;
+    Ok(tcp)
+}
+
+/// Prints the `RESULT` line and gives the exit code.
+pub fn report(result: Result<Value, String>) -> ExitCode {
+    let (line, code) = match result {
+        Ok(value) => (value, 0),
+        Err(error) => (json!({ "ok": false, "error": error }), 1),
+    };
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "RESULT {line}");
+    let _ = out.flush();
+    ExitCode::from(code)
+}

@@ -1,0 +1,130 @@
+//! The per-stream contract shared by every bench peer, Rust and Go.
+
+/// What the acceptor of a stream does with it, named by the stream's first byte.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    /// `S`: read to end-of-stream, then reply with the payload byte count (8 bytes, big
+    /// endian) and half-close. The count arrives only after the last byte was read, so the
+    /// opener's clock covers the whole transfer.
+    Sink,
+    /// `E`: write back everything read, until end-of-stream, then half-close.
+    Echo,
+    /// `H`: reply `h` and keep the stream open and unread until the session ends.
+    Hold,
+    /// `Q`: reply with the number of held streams and the acceptor's resident set size in
+    /// bytes (8 bytes each, big endian), then half-close.
+    Query,
+}
+
+impl Op {
+    /// The first byte that names this operation.
+    pub fn byte(self) -> u8 {
+        match self {
+            Op::Sink => b'S',
+            Op::Echo => b'E',
+            Op::Hold => b'H',
+            Op::Query => b'Q',
+        }
+    }
+
+    /// The operation a first byte names.
+    pub fn from_byte(byte: u8) -> Option<Op> {
+        match byte {
+            b'S' => Some(Op::Sink),
+            b'E' => Some(Op::Echo),
+            b'H' => Some(Op::Hold),
+            b'Q' => Some(Op::Query),
+            _ => None,
+        }
+    }
+}
+
+/// Size of every bulk write and of the sink's reads: large enough that per-call costs do not
+/// dominate, the size Rust and Go programs commonly copy with.
+pub const CHUNK: usize = 64 * 1024;
+
+/// Size of the echo side's read buffer: echoed messages are 64 bytes, and a smaller buffer
+/// keeps the per-stream allocation of the open/echo/close workload cheap in every peer.
+pub const ECHO_BUF: usize = 16 * 1024;
+
+/// Size of an echoed message (rate and latency workloads).
+pub const ECHO_LEN: usize = 64;
+
+/// Every implementation runs with this per-stream window (receive buffer), whatever its
+/// default, so that flow control is the same everywhere.
+pub const WINDOW: u32 = 256 * 1024;
+
+/// Accept backlog of every implementation that has one. The defaults (Go 128, the reference
+/// 128, ngrok's crate 64) would let 256 simultaneous opens overflow it, which Go and the
+/// reference answer by refusing streams: a failed run, not a slow one.
+pub const BACKLOG: u32 = 1024;
+
+/// Stream limit of every implementation that has one (ngrok's crate 512, yamux 512 by
+/// default): the memory workload holds 10,000 streams.
+pub const MAX_STREAMS: usize = 65_536;
+
+/// `pattern(i)`: the payload byte at offset `i`, as in `interop/SCENARIOS.md` with seed 0.
+pub fn pattern(len: usize) -> Vec<u8> {
+    (0..len).map(|i| ((i * 31) % 251) as u8).collect()
+}
+
+/// The resident set size of this process in bytes (`VmRSS` of `/proc/self/status`), or 0 when
+/// it cannot be read (not Linux).
+pub fn rss_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status.lines().find_map(|line| {
+                let rest = line.strip_prefix("VmRSS:")?;
+                let kib: u64 = rest.trim().trim_end_matches("kB").trim().parse().ok()?;
+                Some(kib * 1024)
+            })
+        })
+        .unwrap_or(0)
+}
+
+/// Percentile `p` (0 to 100) of sorted samples: the sample at index `(n - 1) * p / 100`
+/// (rounded down), the same rule as the Go peer.
+pub fn percentile(sorted: &[f64], p: usize) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    sorted[(sorted.len() - 1) * p / 100]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ops_round_trip_through_their_byte() {
+        for op in [Op::Sink, Op::Echo, Op::Hold, Op::Query] {
+            assert_eq!(Op::from_byte(op.byte()), Some(op));
+        }
+        assert_eq!(Op::from_byte(b'x'), None);
+    }
+
+    #[test]
+    fn percentile_picks_by_index() {
+        let samples: Vec<f64> = (1..=100).map(f64::from).collect();
+        assert_eq!(percentile(&samples, 50), 50.0);
+        assert_eq!(percentile(&samples, 99), 99.0);
+        assert_eq!(percentile(&samples, 100), 100.0);
+        assert_eq!(percentile(&[], 50), 0.0);
+    }
+
+    #[test]
+    fn pattern_matches_the_scenarios_formula() {
+        let p = pattern(300);
+        assert_eq!(p[0], 0);
+        assert_eq!(p[1], 31);
+        assert_eq!(p[9], (9 * 31 % 251) as u8);
+    }
+
+    #[test]
+    fn rss_is_read_on_linux() {
+        if cfg!(target_os = "linux") {
+            assert!(rss_bytes() > 0);
+        }
+    }
+}

@@ -1,0 +1,322 @@
+//! `muxado-bench`: side-by-side benchmarks of muxado implementations over loopback TCP.
+//!
+//! ```text
+//! muxado-bench run [--mode smoke|quick|full] [--out DIR] [--bin-dir DIR] [--impl NAME]... [--case PREFIX]...
+//! muxado-bench report RESULTS.json --out DIR
+//! muxado-bench peer --impl reference|tcp server|client ...
+//! ```
+//!
+//! `run` starts, for every run of every case, a fresh server peer and a fresh client peer of
+//! one implementation (this binary plays the reference and plain TCP; the Go and the foreign
+//! Rust peers come from `--bin-dir`), collects the client's result, and writes
+//! `results.json`, `RESULTS.md` and `throughput.svg`. `ci/bench` builds everything and calls
+//! it; `bench/README.md` explains the workloads and the fairness rules.
+
+mod machine;
+mod peer;
+mod plan;
+mod report;
+mod results;
+mod run;
+mod svg;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use clap::{Parser, Subcommand};
+
+use muxado_bench_kit::peer::Side;
+use muxado_bench_kit::wire::{BACKLOG, MAX_STREAMS, WINDOW};
+use plan::{Kind, Mode, PAIRS, Pair, PeerImpl};
+use results::{ImplInfo, Metric, Results};
+
+/// Side-by-side muxado benchmarks over loopback TCP.
+#[derive(Parser, Debug)]
+#[command(name = "muxado-bench", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// Run the benchmark and write the results.
+    Run(RunArgs),
+    /// Write RESULTS.md and throughput.svg again from a results.json.
+    Report {
+        /// The results.json of an earlier run.
+        results: PathBuf,
+        /// Where to write RESULTS.md and throughput.svg.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+    /// Play one side as a bench peer (the reference, or plain TCP).
+    Peer {
+        /// The implementation.
+        #[arg(long = "impl", value_enum)]
+        implementation: peer::Local,
+        /// Which side.
+        #[command(subcommand)]
+        side: Side,
+    },
+}
+
+#[derive(clap::Args, Debug)]
+struct RunArgs {
+    /// How much to run.
+    #[arg(long, value_enum, default_value_t = Mode::Quick)]
+    mode: Mode,
+    /// Repetitions per case and implementation (default: 1 smoke, 3 quick, 5 full).
+    #[arg(long)]
+    reps: Option<usize>,
+    /// Only these implementations (repeatable; the reference always runs).
+    #[arg(long = "impl", value_name = "NAME")]
+    only: Vec<String>,
+    /// Only cases whose id starts with this (repeatable).
+    #[arg(long = "case", value_name = "PREFIX")]
+    cases: Vec<String>,
+    /// Where the Go and foreign Rust peers are (`go-benchpeer`, `foreign-benchpeer`).
+    #[arg(long, value_name = "DIR", default_value = "target/bench-bin")]
+    bin_dir: PathBuf,
+    /// The repository, for versions (default: the current directory).
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    root: PathBuf,
+    /// Where to write results.json, RESULTS.md and throughput.svg (nothing is written
+    /// without it).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// The command to name in the report (default: this program's arguments).
+    #[arg(long)]
+    command: Option<String>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Cmd::Peer {
+            implementation,
+            side,
+        } => peer::run(implementation, side),
+        Cmd::Report { results, out } => match report_from(&results, &out) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("muxado-bench: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        Cmd::Run(args) => match run(args) {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("muxado-bench: {e}");
+                ExitCode::FAILURE
+            }
+        },
+    }
+}
+
+/// The settings every implementation runs with, for the report.
+fn settings() -> Vec<String> {
+    vec![
+        format!(
+            "window {} KiB per stream for every implementation (the default of all of them; \
+             yamux's auto-tuning is kept from growing it, below)",
+            WINDOW / 1024
+        ),
+        format!(
+            "accept backlog {BACKLOG} where there is one (reference and Go default 128, ngrok's \
+             crate 64): 256 streams opened at once must not be refused"
+        ),
+        format!(
+            "stream limit {MAX_STREAMS} where there is one (ngrok's crate and yamux default 512), \
+             for the 10,000-stream memory case; Go has none"
+        ),
+        format!(
+            "yamux: max_num_streams {MAX_STREAMS}, max_connection_receive_window = {MAX_STREAMS} × \
+             256 KiB, which leaves its window auto-tuning no room: every stream keeps 256 KiB; \
+             split_send_size its default 16 KiB"
+        ),
+        "everything else at each implementation's defaults (frame sizes, write queues, \
+         heartbeats off where they are optional)"
+            .into(),
+        "TCP_NODELAY on every connection (Go's default; the Rust peers set it)".into(),
+        "Rust peers: tokio multi-threaded runtime, one worker per core; Go peers: GOMAXPROCS \
+         default (one per core)"
+            .into(),
+        "writes of 64 KiB, sink reads of 64 KiB, echo reads of 16 KiB in every peer".into(),
+    ]
+}
+
+fn run(args: RunArgs) -> Result<ExitCode, String> {
+    let this = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
+    let bin_dir = args
+        .bin_dir
+        .canonicalize()
+        .unwrap_or_else(|_| args.bin_dir.clone());
+    let reps = args.reps.unwrap_or(args.mode.reps()).max(1);
+    let mut cases = args.mode.cases();
+    if !args.cases.is_empty() {
+        cases.retain(|c| args.cases.iter().any(|p| c.id.starts_with(p.as_str())));
+    }
+    let mut pairs: Vec<Pair> = PAIRS
+        .iter()
+        .filter(|p| {
+            args.only.is_empty()
+                || p.name == plan::REFERENCE
+                || args.only.iter().any(|o| o == p.name)
+        })
+        .copied()
+        .collect();
+    // A pair whose peer program is missing cannot run; in smoke mode that is an error.
+    let missing = |p: &Pair| {
+        [p.client, p.server]
+            .into_iter()
+            .map(|i| i.command(&this, &bin_dir).program)
+            .find(|prog| !prog.exists())
+    };
+    let mut skipped = Vec::new();
+    pairs.retain(|p| match missing(p) {
+        Some(prog) => {
+            skipped.push(format!("{} ({} not found)", p.name, prog.display()));
+            false
+        }
+        None => true,
+    });
+    if !skipped.is_empty() {
+        let message = format!("not run: {}", skipped.join(", "));
+        if args.mode == Mode::Smoke {
+            return Err(format!("{message}; build them with ci/bench"));
+        }
+        eprintln!("muxado-bench: {message}");
+    }
+    if cases.is_empty() {
+        return Err("no case selected".into());
+    }
+    let command = args
+        .command
+        .clone()
+        .unwrap_or_else(|| std::env::args().collect::<Vec<_>>().join(" "));
+    let started_unix = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let started = Instant::now();
+    eprintln!(
+        "muxado-bench: {} case(s) × {} implementation(s) × {reps} repetition(s)",
+        cases.len(),
+        pairs.len()
+    );
+    let case_runs =
+        run::run_plan(&cases, &pairs, reps, &this, &bin_dir).map_err(|e| format!("run: {e}"))?;
+    let results = Results {
+        schema: 1,
+        mode: args.mode,
+        command,
+        started_utc: machine::utc(started_unix),
+        duration_s: started.elapsed().as_secs_f64(),
+        machine: machine::machine(),
+        versions: machine::versions(&args.root),
+        settings: settings(),
+        implementations: pairs
+            .iter()
+            .map(|p| ImplInfo {
+                name: p.name.to_string(),
+                about: p.about.to_string(),
+                client: display_command(p.client, &this, &bin_dir),
+                server: display_command(p.server, &this, &bin_dir),
+            })
+            .collect(),
+        reps,
+        cases: case_runs,
+    };
+    if let Some(out) = &args.out {
+        write_all(&results, out)?;
+        eprintln!("muxado-bench: wrote {}", out.display());
+    }
+    println!("{}", report::ratio_table(&results));
+    for t in report::targets(&results) {
+        let mark = match t.met {
+            Some(true) => "met",
+            Some(false) => "NOT MET",
+            None => "n/a",
+        };
+        println!("{mark}: {}", t.text);
+    }
+    let problems = check(&results);
+    for p in &problems {
+        eprintln!("muxado-bench: {p}");
+    }
+    Ok(if problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// A peer's command for the report, with paths relative to the working directory when they
+/// lie below it.
+fn display_command(i: PeerImpl, this: &Path, bin_dir: &Path) -> plan::PeerCommand {
+    let mut c = i.command(this, bin_dir);
+    if let Ok(cwd) = std::env::current_dir() {
+        let cwd = cwd.canonicalize().unwrap_or(cwd);
+        if let Ok(rel) = c.program.strip_prefix(&cwd) {
+            c.program = rel.to_path_buf();
+        }
+    }
+    c
+}
+
+/// Failed runs and insane figures: what makes a run exit non-zero.
+fn check(results: &Results) -> Vec<String> {
+    let mut problems: Vec<String> = results
+        .failures()
+        .into_iter()
+        .map(|(case, name, rep, error)| format!("{case} {name} rep {}: {error}", rep + 1))
+        .collect();
+    for case in &results.cases {
+        for (name, runs) in &case.runs {
+            for run in runs {
+                let Some(result) = &run.result else { continue };
+                for m in Metric::of(&case.case) {
+                    match m.value(result) {
+                        None => problems
+                            .push(format!("{} {name}: no {} in {result}", case.case.id, m.id)),
+                        // Memory may shrink between the two readings (a collector ran); every
+                        // other figure must be positive.
+                        Some(v) if v <= 0.0 && case.case.kind != Kind::Memory => {
+                            problems.push(format!("{} {name}: {} = {v}", case.case.id, m.id))
+                        }
+                        Some(_) => {}
+                    }
+                }
+            }
+        }
+    }
+    problems
+}
+
+fn write_all(results: &Results, out: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(out).map_err(|e| format!("creating {}: {e}", out.display()))?;
+    let json = serde_json::to_string_pretty(results).map_err(|e| e.to_string())?;
+    std::fs::write(out.join("results.json"), json + "\n")
+        .map_err(|e| format!("writing results.json: {e}"))?;
+    write_report(results, out)
+}
+
+fn write_report(results: &Results, out: &Path) -> Result<(), String> {
+    let svg = svg::throughput(results);
+    if let Some(svg) = &svg {
+        std::fs::write(out.join("throughput.svg"), svg)
+            .map_err(|e| format!("writing throughput.svg: {e}"))?;
+    }
+    let md = report::markdown(results, svg.as_ref().map(|_| "throughput.svg"));
+    std::fs::write(out.join("RESULTS.md"), md).map_err(|e| format!("writing RESULTS.md: {e}"))
+}
+
+fn report_from(path: &Path, out: &Path) -> Result<(), String> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+    let results: Results =
+        serde_json::from_str(&text).map_err(|e| format!("parsing {}: {e}", path.display()))?;
+    std::fs::create_dir_all(out).map_err(|e| format!("creating {}: {e}", out.display()))?;
+    write_report(&results, out)
+}

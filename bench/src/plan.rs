@@ -1,0 +1,373 @@
+//! What a run measures: the implementations (pairs of bench peers) and the cases, per mode.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// One bench peer program and the arguments that choose its implementation.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PeerCommand {
+    /// The program.
+    pub program: PathBuf,
+    /// Arguments before the side (`server ...` / `client ...`).
+    pub args: Vec<String>,
+}
+
+/// A peer implementation as it appears on one side of a pair.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PeerImpl {
+    /// The reference (this binary).
+    Reference,
+    /// Plain TCP (this binary).
+    Tcp,
+    /// `github.com/inconshreveable/muxado` (the Go bench peer, `--impl 2016`).
+    Go2016,
+    /// `golang.ngrok.com/muxado/v2` v2.0.2 (the Go bench peer, `--impl ngrok`).
+    GoV2,
+    /// ngrok's Rust `muxado` crate (the foreign bench peer, `--impl ngrok-rust`).
+    NgrokRust,
+    /// The `yamux` crate (the foreign bench peer, `--impl yamux`).
+    Yamux,
+}
+
+impl PeerImpl {
+    /// The command that runs this implementation. `this` is the bench driver's own program;
+    /// `bin_dir` holds the Go and foreign peers.
+    pub fn command(self, this: &Path, bin_dir: &Path) -> PeerCommand {
+        let (program, args): (PathBuf, &[&str]) = match self {
+            PeerImpl::Reference => (this.to_path_buf(), &["peer", "--impl", "reference"]),
+            PeerImpl::Tcp => (this.to_path_buf(), &["peer", "--impl", "tcp"]),
+            PeerImpl::Go2016 => (bin_dir.join("go-benchpeer"), &["--impl", "2016"]),
+            PeerImpl::GoV2 => (bin_dir.join("go-benchpeer"), &["--impl", "ngrok"]),
+            PeerImpl::NgrokRust => (bin_dir.join("foreign-benchpeer"), &["--impl", "ngrok-rust"]),
+            PeerImpl::Yamux => (bin_dir.join("foreign-benchpeer"), &["--impl", "yamux"]),
+        };
+        PeerCommand {
+            program,
+            args: args.iter().map(|a| a.to_string()).collect(),
+        }
+    }
+}
+
+/// A pair of peers measured as one implementation: the client measures, the server serves.
+#[derive(Clone, Copy, Debug)]
+pub struct Pair {
+    /// The name used in tables and on the command line.
+    pub name: &'static str,
+    /// Who dials and measures.
+    pub client: PeerImpl,
+    /// Who listens and serves.
+    pub server: PeerImpl,
+    /// What it is, for the report.
+    pub about: &'static str,
+}
+
+/// The name of the pair every ratio is taken against.
+pub const REFERENCE: &str = "reference";
+
+/// Every implementation, in report order.
+pub const PAIRS: [Pair; 8] = [
+    Pair {
+        name: REFERENCE,
+        client: PeerImpl::Reference,
+        server: PeerImpl::Reference,
+        about: "muxado-reference (this repository), Rust to Rust",
+    },
+    Pair {
+        name: "go-2016",
+        client: PeerImpl::Go2016,
+        server: PeerImpl::Go2016,
+        about: "github.com/inconshreveable/muxado fc182d9, Go to Go",
+    },
+    Pair {
+        name: "go-v2.0.2",
+        client: PeerImpl::GoV2,
+        server: PeerImpl::GoV2,
+        about: "golang.ngrok.com/muxado/v2 v2.0.2, Go to Go",
+    },
+    Pair {
+        name: "ngrok-rust",
+        client: PeerImpl::NgrokRust,
+        server: PeerImpl::NgrokRust,
+        about: "ngrok's Rust muxado crate 0.5.4, Rust to Rust",
+    },
+    Pair {
+        name: "yamux",
+        client: PeerImpl::Yamux,
+        server: PeerImpl::Yamux,
+        about: "the yamux crate (rust-libp2p), Rust to Rust",
+    },
+    Pair {
+        name: "tcp",
+        client: PeerImpl::Tcp,
+        server: PeerImpl::Tcp,
+        about: "plain TCP, one connection per stream (no multiplexing)",
+    },
+    Pair {
+        name: "ref-to-go-v2.0.2",
+        client: PeerImpl::Reference,
+        server: PeerImpl::GoV2,
+        about: "reference client, Go v2.0.2 server",
+    },
+    Pair {
+        name: "go-v2.0.2-to-ref",
+        client: PeerImpl::GoV2,
+        server: PeerImpl::Reference,
+        about: "Go v2.0.2 client, reference server",
+    },
+];
+
+/// The workload kinds, as the peers name them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// Bytes per second through concurrent streams.
+    Bulk,
+    /// Streams opened, echoed and closed per second.
+    Rate,
+    /// Round-trip times of 64-byte echoes.
+    Latency,
+    /// Resident memory per idle stream.
+    Memory,
+}
+
+/// One measured situation: a workload with its parameters.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Case {
+    /// Short id, e.g. `bulk-1MiB-x64`.
+    pub id: String,
+    /// The workload.
+    pub kind: Kind,
+    /// Bulk: payload bytes per stream.
+    #[serde(default)]
+    pub size: u64,
+    /// Bulk: concurrent streams; rate: streams in flight; memory: idle streams.
+    #[serde(default)]
+    pub streams: usize,
+    /// Bulk and rate: minimum measuring time per run, seconds.
+    #[serde(default)]
+    pub secs: f64,
+    /// Latency: round trips measured.
+    #[serde(default)]
+    pub samples: usize,
+    /// Latency: with a bulk transfer on another stream.
+    #[serde(default)]
+    pub loaded: bool,
+}
+
+impl Case {
+    /// The client's workload arguments.
+    pub fn args(&self) -> Vec<String> {
+        let kind = match self.kind {
+            Kind::Bulk => "bulk",
+            Kind::Rate => "rate",
+            Kind::Latency => "latency",
+            Kind::Memory => "memory",
+        };
+        let mut args = vec![
+            "--workload".to_string(),
+            kind.to_string(),
+            "--size".into(),
+            self.size.to_string(),
+            "--streams".into(),
+            self.streams.to_string(),
+            "--secs".into(),
+            self.secs.to_string(),
+            "--samples".into(),
+            self.samples.to_string(),
+        ];
+        if self.loaded {
+            args.push("--loaded".into());
+        }
+        args
+    }
+
+    /// Whether the pair is measured in this case: plain TCP has no session whose memory
+    /// per stream means anything (a connection's buffers live in the kernel, not in RSS).
+    pub fn applies_to(&self, pair: &Pair) -> bool {
+        !(self.kind == Kind::Memory && pair.client == PeerImpl::Tcp)
+    }
+
+    /// How long one run may take before it is killed and counted as failed.
+    pub fn timeout(&self) -> Duration {
+        let bytes = self.size as f64 * self.streams as f64;
+        Duration::from_secs_f64(60.0 + self.secs + bytes / 50e6)
+    }
+}
+
+/// Human size of a payload: 1B, 1KiB, 1MiB, 32MiB.
+pub fn size_label(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 20 && b % (1 << 20) == 0 => format!("{}MiB", b >> 20),
+        b if b >= 1 << 10 && b % (1 << 10) == 0 => format!("{}KiB", b >> 10),
+        b => format!("{b}B"),
+    }
+}
+
+/// The payload sizes and stream counts of the bulk matrix (upstream muxado's benchmark suite).
+pub const PAYLOADS: [u64; 4] = [1, 1 << 10, 1 << 20, 32 << 20];
+/// See [`PAYLOADS`].
+pub const STREAM_COUNTS: [usize; 5] = [1, 4, 8, 64, 256];
+
+fn bulk(size: u64, streams: usize, secs: f64) -> Case {
+    Case {
+        id: format!("bulk-{}-x{streams}", size_label(size)),
+        kind: Kind::Bulk,
+        size,
+        streams,
+        secs,
+        samples: 0,
+        loaded: false,
+    }
+}
+
+fn rate(in_flight: usize, secs: f64) -> Case {
+    Case {
+        id: if in_flight == 1 {
+            "rate-seq".into()
+        } else {
+            format!("rate-x{in_flight}")
+        },
+        kind: Kind::Rate,
+        size: 0,
+        streams: in_flight,
+        secs,
+        samples: 0,
+        loaded: false,
+    }
+}
+
+fn latency(loaded: bool, samples: usize) -> Case {
+    Case {
+        id: if loaded {
+            "latency-loaded".into()
+        } else {
+            "latency-idle".into()
+        },
+        kind: Kind::Latency,
+        size: 0,
+        streams: 1,
+        secs: 0.0,
+        samples,
+        loaded,
+    }
+}
+
+fn memory(streams: usize) -> Case {
+    Case {
+        id: if streams % 1000 == 0 {
+            format!("memory-{}k", streams / 1000)
+        } else {
+            format!("memory-{streams}")
+        },
+        kind: Kind::Memory,
+        size: 0,
+        streams,
+        secs: 0.0,
+        samples: 0,
+        loaded: false,
+    }
+}
+
+/// How much a run measures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// One tiny case of each kind per implementation, once: checks that every peer works.
+    Smoke,
+    /// A representative subset, three repetitions (about two minutes).
+    Quick,
+    /// Everything, five repetitions (up to half an hour).
+    Full,
+}
+
+impl Mode {
+    /// Repetitions of every case per implementation.
+    pub fn reps(self) -> usize {
+        match self {
+            Mode::Smoke => 1,
+            Mode::Quick => 3,
+            Mode::Full => 5,
+        }
+    }
+
+    /// The cases, in run order.
+    pub fn cases(self) -> Vec<Case> {
+        match self {
+            Mode::Smoke => vec![
+                bulk(1 << 20, 4, 0.0),
+                rate(4, 0.05),
+                latency(true, 20),
+                memory(100),
+            ],
+            Mode::Quick => vec![
+                bulk(32 << 20, 1, 0.25),
+                bulk(1 << 20, 8, 0.25),
+                bulk(1 << 10, 64, 0.25),
+                bulk(1, 1, 0.25),
+                rate(1, 0.25),
+                rate(64, 0.25),
+                latency(false, 1000),
+                latency(true, 1000),
+                memory(10_000),
+            ],
+            Mode::Full => {
+                let mut cases = Vec::new();
+                for size in PAYLOADS {
+                    for streams in STREAM_COUNTS {
+                        cases.push(bulk(size, streams, 0.5));
+                    }
+                }
+                cases.extend([
+                    rate(1, 0.5),
+                    rate(64, 0.5),
+                    latency(false, 5000),
+                    latency(true, 2000),
+                    memory(10_000),
+                ]);
+                cases
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_and_ids() {
+        assert_eq!(size_label(1), "1B");
+        assert_eq!(size_label(1024), "1KiB");
+        assert_eq!(size_label(32 << 20), "32MiB");
+        assert_eq!(bulk(1 << 20, 64, 0.5).id, "bulk-1MiB-x64");
+        assert_eq!(memory(10_000).id, "memory-10k");
+    }
+
+    #[test]
+    fn the_full_mode_has_the_whole_bulk_matrix() {
+        let cases = Mode::Full.cases();
+        assert_eq!(cases.iter().filter(|c| c.kind == Kind::Bulk).count(), 20);
+        let mut ids: Vec<_> = cases.iter().map(|c| c.id.clone()).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), cases.len(), "case ids are unique");
+    }
+
+    #[test]
+    fn tcp_has_no_memory_case() {
+        let tcp = PAIRS.iter().find(|p| p.name == "tcp").unwrap();
+        let reference = PAIRS.iter().find(|p| p.name == REFERENCE).unwrap();
+        assert!(!memory(10).applies_to(tcp));
+        assert!(memory(10).applies_to(reference));
+        assert!(bulk(1, 1, 0.0).applies_to(tcp));
+    }
+
+    #[test]
+    fn client_args_name_every_parameter() {
+        let args = latency(true, 10).args();
+        assert!(args.windows(2).any(|w| w == ["--workload", "latency"]));
+        assert!(args.contains(&"--loaded".to_string()));
+    }
+}

@@ -1,0 +1,308 @@
+//! The raw results of a run (what `results.json` holds) and the figures derived from them:
+//! per-metric medians, ranges and ratios to the reference.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::plan::{Case, Kind, Mode, PeerCommand, REFERENCE, size_label};
+
+/// Everything a run measured, and under which conditions.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Results {
+    /// Format version of this file.
+    pub schema: u32,
+    /// How much was run.
+    pub mode: Mode,
+    /// The command as typed.
+    pub command: String,
+    /// When the run started (UTC).
+    pub started_utc: String,
+    /// How long the run took, seconds.
+    pub duration_s: f64,
+    /// The machine.
+    pub machine: BTreeMap<String, String>,
+    /// Versions of the toolchains and of each implementation.
+    pub versions: BTreeMap<String, String>,
+    /// Settings every implementation ran with, as sentences for the report.
+    pub settings: Vec<String>,
+    /// The implementations, in report order.
+    pub implementations: Vec<ImplInfo>,
+    /// Repetitions per case and implementation.
+    pub reps: usize,
+    /// Every case with every run.
+    pub cases: Vec<CaseRuns>,
+}
+
+/// One implementation: a pair of peers.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ImplInfo {
+    /// Its name in tables.
+    pub name: String,
+    /// What it is.
+    pub about: String,
+    /// The measuring side's command.
+    pub client: PeerCommand,
+    /// The serving side's command.
+    pub server: PeerCommand,
+}
+
+/// A case and its runs per implementation.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CaseRuns {
+    /// The case.
+    pub case: Case,
+    /// Runs by implementation name.
+    pub runs: BTreeMap<String, Vec<Run>>,
+}
+
+/// One run of one case by one implementation.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Run {
+    /// Which repetition (from 0).
+    pub rep: usize,
+    /// Its position among the implementations in that repetition (the order rotates).
+    pub slot: usize,
+    /// The client's `RESULT` object when it reported `"ok": true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Value>,
+    /// What went wrong otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Wall-clock time of the run, process starts included, seconds.
+    pub wall_s: f64,
+}
+
+/// Whether larger values of a metric are better.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Better {
+    /// Throughput, rates.
+    Higher,
+    /// Latency, memory.
+    Lower,
+}
+
+/// One figure read from a case's runs.
+#[derive(Clone, Debug)]
+pub struct Metric {
+    /// Id, e.g. `bulk-1MiB-x64` or `latency-idle-p99`.
+    pub id: String,
+    /// The case it comes from.
+    pub case: String,
+    /// Title for the tables.
+    pub title: String,
+    /// Unit of the values.
+    pub unit: &'static str,
+    /// Direction.
+    pub better: Better,
+    field: Field,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Field {
+    MibPerSec,
+    OpsPerSec,
+    P50,
+    P99,
+    BytesPerStream,
+}
+
+impl Metric {
+    /// The metrics a case yields.
+    pub fn of(case: &Case) -> Vec<Metric> {
+        let m = |suffix: &str, title: String, unit, better, field| Metric {
+            id: format!("{}{suffix}", case.id),
+            case: case.id.clone(),
+            title,
+            unit,
+            better,
+            field,
+        };
+        match case.kind {
+            Kind::Bulk => vec![m(
+                "",
+                format!(
+                    "bulk {} per stream × {} stream{}",
+                    size_label(case.size),
+                    case.streams,
+                    if case.streams == 1 { "" } else { "s" }
+                ),
+                "MiB/s",
+                Better::Higher,
+                Field::MibPerSec,
+            )],
+            Kind::Rate => vec![m(
+                "",
+                if case.streams == 1 {
+                    "open + echo 64 B + close, sequential".to_string()
+                } else {
+                    format!("open + echo 64 B + close, {} in flight", case.streams)
+                },
+                "streams/s",
+                Better::Higher,
+                Field::OpsPerSec,
+            )],
+            Kind::Latency => {
+                let load = if case.loaded { "loaded" } else { "idle" };
+                vec![
+                    m(
+                        "-p50",
+                        format!("round trip 64 B, {load} session, p50"),
+                        "µs",
+                        Better::Lower,
+                        Field::P50,
+                    ),
+                    m(
+                        "-p99",
+                        format!("round trip 64 B, {load} session, p99"),
+                        "µs",
+                        Better::Lower,
+                        Field::P99,
+                    ),
+                ]
+            }
+            Kind::Memory => vec![m(
+                "",
+                format!("server memory per idle stream ({} streams)", case.streams),
+                "B/stream",
+                Better::Lower,
+                Field::BytesPerStream,
+            )],
+        }
+    }
+
+    /// The figure of one successful run.
+    pub fn value(&self, result: &Value) -> Option<f64> {
+        let f = |key: &str| result.get(key).and_then(Value::as_f64);
+        let v = match self.field {
+            Field::MibPerSec => f("bytes")? / f("secs")? / f64::from(1 << 20),
+            Field::OpsPerSec => f("ops")? / f("secs")?,
+            Field::P50 => f("p50_us")?,
+            Field::P99 => f("p99_us")?,
+            Field::BytesPerStream => (f("rss_after")? - f("rss_before")?) / f("streams")?,
+        };
+        v.is_finite().then_some(v)
+    }
+}
+
+/// Median, range and counts of one metric for one implementation.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Summary {
+    /// The median of the successful runs (mean of the middle two for an even count).
+    pub median: f64,
+    /// The smallest value.
+    pub min: f64,
+    /// The largest value.
+    pub max: f64,
+    /// Successful runs.
+    pub ok: usize,
+    /// Failed runs.
+    pub failed: usize,
+}
+
+/// The median of `values` (which must not be empty).
+pub fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    }
+}
+
+impl Results {
+    /// Every metric of every case, in run order.
+    pub fn metrics(&self) -> Vec<Metric> {
+        self.cases
+            .iter()
+            .flat_map(|c| Metric::of(&c.case))
+            .collect()
+    }
+
+    /// The summary of a metric for an implementation; `None` when it did not run the case.
+    pub fn summary(&self, metric: &Metric, implementation: &str) -> Option<Summary> {
+        let case = self.cases.iter().find(|c| c.case.id == metric.case)?;
+        let runs = case.runs.get(implementation)?;
+        let mut values: Vec<f64> = runs
+            .iter()
+            .filter_map(|r| r.result.as_ref().and_then(|v| metric.value(v)))
+            .collect();
+        let failed = runs.len() - values.len();
+        if values.is_empty() {
+            return Some(Summary {
+                median: f64::NAN,
+                min: f64::NAN,
+                max: f64::NAN,
+                ok: 0,
+                failed,
+            });
+        }
+        let min = values.iter().copied().fold(f64::INFINITY, f64::min);
+        let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        Some(Summary {
+            median: median(&mut values),
+            min,
+            max,
+            ok: values.len(),
+            failed,
+        })
+    }
+
+    /// An implementation's median divided by the reference's, when both are known.
+    pub fn ratio(&self, metric: &Metric, implementation: &str) -> Option<f64> {
+        let mine = self.summary(metric, implementation)?.median;
+        let reference = self.summary(metric, REFERENCE)?.median;
+        let ratio = mine / reference;
+        ratio.is_finite().then_some(ratio)
+    }
+
+    /// Every failed run: case, implementation, repetition and what went wrong.
+    pub fn failures(&self) -> Vec<(String, String, usize, String)> {
+        let mut out = Vec::new();
+        for case in &self.cases {
+            for (name, runs) in &case.runs {
+                for run in runs {
+                    if let Some(error) = &run.error {
+                        out.push((case.case.id.clone(), name.clone(), run.rep, error.clone()));
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn median_of_odd_and_even_counts() {
+        assert_eq!(median(&mut [3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(&mut [4.0, 1.0, 2.0, 3.0]), 2.5);
+    }
+
+    #[test]
+    fn metrics_read_the_peer_fields() {
+        let case = Mode::Smoke.cases().remove(0);
+        let metric = &Metric::of(&case)[0];
+        let v = metric
+            .value(&json!({"ok": true, "bytes": 2u64 << 20, "secs": 2.0}))
+            .unwrap();
+        assert_eq!(v, 1.0);
+        assert_eq!(metric.value(&json!({"ok": true, "secs": 2.0})), None);
+        let memory = Mode::Smoke
+            .cases()
+            .into_iter()
+            .find(|c| c.kind == Kind::Memory)
+            .unwrap();
+        let m = &Metric::of(&memory)[0];
+        let v = m
+            .value(&json!({"rss_before": 1000, "rss_after": 3000, "streams": 100}))
+            .unwrap();
+        assert_eq!(v, 20.0);
+    }
+}

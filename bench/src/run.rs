@@ -1,0 +1,224 @@
+//! Runs the plan: for each case, repetition after repetition, every implementation once, in
+//! an order that rotates with the repetition, so that a slow drift of the machine (thermal,
+//! another job) is spread over all implementations instead of hitting the last ones.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::plan::{Case, Pair, PeerCommand};
+use crate::report::num;
+use crate::results::{CaseRuns, Metric, Run};
+
+/// How long a server may take to announce its address.
+const LISTEN_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// A child process that is killed (and reaped) when dropped: no peer outlives its run.
+struct Reaped(Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Where the peers' stderr goes, so a failure can quote its end.
+struct Logs {
+    server: PathBuf,
+    client: PathBuf,
+}
+
+impl Logs {
+    fn new() -> std::io::Result<Logs> {
+        let dir = std::env::temp_dir().join(format!("muxado-bench-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        Ok(Logs {
+            server: dir.join("server.stderr"),
+            client: dir.join("client.stderr"),
+        })
+    }
+
+    /// The last lines of both logs, for an error message.
+    fn tails(&self) -> String {
+        let tail = |path: &Path| -> String {
+            let mut text = String::new();
+            if let Ok(mut f) = File::open(path) {
+                let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+                let _ = f.seek(SeekFrom::Start(len.saturating_sub(600)));
+                let _ = f.read_to_string(&mut text);
+            }
+            text.trim().replace('\n', " | ")
+        };
+        let (s, c) = (tail(&self.server), tail(&self.client));
+        let mut out = String::new();
+        if !s.is_empty() {
+            out.push_str(&format!(" [server stderr: {s}]"));
+        }
+        if !c.is_empty() {
+            out.push_str(&format!(" [client stderr: {c}]"));
+        }
+        out
+    }
+}
+
+/// Starts `command side args...` with stdout piped line by line into a channel.
+fn spawn(
+    command: &PeerCommand,
+    side_args: &[String],
+    log: &Path,
+) -> Result<(Reaped, mpsc::Receiver<String>), String> {
+    let stderr = File::create(log).map_err(|e| format!("creating {}: {e}", log.display()))?;
+    let mut child = Command::new(&command.program)
+        .args(&command.args)
+        .args(side_args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(stderr)
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", command.program.display()))?;
+    let stdout = child.stdout.take().expect("piped");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    Ok((Reaped(child), rx))
+}
+
+/// Waits for a line starting with `prefix` and returns the rest.
+fn expect_line(
+    rx: &mpsc::Receiver<String>,
+    prefix: &str,
+    until: Instant,
+) -> Result<String, String> {
+    loop {
+        let left = until.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) => {
+                if let Some(rest) = line.strip_prefix(prefix) {
+                    return Ok(rest.trim().to_string());
+                }
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                return Err(format!("no {prefix}line in time"));
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                return Err(format!("exited without a {prefix}line"));
+            }
+        }
+    }
+}
+
+/// One run: a fresh server and a fresh client, the client's result.
+fn run_once(
+    client: &PeerCommand,
+    server: &PeerCommand,
+    case: &Case,
+    logs: &Logs,
+) -> Result<Value, String> {
+    let (_server, server_out) = spawn(
+        server,
+        &["server".into(), "--listen".into(), "127.0.0.1:0".into()],
+        &logs.server,
+    )?;
+    let addr = expect_line(&server_out, "LISTENING ", Instant::now() + LISTEN_TIMEOUT)
+        .map_err(|e| format!("server: {e}"))?;
+    let mut args = vec!["client".to_string(), "--connect".into(), addr];
+    args.extend(case.args());
+    let (mut client, client_out) = spawn(client, &args, &logs.client)?;
+    let line = expect_line(&client_out, "RESULT ", Instant::now() + case.timeout())
+        .map_err(|e| format!("client: {e}"))?;
+    let value: Value =
+        serde_json::from_str(&line).map_err(|e| format!("client: bad RESULT {line:?}: {e}"))?;
+    // The client ends its session after reporting: give it a moment to exit on its own.
+    let until = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < until {
+        if let Ok(Some(_)) = client.0.try_wait() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    if value.get("ok").and_then(Value::as_bool) == Some(true) {
+        Ok(value)
+    } else {
+        let error = value
+            .get("error")
+            .and_then(Value::as_str)
+            .unwrap_or("not ok");
+        Err(format!("client: {error}"))
+    }
+}
+
+/// Runs every case of the plan; `progress` tells what is going on, on stderr.
+pub fn run_plan(
+    cases: &[Case],
+    pairs: &[Pair],
+    reps: usize,
+    this: &Path,
+    bin_dir: &Path,
+) -> std::io::Result<Vec<CaseRuns>> {
+    let logs = Logs::new()?;
+    let total: usize = cases
+        .iter()
+        .map(|c| pairs.iter().filter(|p| c.applies_to(p)).count() * reps)
+        .sum();
+    let mut done = 0;
+    let mut out = Vec::new();
+    for case in cases {
+        let applicable: Vec<&Pair> = pairs.iter().filter(|p| case.applies_to(p)).collect();
+        let metrics = Metric::of(case);
+        let mut runs: BTreeMap<String, Vec<Run>> = BTreeMap::new();
+        for rep in 0..reps {
+            for slot in 0..applicable.len() {
+                let pair = applicable[(slot + rep) % applicable.len()];
+                let client = pair.client.command(this, bin_dir);
+                let server = pair.server.command(this, bin_dir);
+                let started = Instant::now();
+                let outcome = run_once(&client, &server, case, &logs);
+                let wall_s = started.elapsed().as_secs_f64();
+                done += 1;
+                let shown = match &outcome {
+                    Ok(v) => metrics
+                        .iter()
+                        .filter_map(|m| m.value(v).map(|x| format!("{} {}", num(x), m.unit)))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    Err(e) => format!("FAILED: {e}"),
+                };
+                eprintln!(
+                    "[{done}/{total}] {} rep {} {}: {shown}",
+                    case.id,
+                    rep + 1,
+                    pair.name
+                );
+                let (result, error) = match outcome {
+                    Ok(v) => (Some(v), None),
+                    Err(e) => (None, Some(format!("{e}{}", logs.tails()))),
+                };
+                runs.entry(pair.name.to_string()).or_default().push(Run {
+                    rep,
+                    slot,
+                    result,
+                    error,
+                    wall_s,
+                });
+            }
+        }
+        out.push(CaseRuns {
+            case: case.clone(),
+            runs,
+        });
+    }
+    Ok(out)
+}

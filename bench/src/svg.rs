@@ -1,0 +1,265 @@
+//! The throughput plot, written as SVG by hand (no plotting dependency): one panel per payload
+//! size, stream count across, median MiB/s up, one line per implementation.
+
+use std::fmt::Write;
+
+use crate::plan::{Kind, REFERENCE, size_label};
+use crate::results::{Metric, Results};
+
+const PANEL_W: f64 = 330.0;
+const PANEL_H: f64 = 240.0;
+const MARGIN_L: f64 = 62.0;
+const MARGIN_R: f64 = 14.0;
+const MARGIN_T: f64 = 28.0;
+const MARGIN_B: f64 = 42.0;
+const LEGEND_W: f64 = 200.0;
+const TITLE_H: f64 = 36.0;
+
+/// A colour per implementation, stable across runs.
+fn colour(name: &str) -> &'static str {
+    match name {
+        REFERENCE => "#d62728",
+        "go-2016" => "#1f77b4",
+        "go-v2.0.2" => "#17becf",
+        "ngrok-rust" => "#ff7f0e",
+        "yamux" => "#2ca02c",
+        "tcp" => "#555555",
+        "ref-to-go-v2.0.2" => "#9467bd",
+        "go-v2.0.2-to-ref" => "#8c564b",
+        _ => "#bcbd22",
+    }
+}
+
+/// A round step for about `ticks` intervals up to `max`.
+fn nice_step(max: f64, ticks: f64) -> f64 {
+    let raw = (max / ticks).max(f64::MIN_POSITIVE);
+    let magnitude = 10f64.powf(raw.log10().floor());
+    let fraction = raw / magnitude;
+    let nice = if fraction <= 1.0 {
+        1.0
+    } else if fraction <= 2.0 {
+        2.0
+    } else if fraction <= 5.0 {
+        5.0
+    } else {
+        10.0
+    };
+    nice * magnitude
+}
+
+fn tick_label(v: f64) -> String {
+    if v >= 1.0 || v == 0.0 {
+        format!("{v:.0}")
+    } else {
+        let digits = (-v.log10()).ceil() as usize + 1;
+        format!("{v:.digits$}")
+    }
+}
+
+/// The plot, or `None` when the run has no bulk case.
+pub fn throughput(results: &Results) -> Option<String> {
+    let bulk: Vec<_> = results
+        .cases
+        .iter()
+        .filter(|c| c.case.kind == Kind::Bulk)
+        .map(|c| &c.case)
+        .collect();
+    if bulk.is_empty() {
+        return None;
+    }
+    let mut sizes: Vec<u64> = bulk.iter().map(|c| c.size).collect();
+    sizes.sort_unstable();
+    sizes.dedup();
+    let mut counts: Vec<usize> = bulk.iter().map(|c| c.streams).collect();
+    counts.sort_unstable();
+    counts.dedup();
+    let names: Vec<String> = results
+        .implementations
+        .iter()
+        .map(|i| i.name.clone())
+        .collect();
+
+    let columns = sizes.len().min(2);
+    let rows = sizes.len().div_ceil(2);
+    let width = columns as f64 * PANEL_W + LEGEND_W;
+    let height = TITLE_H + rows as f64 * PANEL_H;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11">"#
+    );
+    let _ = writeln!(s, r#"<rect width="100%" height="100%" fill="white"/>"#);
+    let _ = writeln!(
+        s,
+        r#"<text x="10" y="22" font-size="15" font-weight="bold">Bulk throughput over loopback TCP (median MiB/s; {} run(s) each; {})</text>"#,
+        results.reps, results.started_utc
+    );
+
+    for (index, size) in sizes.iter().enumerate() {
+        let x0 = (index % 2) as f64 * PANEL_W;
+        let y0 = TITLE_H + (index / 2) as f64 * PANEL_H;
+        let plot_w = PANEL_W - MARGIN_L - MARGIN_R;
+        let plot_h = PANEL_H - MARGIN_T - MARGIN_B;
+        let (left, top) = (x0 + MARGIN_L, y0 + MARGIN_T);
+        // Each implementation's medians for this payload, by stream count.
+        let series: Vec<(String, Vec<Option<f64>>)> = names
+            .iter()
+            .map(|name| {
+                let values = counts
+                    .iter()
+                    .map(|count| {
+                        let case = bulk
+                            .iter()
+                            .find(|c| c.size == *size && c.streams == *count)?;
+                        let metric = Metric::of(case).remove(0);
+                        let m = results.summary(&metric, name)?.median;
+                        m.is_finite().then_some(m)
+                    })
+                    .collect();
+                (name.clone(), values)
+            })
+            .collect();
+        let max = series
+            .iter()
+            .flat_map(|(_, v)| v.iter().flatten())
+            .copied()
+            .fold(0.0, f64::max);
+        let step = nice_step(if max > 0.0 { max } else { 1.0 }, 4.0);
+        let top_value = (max / step).ceil().max(1.0) * step;
+        let y_of = |v: f64| top + plot_h - v / top_value * plot_h;
+        let x_of = |i: usize| {
+            if counts.len() == 1 {
+                left + plot_w / 2.0
+            } else {
+                left + plot_w * i as f64 / (counts.len() - 1) as f64
+            }
+        };
+        let _ = writeln!(
+            s,
+            r#"<text x="{}" y="{}" font-size="13" font-weight="bold">payload {} per stream</text>"#,
+            left,
+            y0 + 18.0,
+            size_label(*size)
+        );
+        // Grid and y labels.
+        let mut v = 0.0;
+        while v <= top_value + step / 2.0 {
+            let y = y_of(v);
+            let _ = writeln!(
+                s,
+                r##"<line x1="{left}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="#dddddd"/><text x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"##,
+                left + plot_w,
+                left - 6.0,
+                y + 4.0,
+                tick_label(v)
+            );
+            v += step;
+        }
+        let _ = writeln!(
+            s,
+            r##"<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="none" stroke="#888888"/>"##
+        );
+        for (i, count) in counts.iter().enumerate() {
+            let x = x_of(i);
+            let _ = writeln!(
+                s,
+                r#"<text x="{x:.1}" y="{:.1}" text-anchor="middle">{count}</text>"#,
+                top + plot_h + 15.0
+            );
+        }
+        let _ = writeln!(
+            s,
+            r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" fill="#444444">concurrent streams</text>"##,
+            left + plot_w / 2.0,
+            top + plot_h + 32.0
+        );
+        let _ = writeln!(
+            s,
+            r##"<text transform="translate({:.1},{:.1}) rotate(-90)" text-anchor="middle" fill="#444444">MiB/s</text>"##,
+            x0 + 14.0,
+            top + plot_h / 2.0
+        );
+        for (name, values) in &series {
+            let colour = colour(name);
+            let width = if name == REFERENCE { 2.6 } else { 1.5 };
+            let dash = if name == "tcp" {
+                r#" stroke-dasharray="5,3""#
+            } else {
+                ""
+            };
+            // A line through consecutive known points; gaps stay gaps.
+            let mut path = String::new();
+            let mut pen_down = false;
+            for (i, value) in values.iter().enumerate() {
+                match value {
+                    Some(v) => {
+                        let _ = write!(
+                            path,
+                            "{}{:.1},{:.1} ",
+                            if pen_down { "L" } else { "M" },
+                            x_of(i),
+                            y_of(*v)
+                        );
+                        pen_down = true;
+                    }
+                    None => pen_down = false,
+                }
+            }
+            if !path.is_empty() {
+                let _ = writeln!(
+                    s,
+                    r#"<path d="{}" fill="none" stroke="{colour}" stroke-width="{width}"{dash}/>"#,
+                    path.trim_end()
+                );
+            }
+            for (i, value) in values.iter().enumerate() {
+                if let Some(v) = value {
+                    let _ = writeln!(
+                        s,
+                        r#"<circle cx="{:.1}" cy="{:.1}" r="2.6" fill="{colour}"><title>{name}, {} × {}: {:.1} MiB/s</title></circle>"#,
+                        x_of(i),
+                        y_of(*v),
+                        size_label(*size),
+                        counts[i],
+                        v
+                    );
+                }
+            }
+        }
+    }
+
+    // Legend.
+    let lx = columns as f64 * PANEL_W + 10.0;
+    for (i, name) in names.iter().enumerate() {
+        let y = TITLE_H + MARGIN_T + 8.0 + i as f64 * 20.0;
+        let dash = if name == "tcp" {
+            r#" stroke-dasharray="5,3""#
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            s,
+            r#"<line x1="{lx}" y1="{y}" x2="{}" y2="{y}" stroke="{}" stroke-width="2.5"{dash}/><text x="{}" y="{}">{name}</text>"#,
+            lx + 24.0,
+            colour(name),
+            lx + 30.0,
+            y + 4.0
+        );
+    }
+    s.push_str("</svg>\n");
+    Some(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_are_round() {
+        assert_eq!(nice_step(1000.0, 4.0), 500.0);
+        assert_eq!(nice_step(7.0, 4.0), 2.0);
+        assert_eq!(nice_step(0.03, 4.0), 0.01);
+        assert_eq!(tick_label(0.01), "0.010");
+        assert_eq!(tick_label(500.0), "500");
+    }
+}
