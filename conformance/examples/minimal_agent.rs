@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use muxado_reference::frame::ErrorCode;
 use muxado_reference::session::{Config, Role};
-use muxado_reference::{Session, Stream, stream_error};
+use muxado_reference::{Heartbeat, HeartbeatConfig, Session, Stream, stream_error};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
@@ -122,6 +122,8 @@ async fn main() -> ExitCode {
     let (control_in, mut control_out) = control.into_split();
     let mut lines = tokio::io::BufReader::new(control_in).lines();
     let mut streams: HashMap<u32, Stream> = HashMap::new();
+    // Heartbeat requesters the `heartbeat` command started: they beat while kept.
+    let mut heartbeats: Vec<Heartbeat> = Vec::new();
     while let Ok(Some(line)) = lines.next_line().await {
         let command: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
         // [AGENT-3] not before the session has read what the suite sent before the command.
@@ -207,6 +209,17 @@ async fn main() -> ExitCode {
                         "debug": hex(&r.debug),
                     })),
                 }})
+            }
+            // The requester runs until the agent exits; its measurements are not reported.
+            ("heartbeat", _) => {
+                let ms = |key: &str| Duration::from_millis(args[key].as_u64().unwrap_or(0));
+                let config = HeartbeatConfig {
+                    interval: ms("interval_ms"),
+                    tolerance: ms("tolerance_ms"),
+                    ..HeartbeatConfig::default()
+                };
+                heartbeats.push(Heartbeat::start(session.clone(), config, |_| {}));
+                json!({"ok": {}})
             }
             (other, _) => json!({"unsupported": format!("no stream for {other} on {id}")}),
         };

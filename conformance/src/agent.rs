@@ -15,6 +15,7 @@
 //! | `{"read": {"stream_id": 3, "max": 1024}}` | `{"data": "<hex>"}`, `{"eof": true}` or `{"blocked": true}` |
 //! | `{"close_write": {"stream_id": 3}}`, `{"close_stream": ...}`, `{"reset": {"stream_id": 3, "error_code": 6}}`, `{"go_away": {"error_code": 0, "debug": "<hex>"}}`, `{"close": {}}` | `{}` |
 //! | `{"session": {}}` | `{"ended": null or {"code", "message"}, "remote": null or {"error_code", "last_stream_id", "debug"}}` |
+//! | `{"heartbeat": {"interval_ms": 300, "tolerance_ms": 300}}` | `{}` |
 //!
 //! In the `session` answer, an agent that cannot tell whether its session received a GOAWAY
 //! leaves the `remote` key out, and one that cannot tell a GOAWAY's last stream id leaves
@@ -36,7 +37,9 @@ use std::time::{Duration, Instant};
 
 use muxado_reference::frame::{self, DecodeError};
 use muxado_reference::session::{Config, Role};
-use muxado_vectors::session_run::{Call, CallError, Iut, ReadResult, RemoteState, SessionState};
+use muxado_vectors::session_run::{
+    Call, CallError, Flooded, Iut, ReadResult, RemoteState, SessionState,
+};
 use serde_json::{Value, json};
 
 fn hex(bytes: &[u8]) -> String {
@@ -106,6 +109,12 @@ pub fn serve(iut: &mut dyn Iut, line: &str) -> Value {
             Err(e) => answer::<()>(Err(e), |_| Value::Null),
         },
         "close" => unit(iut.close()),
+        "heartbeat" => {
+            let ms = |key: &str| Duration::from_millis(args[key].as_u64().unwrap_or(0));
+            answer(iut.heartbeat(ms("interval_ms"), ms("tolerance_ms")), |()| {
+                json!({})
+            })
+        }
         "session" => answer(iut.session().map(Ok), |s| {
             json!({
                 "ended": s.ended.map(|e| json!({"code": e.code, "message": e.message})),
@@ -127,6 +136,8 @@ enum Event {
     Eof,
     Command(String),
     ControlClosed,
+    /// The writer thread has written (or, once the transport failed, dropped) a chunk.
+    Written,
 }
 
 /// The reference implementation's agent: dials `transport` and `control`, runs a reference
@@ -143,8 +154,60 @@ pub fn reference_agent(
     reference_agent_on(tcp, ctl, role, config)
 }
 
+/// Reads the transport one chunk at a time: after each chunk it waits for a permit, which the
+/// agent gives only while the session wants input, so that a peer that does not read ends up
+/// blocked in its own writes (SPEC [LIMIT-6]).
+fn spawn_transport_reader(mut tcp: TcpStream, events: mpsc::Sender<Event>) -> mpsc::Sender<()> {
+    let (permit, permits) = mpsc::channel::<()>();
+    std::thread::spawn(move || {
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            match std::io::Read::read(&mut tcp, &mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    if events.send(Event::Bytes(buf[..n].to_vec())).is_err()
+                        || permits.recv().is_err()
+                    {
+                        return;
+                    }
+                }
+            }
+        }
+        let _ = events.send(Event::Eof);
+    });
+    permit
+}
+
+/// Writes chunks to the transport in the background, so that the agent keeps taking input
+/// while its own output waits for the peer (SPEC [LIMIT-6]); an empty chunk half-closes.
+fn spawn_transport_writer(
+    mut tcp: TcpStream,
+    events: mpsc::Sender<Event>,
+) -> mpsc::Sender<Vec<u8>> {
+    let (chunks, inbox) = mpsc::channel::<Vec<u8>>();
+    std::thread::spawn(move || {
+        let mut open = true;
+        for chunk in inbox {
+            if chunk.is_empty() {
+                let _ = tcp.shutdown(Shutdown::Write);
+                open = false;
+            } else if open && tcp.write_all(&chunk).is_err() {
+                open = false;
+            }
+            if events.send(Event::Written).is_err() {
+                return;
+            }
+        }
+    });
+    chunks
+}
+
 /// The reference implementation's agent on connections already made: serves commands from
 /// `ctl` for a session over `tcp` until `ctl` closes.
+///
+/// One chunk of output is in flight at a time, and new output is taken from the session only
+/// once it is written: while the peer reads nothing, the frames its input provokes pile up in
+/// the session, which then stops wanting input, and the agent stops reading (SPEC [LIMIT-6]).
 pub fn reference_agent_on(
     tcp: TcpStream,
     ctl: TcpStream,
@@ -155,22 +218,8 @@ pub fn reference_agent_on(
     let mutant = crate::mutant::Mutant::from_env()?;
     let _ = tcp.set_nodelay(true);
     let (tx, rx) = mpsc::channel();
-    let mut tcp_in = tcp.try_clone().map_err(|e| e.to_string())?;
-    let bytes_tx = tx.clone();
-    std::thread::spawn(move || {
-        let mut buf = vec![0u8; 64 * 1024];
-        loop {
-            match std::io::Read::read(&mut tcp_in, &mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => {
-                    if bytes_tx.send(Event::Bytes(buf[..n].to_vec())).is_err() {
-                        return;
-                    }
-                }
-            }
-        }
-        let _ = bytes_tx.send(Event::Eof);
-    });
+    let permit = spawn_transport_reader(tcp.try_clone().map_err(|e| e.to_string())?, tx.clone());
+    let writer = spawn_transport_writer(tcp, tx.clone());
     let ctl_in = ctl.try_clone().map_err(|e| e.to_string())?;
     std::thread::spawn(move || {
         for line in BufReader::new(ctl_in).lines() {
@@ -185,14 +234,16 @@ pub fn reference_agent_on(
         }
         let _ = tx.send(Event::ControlClosed);
     });
-    let mut out = tcp;
     let mut ctl_out = ctl;
     let mut iut = crate::mutant::MutantIut::new(role, config, mutant);
     let start = Instant::now();
-    let mut transport_open = true;
     let mut taken_in = 0u64;
     let mut transport_ended = false;
+    let mut permit_owed = false;
+    let mut writing = false;
+    let mut shut = false;
     let mut pending: std::collections::VecDeque<String> = Default::default();
+    let mut replies: Vec<Value> = Vec::new();
     loop {
         let event = rx.recv_timeout(Duration::from_millis(10));
         iut.set_time(start.elapsed());
@@ -200,16 +251,17 @@ pub fn reference_agent_on(
             Ok(Event::Bytes(bytes)) => {
                 taken_in += bytes.len() as u64;
                 let _ = iut.recv(&bytes);
+                permit_owed = true;
             }
             Ok(Event::Eof) => {
                 transport_ended = true;
                 let _ = iut.recv_eof();
             }
             Ok(Event::Command(line)) => pending.push_back(line),
+            Ok(Event::Written) => writing = false,
             Ok(Event::ControlClosed) | Err(mpsc::RecvTimeoutError::Disconnected) => break,
             Err(mpsc::RecvTimeoutError::Timeout) => {}
         }
-        let mut replies = Vec::new();
         while let Some(line) = pending.front() {
             let after = serde_json::from_str::<Value>(line)
                 .ok()
@@ -221,22 +273,42 @@ pub fn reference_agent_on(
             let line = pending.pop_front().expect("front");
             replies.push(serve(&mut iut, &line));
         }
-        // Every frame the commands made the session send goes out before the answers.
-        let output = iut.sent(0).unwrap_or_default();
-        if transport_open && !output.is_empty() && out.write_all(&output).is_err() {
-            transport_open = false;
-        }
-        if transport_open && iut.finished() {
-            let _ = out.shutdown(Shutdown::Write);
-            transport_open = false;
-        }
-        for reply in replies {
-            if writeln!(ctl_out, "{reply}").is_err() {
-                return Ok(());
+        if !writing && !shut {
+            let output = iut.sent(0).unwrap_or_default();
+            if !output.is_empty() {
+                writing = writer.send(output).is_ok();
+            } else if iut.finished() {
+                shut = true;
+                writing = writer.send(Vec::new()).is_ok();
             }
+        }
+        // Every frame the commands made the session send is written before the answers.
+        if !writing {
+            for reply in replies.drain(..) {
+                if writeln!(ctl_out, "{reply}").is_err() {
+                    return Ok(());
+                }
+            }
+        }
+        // An ended session takes no input, but the rest of the input still counts towards
+        // the commands' `after`: read on, to the end.
+        if permit_owed && (iut.wants_input() || iut.ended()) {
+            permit_owed = permit.send(()).is_err();
         }
     }
     Ok(())
+}
+
+/// The length of the first `frames` complete frames of `bytes`.
+fn decode_prefix(bytes: &[u8], frames: usize) -> usize {
+    let mut used = 0;
+    for _ in 0..frames {
+        match frame::decode_frame(&bytes[used..]) {
+            Ok((_, n)) => used += n,
+            Err(_) => break,
+        }
+    }
+    used
 }
 
 /// Whether a transport error means the IUT has closed the connection.
@@ -266,6 +338,10 @@ pub struct Chunk {
 struct Inbox {
     bytes: Vec<u8>,
     eof: bool,
+    /// The suite reads nothing from the transport while this is set (a `flood` step).
+    paused: bool,
+    /// What the IUT sends is not copied into the transcript while this is set.
+    unrecorded: bool,
 }
 
 /// How long the suite waits for frames a script expects, and for extra ones after them.
@@ -308,6 +384,13 @@ impl RemoteIut {
         std::thread::spawn(move || {
             let mut buf = vec![0u8; 64 * 1024];
             loop {
+                {
+                    let (lock, ready) = &*inbox2;
+                    let mut inbox = lock.lock().expect("inbox");
+                    while inbox.paused {
+                        inbox = ready.wait(inbox).expect("inbox");
+                    }
+                }
                 let n = std::io::Read::read(&mut reader, &mut buf).unwrap_or(0);
                 let (lock, ready) = &*inbox2;
                 let mut inbox = lock.lock().expect("inbox");
@@ -317,11 +400,13 @@ impl RemoteIut {
                     return;
                 }
                 inbox.bytes.extend_from_slice(&buf[..n]);
-                transcript2.lock().expect("transcript").push(Chunk {
-                    to_iut: false,
-                    at: start.elapsed(),
-                    bytes: buf[..n].to_vec(),
-                });
+                if !inbox.unrecorded {
+                    transcript2.lock().expect("transcript").push(Chunk {
+                        to_iut: false,
+                        at: start.elapsed(),
+                        bytes: buf[..n].to_vec(),
+                    });
+                }
                 ready.notify_all();
             }
         });
@@ -412,7 +497,158 @@ impl RemoteIut {
     }
 }
 
+/// The most bytes the kernel may buffer on one loopback connection in each direction (the
+/// largest TCP receive plus send buffer), from `/proc/sys/net/ipv4`; 10 MiB if unknown.
+fn socket_buffers() -> u64 {
+    let largest = |name: &str| {
+        std::fs::read_to_string(format!("/proc/sys/net/ipv4/{name}"))
+            .ok()
+            .and_then(|t| t.split_whitespace().nth(2)?.parse::<u64>().ok())
+    };
+    match (largest("tcp_rmem"), largest("tcp_wmem")) {
+        (Some(r), Some(w)) => r + w,
+        _ => 10 << 20,
+    }
+}
+
+/// How long a write to the IUT may make no progress before the flood counts as pushed back.
+const PUSH_BACK: Duration = Duration::from_secs(2);
+
+/// Frames written before and after a flood that the transcript keeps: a case's report stays
+/// readable when a flood moved tens of megabytes.
+const FLOOD_RECORDED: usize = 16;
+
+impl RemoteIut {
+    /// Lets the reader thread read the transport again after a flood paused it.
+    fn resume_reading(&self) {
+        let (lock, ready) = &*self.inbox;
+        lock.lock().expect("inbox").paused = false;
+        ready.notify_all();
+    }
+
+    /// Writes `count` frames from `next` (all of one length), until the IUT stops taking them
+    /// for [`PUSH_BACK`]; a frame cut by the stop is completed, so that the transport stays
+    /// in step.
+    fn flood_writes(
+        &mut self,
+        next: &mut dyn FnMut() -> Vec<u8>,
+        count: u64,
+    ) -> Result<Flooded, String> {
+        let mut flooded = Flooded::default();
+        let mut batch = Vec::with_capacity(64 * 1024);
+        while flooded.sent < count && !flooded.pushed_back {
+            batch.clear();
+            let mut frame_len = 0;
+            let mut frames = 0;
+            while batch.len() < 64 * 1024 && flooded.sent + frames < count {
+                let frame = next();
+                if flooded.sent + frames < FLOOD_RECORDED as u64 {
+                    self.transcript.lock().expect("transcript").push(Chunk {
+                        to_iut: true,
+                        at: self.start.elapsed(),
+                        bytes: frame.clone(),
+                    });
+                }
+                frame_len = frame.len().max(1);
+                batch.extend(frame);
+                frames += 1;
+            }
+            let mut at = 0;
+            while at < batch.len() {
+                match std::io::Write::write(&mut self.transport, &batch[at..]) {
+                    Ok(n) => at += n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e)
+                        if matches!(
+                            e.kind(),
+                            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                        ) =>
+                    {
+                        flooded.pushed_back = true;
+                        // Complete the frame the stop cut, reading again first: the IUT
+                        // takes more only once its answers drain.
+                        self.resume_reading();
+                        let end = at.div_ceil(frame_len) * frame_len;
+                        let _ = self.transport.set_write_timeout(None);
+                        if let Err(e) = self.transport.write_all(&batch[at..end]) {
+                            if !closed_by_peer(&e) {
+                                return Err(format!("writing to the IUT: {e}"));
+                            }
+                        }
+                        at = end;
+                        break;
+                    }
+                    Err(e) if closed_by_peer(&e) => {
+                        self.written += at as u64;
+                        flooded.sent += (at / frame_len) as u64;
+                        return Ok(flooded);
+                    }
+                    Err(e) => return Err(format!("writing to the IUT: {e}")),
+                }
+            }
+            self.written += at as u64;
+            flooded.sent += (at / frame_len) as u64;
+        }
+        Ok(flooded)
+    }
+}
+
 impl Iut for RemoteIut {
+    /// More frames than `count` when the socket buffers could hold the answers to all of them:
+    /// twice what the kernel buffers both ways. An IUT that stops reading once its queue is
+    /// full has then taken at most the buffers' worth of frames and of answers (5/3 of that
+    /// bound with 8-byte frames and 12-byte answers), plus its queue, before the suite's
+    /// writes stall; only an IUT that queues every answer takes them all.
+    fn flood(&mut self, next: &mut dyn FnMut() -> Vec<u8>, count: u64) -> Result<Flooded, String> {
+        let mut probe = next();
+        let frame_len = probe.len().max(1) as u64;
+        let count = count.max(2 * socket_buffers() / frame_len);
+        let mut first = Some(std::mem::take(&mut probe));
+        let mut frames = || first.take().unwrap_or_else(&mut *next);
+        {
+            let mut inbox = self.inbox.0.lock().expect("inbox");
+            inbox.paused = true;
+            inbox.unrecorded = true;
+        }
+        self.transport
+            .set_write_timeout(Some(PUSH_BACK))
+            .map_err(|e| e.to_string())?;
+        let written = self.flood_writes(&mut frames, count);
+        let _ = self.transport.set_write_timeout(None);
+        self.resume_reading();
+        let (lock, ready) = &*self.inbox;
+        let mut flooded = written?;
+        // Everything the IUT sends now is an answer to the flood, until it falls quiet.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut inbox = lock.lock().expect("inbox");
+        loop {
+            let before = inbox.bytes.len();
+            let (guard, _) = ready
+                .wait_timeout(inbox, Duration::from_millis(500))
+                .expect("inbox");
+            inbox = guard;
+            if inbox.bytes.len() == before || inbox.eof || Instant::now() > deadline {
+                break;
+            }
+        }
+        let (_, used) = Self::complete(&inbox.bytes);
+        flooded.replies = inbox.bytes.drain(..used).collect();
+        inbox.unrecorded = false;
+        // The transcript keeps the first answers and the start of a frame still arriving, so
+        // that what follows decodes in step.
+        let kept = decode_prefix(&flooded.replies, FLOOD_RECORDED);
+        let mut transcript = self.transcript.lock().expect("transcript");
+        for bytes in [&flooded.replies[..kept], &inbox.bytes[..]] {
+            transcript.push(Chunk {
+                to_iut: false,
+                at: self.start.elapsed(),
+                bytes: bytes.to_vec(),
+            });
+        }
+        drop(transcript);
+        Ok(flooded)
+    }
+
     fn recv(&mut self, bytes: &[u8]) -> Result<(), String> {
         self.write_transport(bytes)
     }
@@ -503,6 +739,13 @@ impl Iut for RemoteIut {
         }
         let (_, used) = Self::complete(&inbox.bytes);
         Ok(inbox.bytes.drain(..used).collect())
+    }
+
+    fn heartbeat(&mut self, interval: Duration, tolerance: Duration) -> Call<()> {
+        self.unit(json!({"heartbeat": {
+            "interval_ms": interval.as_millis() as u64,
+            "tolerance_ms": tolerance.as_millis() as u64,
+        }}))
     }
 
     fn session(&mut self) -> Result<SessionState, String> {

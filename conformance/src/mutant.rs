@@ -15,10 +15,11 @@
 //! name is an error, so that a misspelt mutant cannot pass as the clean reference.
 
 use std::collections::HashSet;
+use std::time::Duration;
 
 use muxado_reference::frame::{DecodeError, ErrorCode, Flags, FrameType, decode_header};
 use muxado_reference::session::{Config, Role};
-use muxado_vectors::session_run::{Call, Iut, Offline, ReadResult, SessionState};
+use muxado_vectors::session_run::{Call, Flooded, Iut, Offline, ReadResult, SessionState};
 
 /// The environment variable that selects a mutant (test-only).
 pub const ENV: &str = "MUXADO_MUTANT";
@@ -119,6 +120,10 @@ mutants! {
     DebugLimitIgnored = "debug-limit-ignored", Config, ["LIMIT-4"];
     /// Ignores end-of-file on the transport: the session never ends with PEER_EOF.
     EofIgnored = "eof-ignored", Driver, ["SESSION-3"];
+    /// Keeps reading while the frames it must send pile up: no backpressure, an unbounded queue.
+    BackpressureMissing = "backpressure-missing", Driver, ["LIMIT-6"];
+    /// Its heartbeat requester ignores a wrong echo and goes on beating.
+    HeartbeatEchoUnchecked = "heartbeat-echo-unchecked", Driver, ["HEARTBEAT-4"];
 }
 
 impl Mutant {
@@ -239,6 +244,16 @@ impl MutantIut {
     /// Moves the session's clock (see [`Offline::set_time`]).
     pub fn set_time(&mut self, now: std::time::Duration) {
         self.inner.set_time(now);
+    }
+
+    /// Whether the driver should read more transport bytes now ([`Offline::wants_input`]).
+    pub fn wants_input(&self) -> bool {
+        self.mutant == Some(Mutant::BackpressureMissing) || self.inner.wants_input()
+    }
+
+    /// Whether the session has ended ([`Offline::ended`]).
+    pub fn ended(&self) -> bool {
+        self.inner.ended()
     }
 
     /// Whether the session has ended with nothing left to send.
@@ -490,5 +505,24 @@ impl Iut for MutantIut {
 
     fn session(&mut self) -> Result<SessionState, String> {
         self.inner.session()
+    }
+
+    fn heartbeat(&mut self, interval: Duration, tolerance: Duration) -> Call<()> {
+        self.inner.echo_unchecked = self.mutant == Some(Mutant::HeartbeatEchoUnchecked);
+        self.inner.heartbeat(interval, tolerance)
+    }
+
+    fn flood(&mut self, next: &mut dyn FnMut() -> Vec<u8>, count: u64) -> Result<Flooded, String> {
+        let mut flooded = Flooded::default();
+        while flooded.sent < count {
+            if !self.wants_input() {
+                flooded.pushed_back = true;
+                break;
+            }
+            self.recv(&next())?;
+            flooded.sent += 1;
+        }
+        flooded.replies = self.sent(0)?;
+        Ok(flooded)
     }
 }

@@ -214,6 +214,21 @@ def sent(*frames):
 NOTHING_SENT = sent()
 
 
+def flood(frame, count, step=2):
+    """`count` copies of `frame`, the stream id growing by `step`, while the peer reads nothing."""
+    return {"flood": {"frame": frame, "count": count, "stream_id_step": step}}
+
+
+def heartbeat(interval_ms, tolerance_ms):
+    """The application starts the implementation's own heartbeat requester."""
+    return {"heartbeat": {"interval_ms": interval_ms, "tolerance_ms": tolerance_ms}}
+
+
+def DATA_LIKE(sid, pattern, flags=0):
+    """A DATA frame expected with `..` for each byte of any value (a heartbeat's nonce)."""
+    return {"type": "DATA", "stream_id": sid, "flags": flags, "payload_pattern": pattern}
+
+
 def sent_one_of(*alternatives):
     """Exactly the frames of one alternative, each `(choice, [frames])`: SPEC.md allows each."""
     return {"expect_sent_one_of": [{"choice": c, "frames": list(f)} for c, f in alternatives]}
@@ -901,6 +916,11 @@ def limit_vectors():
                 session(ended=False, remote=remote(NO_ERROR, 0, fill=("64", MIB))), accept(2),
                 NOTHING_SENT],
                flags=["DebugDiscarded"]),
+        server("session-limit-provoked-frames-bounded",
+               "The peer sends DATA frames for 1,000,000 unknown streams (5, 7, 9, ...) and reads nothing. Each draws RST STREAM_CLOSED; the implementation must stop reading once its queue of answers is full, not queue them all. The session then goes on.",
+               ["LIMIT-6", "STREAM-8"],
+               [flood(DATA(5), 1_000_000), recv(SYN(3, b"ok")), accept(3), read(3, b"ok"),
+                ALIVE]),
         client("session-limit-unknown-stream-large-data-consumed",
                "A 100000-byte DATA frame for an unknown stream is consumed and answered with one RST STREAM_CLOSED; the next frame parses.",
                ["LIMIT-5", "STREAM-8", "FRAME-10"],
@@ -1026,6 +1046,13 @@ def extension_vectors():
                [recv(SYN(3, b"\x00\x00", fin=True)), accept(3), read(3, b"\x00\x00", max_=4),
                 read(3, eof=True), NOTHING_SENT],
                flags=["CreditTiming"]),
+        client("session-heartbeat-requester-wrong-echo-stops",
+               "The implementation's own heartbeat requester (interval 300 ms) opens its stream with the type 0xffffffff and beats 300 ms later. The peer echoes 0xffffffff, which no requester sends (beats are below 2^31): the requester stops, so no further beat comes in the next two intervals; it may close its stream, as Go and the reference do.",
+               ["HEARTBEAT-4", "HEARTBEAT-1", "TYPED-4"],
+               [heartbeat(300, 300), sent(SYN(3, bytes.fromhex("ffffffff"))), advance(350),
+                sent(DATA_LIKE(3, "........")), recv(DATA(3, bytes.fromhex("ffffffff"))),
+                advance(700),
+                sent_one_of(("closed", [FIN(3)]), ("silent", []))]),
         client("session-heartbeat-requester",
                "The heartbeat requester opens a stream of type 0xffffffff with its first beat, reads the echo and sends the next beat 10 s later.",
                ["HEARTBEAT-1", "TYPED-4", "TYPED-2"],

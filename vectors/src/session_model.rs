@@ -160,6 +160,11 @@ pub enum Step {
     ExpectSentOneOf(Vec<Alternative>),
     /// The session's state.
     ExpectSession(SessionExpect),
+    /// The peer sends copies of one frame, each on a new stream id, without reading what the
+    /// implementation sends back, then judges how it coped (SPEC [LIMIT-6]).
+    Flood(FloodStep),
+    /// The application starts the implementation's heartbeat requester (SPEC section 10.2).
+    Heartbeat(HeartbeatStep),
 }
 
 impl Step {
@@ -182,6 +187,8 @@ impl Step {
             Step::ExpectSent(_) => "expect_sent",
             Step::ExpectSentOneOf(_) => "expect_sent_one_of",
             Step::ExpectSession(_) => "expect_session",
+            Step::Flood(_) => "flood",
+            Step::Heartbeat(_) => "heartbeat",
         }
     }
 }
@@ -342,6 +349,35 @@ pub struct GoAwayStep {
     pub expect: Option<CallExpect>,
 }
 
+/// `flood`: `count` copies of `frame`, the stream id growing by `stream_id_step` from one
+/// copy to the next, sent while the peer reads nothing. Each copy provokes a frame (RST for
+/// DATA on an unknown stream, [STREAM-8]); the implementation passes if it stopped reading
+/// (backpressure) or answered fewer frames than it took, and fails if it took and answered
+/// every copy: its queue of provoked frames was then unbounded (SPEC [LIMIT-6]). A runner
+/// behind a real transport sends more copies than `count` when the transport's buffers could
+/// hold `count` answers.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FloodStep {
+    /// The first copy.
+    pub frame: WireFrame,
+    /// The least number of copies.
+    pub count: u64,
+    /// Added to the stream id from one copy to the next.
+    pub stream_id_step: u32,
+}
+
+/// `heartbeat`: start beating with this interval and tolerance; the requester opens its
+/// stream (type `0xFFFFFFFF`) at once.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeartbeatStep {
+    /// Time between beats.
+    pub interval_ms: u64,
+    /// How late an echo may be before a failure is reported (SPEC [HEARTBEAT-3]).
+    pub tolerance_ms: u64,
+}
+
 /// `close`: no fields.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -413,6 +449,9 @@ pub struct WireFrame {
     /// GOAWAY in `expect_sent`: any debug data (its text is not normative).
     #[serde(default)]
     pub debug_any: bool,
+    /// DATA in `expect_sent`: the payload as hex where `..` stands for any byte (a heartbeat's
+    /// random value).
+    pub payload_pattern: Option<String>,
 }
 
 /// `data` or `data_fill` (or nothing).

@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use muxado_reference::frame::{ErrorCode, Frames, StreamId};
+use muxado_reference::session::heartbeat::{BeatValues, Echo, Requester};
 use muxado_reference::session::{self, Config, Read, Session};
 
 use crate::model::{FrameView, Hex};
@@ -185,6 +186,23 @@ pub trait Iut {
     fn sent(&mut self, expected: usize) -> Result<Vec<u8>, String>;
     /// The session's state.
     fn session(&mut self) -> Result<SessionState, String>;
+    /// The peer sends frames made by `next`, at least `count` unless the implementation
+    /// stops taking them first, while it reads nothing; then it reads everything the
+    /// implementation sent (SPEC [LIMIT-6]).
+    fn flood(&mut self, next: &mut dyn FnMut() -> Vec<u8>, count: u64) -> Result<Flooded, String>;
+    /// Starts the heartbeat requester (SPEC section 10.2): it opens its stream now.
+    fn heartbeat(&mut self, interval: Duration, tolerance: Duration) -> Call<()>;
+}
+
+/// What a `flood` step saw.
+#[derive(Clone, Debug, Default)]
+pub struct Flooded {
+    /// Frames the peer sent.
+    pub sent: u64,
+    /// The implementation stopped taking frames while the peer read nothing (backpressure).
+    pub pushed_back: bool,
+    /// Everything it sent during the flood, read afterwards.
+    pub replies: Vec<u8>,
 }
 
 /// Runs a vector's script against an implementation; `Ok` names the alternatives it took at
@@ -387,6 +405,14 @@ fn run_step(
                 problems.join("\n  ")
             )));
         }
+        Step::Flood(flood) => check(run_flood(iut, flood))?,
+        Step::Heartbeat(h) => {
+            let got = harness(iut.heartbeat(
+                Duration::from_millis(h.interval_ms),
+                Duration::from_millis(h.tolerance_ms),
+            ))?;
+            check(expect_call(got, &None))?;
+        }
         Step::ExpectSession(e) => {
             let state = harness(iut.session())?;
             check(check_session_state(&state, e))?;
@@ -396,6 +422,33 @@ fn run_step(
         }
     }
     Ok(())
+}
+
+/// Judges a `flood` step (SPEC [LIMIT-6]): an implementation that took every frame while its
+/// peer read nothing, and answered every one, held all the answers in a queue without bound.
+/// Pushing back (no longer reading) passes; so does answering fewer frames than it took
+/// (answers left out, as [STREAM-8] allows within 5 s, or the session ended, as [LIMIT-7]
+/// allows).
+fn run_flood(iut: &mut dyn Iut, flood: &crate::session_model::FloodStep) -> Result<(), String> {
+    let mut frame = flood.frame.clone();
+    encode(&frame)?;
+    let mut next = || {
+        let bytes = encode(&frame).unwrap_or_default();
+        frame.stream_id = frame.stream_id.wrapping_add(flood.stream_id_step) & 0x7FFF_FFFF;
+        bytes
+    };
+    let flooded = iut.flood(&mut next, flood.count)?;
+    let (views, _) = decode_all(&flooded.replies);
+    let answers = views.iter().filter(|v| v.kind == "RST").count() as u64;
+    if flooded.pushed_back || answers < flooded.sent {
+        return Ok(());
+    }
+    Err(format!(
+        "the implementation took all {} frames while the peer read nothing, and answered \
+         every one ({answers} RST frames): its queue of frames waiting for the transport has \
+         no bound; it must stop reading instead",
+        flooded.sent
+    ))
 }
 
 /// The reference configuration for a vector: the defaults, then the vector's settings.
@@ -421,6 +474,10 @@ pub fn config_of(vector: &SessionVector) -> Config {
 pub struct Offline {
     session: Session,
     now: Duration,
+    /// The heartbeat requester and its stream, once started.
+    heartbeat: Option<(StreamId, Requester)>,
+    /// Test-only (a conformance mutant): a wrong echo does not stop the requester.
+    pub echo_unchecked: bool,
 }
 
 impl Offline {
@@ -438,6 +495,8 @@ impl Offline {
         Offline {
             session: Session::new(role, config),
             now: Duration::ZERO,
+            heartbeat: None,
+            echo_unchecked: false,
         }
     }
 
@@ -445,6 +504,41 @@ impl Offline {
     pub fn set_time(&mut self, now: Duration) {
         self.now = now;
         self.session.set_time(now);
+        self.run_heartbeat();
+    }
+
+    /// Lets the heartbeat requester read its echoes and write a beat that is due, as the
+    /// driver's heartbeat task does (SPEC [HEARTBEAT-1], [HEARTBEAT-4]). A wrong echo stops
+    /// it and closes its stream, as Go's requester does.
+    fn run_heartbeat(&mut self) {
+        let Some((id, requester)) = &mut self.heartbeat else {
+            return;
+        };
+        let mut buf = [0u8; 64];
+        while let Ok(Read::Data(n)) = self.session.read(*id, &mut buf) {
+            let echoes = requester.on_read(&buf[..n], self.now);
+            if echoes.contains(&Echo::Wrong) && self.echo_unchecked {
+                *requester = Requester::new(requester.interval(), self.now, BeatValues::new(0));
+            }
+        }
+        if requester.is_stopped() {
+            self.session.close_stream(*id);
+            self.heartbeat = None;
+            return;
+        }
+        if let Some(beat) = requester.poll_beat(self.now) {
+            let _ = self.session.write_whole(*id, &beat);
+        }
+    }
+
+    /// Whether the driver should read more transport bytes now ([`Session::wants_input`]).
+    pub fn wants_input(&self) -> bool {
+        self.session.wants_input()
+    }
+
+    /// Whether the session has ended: its driver reads on only to find the end of the input.
+    pub fn ended(&self) -> bool {
+        self.session.termination().is_some()
     }
 
     /// Whether the session has ended and has nothing left to send: its transport can close.
@@ -463,6 +557,7 @@ fn call<T>(r: Result<T, session::Error>) -> Call<T> {
 impl Iut for Offline {
     fn recv(&mut self, bytes: &[u8]) -> Result<(), String> {
         self.session.receive(bytes, self.now);
+        self.run_heartbeat();
         Ok(())
     }
 
@@ -472,9 +567,37 @@ impl Iut for Offline {
     }
 
     fn advance(&mut self, ms: u64) -> Result<(), String> {
-        self.now += Duration::from_millis(ms);
-        self.session.set_time(self.now);
+        let end = self.now + Duration::from_millis(ms);
+        // A running heartbeat sees every millisecond, as it would in real time.
+        while self.heartbeat.is_some() && self.now < end {
+            self.set_time(self.now + Duration::from_millis(1));
+        }
+        self.set_time(end);
         Ok(())
+    }
+
+    fn heartbeat(&mut self, interval: Duration, _tolerance: Duration) -> Call<()> {
+        if self.heartbeat.is_some() {
+            return Ok(Err(CallError {
+                code: u32::MAX,
+                message: "the heartbeat already runs".into(),
+            }));
+        }
+        let id = match self.session.open() {
+            Ok(id) => id,
+            Err(e) => return call(Err(e)),
+        };
+        // [TYPED-1] [TYPED-4] the stream's type goes out at once, as Go's `OpenTypedStream`.
+        if let Err(e) = self.session.write_whole(id, &0xFFFF_FFFFu32.to_be_bytes()) {
+            return call(Err(e));
+        }
+        let requester = Requester::new(
+            interval,
+            self.now,
+            BeatValues::new(self.now.as_nanos() as u64),
+        );
+        self.heartbeat = Some((id, requester));
+        Ok(Ok(()))
     }
 
     fn open(&mut self) -> Call<u32> {
@@ -532,6 +655,21 @@ impl Iut for Offline {
 
     fn session(&mut self) -> Result<SessionState, String> {
         Ok(state_of(&self.session))
+    }
+
+    /// Frames go in while the session wants input, as its driver does (SPEC [LIMIT-6]).
+    fn flood(&mut self, next: &mut dyn FnMut() -> Vec<u8>, count: u64) -> Result<Flooded, String> {
+        let mut flooded = Flooded::default();
+        while flooded.sent < count {
+            if !self.session.wants_input() {
+                flooded.pushed_back = true;
+                break;
+            }
+            self.session.receive(&next(), self.now);
+            flooded.sent += 1;
+        }
+        self.session.poll_transmit(&mut flooded.replies);
+        Ok(flooded)
     }
 }
 
@@ -749,7 +887,10 @@ fn parts(frame: &WireFrame) -> Result<(u8, Vec<u8>), String> {
             0,
             need(frame.error_code, "error_code")?.to_be_bytes().to_vec(),
         ),
-        "DATA" => (1, bytes_of(&frame.payload, &frame.payload_fill)),
+        "DATA" => match &frame.payload_pattern {
+            Some(p) => (1, pattern(p)?.iter().map(|b| b.unwrap_or(0)).collect()),
+            None => (1, bytes_of(&frame.payload, &frame.payload_fill)),
+        },
         "WNDINC" => (
             2,
             need(frame.increment, "increment")?.to_be_bytes().to_vec(),
@@ -793,11 +934,27 @@ fn parts(frame: &WireFrame) -> Result<(u8, Vec<u8>), String> {
     Ok((type_code, body))
 }
 
+/// A `payload_pattern`: hex bytes, `..` for any byte.
+fn pattern(p: &str) -> Result<Vec<Option<u8>>, String> {
+    if p.len() % 2 != 0 {
+        return Err(malformed("payload_pattern of odd length"));
+    }
+    (0..p.len())
+        .step_by(2)
+        .map(|i| match &p[i..i + 2] {
+            ".." => Ok(None),
+            hex => u8::from_str_radix(hex, 16)
+                .map(Some)
+                .map_err(|_| malformed(&format!("payload_pattern byte {hex:?}"))),
+        })
+        .collect()
+}
+
 /// The bytes of a frame the peer sends, built by hand (SPEC section 3.1): any field values,
 /// including those a conforming encoder refuses.
 pub fn encode(frame: &WireFrame) -> Result<Vec<u8>, String> {
-    if frame.debug_any {
-        return Err(malformed("debug_any in a frame to send"));
+    if frame.debug_any || frame.payload_pattern.is_some() {
+        return Err(malformed("debug_any or payload_pattern in a frame to send"));
     }
     let (type_code, body) = parts(frame)?;
     let mut out = Vec::with_capacity(8 + body.len());
@@ -858,6 +1015,17 @@ pub fn compare_sent(want: &[WireFrame], sent: &[u8]) -> Result<(), String> {
                 Vec::new()
             },
         };
+        // Bytes a pattern leaves open take the value the implementation sent.
+        if let (Some(p), Some(actual)) = (&frame.payload_pattern, got.get(i)) {
+            let p = pattern(p)?;
+            if actual.body.len() == p.len() {
+                view.body = p
+                    .iter()
+                    .zip(&actual.body)
+                    .map(|(w, a)| w.unwrap_or(*a))
+                    .collect();
+            }
+        }
         // The debug text of a GOAWAY the implementation sends on its own is not normative.
         if frame.debug_any {
             if let Some(actual) = got.get(i).filter(|g| g.kind == "GOAWAY") {

@@ -10,6 +10,7 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use crate::session::Error;
+use crate::session::heartbeat::BeatValues;
 
 use super::{Session, Stream};
 
@@ -148,18 +149,15 @@ async fn requester(
     let clock = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
-    let mut seed = (clock.as_nanos() as u64 ^ 0x9E37_79B9_7F4A_7C15) | 1;
+    let mut values = BeatValues::new(clock.as_nanos() as u64);
     let mut ticker = tokio::time::interval_at(Instant::now() + config.interval, config.interval);
     loop {
         let reply = tokio::select! {
             _ = ticker.tick() => None,
             Some(reply) = demand.recv() => Some(reply),
         };
-        // xorshift64*: a value below 2^31, like Go's Int31 (SPEC [HEARTBEAT-1]).
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        let value = ((seed.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 33) as u32) & 0x7FFF_FFFF;
+        // A value below 2^31, like Go's Int31 (SPEC [HEARTBEAT-1]).
+        let value = values.next_value();
         let start = Instant::now();
         if stream.write_all(&value.to_be_bytes()).await.is_err() {
             return;

@@ -29,6 +29,7 @@
 
 mod config;
 mod error;
+pub mod heartbeat;
 mod input;
 mod snapshot;
 mod stream;
@@ -36,7 +37,7 @@ mod stream;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::time::Duration;
 
 pub use config::{Config, Role};
@@ -91,6 +92,9 @@ pub struct Session {
     remote_gone_away: Option<RemoteGoAway>,
     /// Streams we reset, and until when frames for them are ignored (SPEC [STREAM-11]).
     recently_reset: VecDeque<(StreamId, Duration)>,
+    /// The ids in `recently_reset`, with how many times each appears there: a flood of DATA
+    /// for unknown streams looks each one up, and a scan of the queue made that quadratic.
+    recently_reset_ids: HashMap<StreamId, u32>,
     now: Duration,
     /// Transport bytes not yet processed (at most one frame's kept part).
     input: Vec<u8>,
@@ -130,6 +134,7 @@ impl Session {
             local_gone_away: false,
             remote_gone_away: None,
             recently_reset: VecDeque::new(),
+            recently_reset_ids: HashMap::new(),
             now: Duration::ZERO,
             input: Vec::new(),
             reading: Reading::Header,
@@ -625,14 +630,26 @@ impl Session {
 
     fn remember_reset(&mut self, id: StreamId) {
         if self.recently_reset.len() >= MAX_RECENTLY_RESET {
-            self.recently_reset.pop_front();
+            self.forget_oldest_reset();
         }
         self.recently_reset
             .push_back((id, self.now + self.config.reset_linger));
+        *self.recently_reset_ids.entry(id).or_insert(0) += 1;
     }
 
     fn recently_reset(&self, id: StreamId) -> bool {
-        self.recently_reset.iter().any(|(r, _)| *r == id)
+        self.recently_reset_ids.contains_key(&id)
+    }
+
+    fn forget_oldest_reset(&mut self) {
+        if let Some((id, _)) = self.recently_reset.pop_front() {
+            if let Some(n) = self.recently_reset_ids.get_mut(&id) {
+                *n -= 1;
+                if *n == 0 {
+                    self.recently_reset_ids.remove(&id);
+                }
+            }
+        }
     }
 
     fn forget_old_resets(&mut self) {
@@ -641,7 +658,7 @@ impl Session {
             .front()
             .is_some_and(|(_, until)| *until <= self.now)
         {
-            self.recently_reset.pop_front();
+            self.forget_oldest_reset();
         }
     }
 

@@ -195,10 +195,12 @@ type stream struct {
 }
 
 type agent struct {
-	impl      upstream.Impl
-	sess      upstream.Session
-	transport *countingConn
-	streams   map[uint32]*stream
+	impl upstream.Impl
+	sess upstream.Session
+	// heartbeats is the heartbeat started by the heartbeat command, if any.
+	heartbeats upstream.Heartbeat
+	transport  *countingConn
+	streams    map[uint32]*stream
 	// accepting is the result channel of an Accept call still waiting.
 	accepting chan result
 	dead      chan struct{}
@@ -257,11 +259,19 @@ func (a *agent) serve(line []byte) answer {
 			Max       int    `json:"max"`
 			ErrorCode uint32 `json:"error_code"`
 			Debug     string `json:"debug"`
+			// heartbeat (SPEC AGENT-3)
+			IntervalMs  int64 `json:"interval_ms"`
+			ToleranceMs int64 `json:"tolerance_ms"`
 		}
 		if err := json.Unmarshal(raw, &args); err != nil {
 			return answer{"error": map[string]any{"code": uint32(0xFFFFFFFF), "message": "bad arguments: " + err.Error()}}
 		}
-		out := a.call(name, args.StreamID, args.Data, args.Max, args.ErrorCode, args.Debug)
+		var out answer
+		if name == "heartbeat" {
+			out = a.heartbeat(time.Duration(args.IntervalMs)*time.Millisecond, time.Duration(args.ToleranceMs)*time.Millisecond)
+		} else {
+			out = a.call(name, args.StreamID, args.Data, args.Max, args.ErrorCode, args.Debug)
+		}
 		// AGENT-5 (Emulation): Go's writer goroutine sends the frames a call
 		// queued; let it put them on the wire before answering.
 		time.Sleep(settle)
@@ -324,6 +334,19 @@ func (a *agent) call(name string, id uint32, data string, max int, code uint32, 
 		return a.state()
 	}
 	return answer{"error": map[string]any{"code": uint32(0xFFFFFFFF), "message": "unknown command " + name}}
+}
+
+// heartbeat starts Go's heartbeat requester on the session (SPEC HEARTBEAT-1):
+// it opens the heartbeat stream at once and beats every interval. Its
+// measurements are not reported: the suite judges the frames.
+func (a *agent) heartbeat(interval, tolerance time.Duration) answer {
+	if a.heartbeats != nil {
+		return answer{"error": map[string]any{"code": uint32(0xFFFFFFFF), "message": "the heartbeat already runs"}}
+	}
+	cfg := upstream.HeartbeatConfig{Interval: interval, Tolerance: tolerance, Type: 0xFFFFFFFF}
+	a.heartbeats = a.sess.NewHeartbeat(cfg, func(time.Duration, bool) {})
+	a.heartbeats.Start()
+	return ok(map[string]any{})
 }
 
 func (a *agent) add(c net.Conn) uint32 {

@@ -327,6 +327,9 @@ impl Agent {
             "session" => unsupported(
                 "the crate reports no session state: no session error, no received GOAWAY (its code reaches the application only as a stream write error, its debug data is dropped)",
             ),
+            "heartbeat" => unsupported(
+                "the crate's Heartbeat::start takes the session by value, and this agent keeps the session for the other commands",
+            ),
             other => harness(format!("unknown command {other}")),
         };
         // [AGENT-5]: the frames the call queued are on the wire before the answer.
