@@ -1,0 +1,662 @@
+// Command benchpeer is the Go bench peer of ci/bench (bench/README.md): one
+// side of a benchmark run with a linked Go muxado implementation.
+//
+//	benchpeer [--impl 2016|ngrok] server --listen ADDR
+//	benchpeer [--impl 2016|ngrok] client --connect ADDR --workload bulk|rate|latency|memory
+//	          [--size N] [--streams N] [--secs F] [--samples N] [--loaded]
+//
+// A server prints `LISTENING <ip:port>`, then serves every connection (one
+// session each) until it is killed. A client runs one workload over one
+// session and prints `RESULT <json>`; it exits 0 when ok, 1 when not, 2 on a
+// usage error. The workloads and the per-stream contract (the first byte of a
+// stream names what the acceptor does: S sink, E echo, H hold, Q query) are
+// those of the Rust bench peers (bench/kit), written again here with the same
+// buffer sizes, so that every implementation runs the same program.
+package main
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"muxado-interop/adapters/inconshreveable"
+	"muxado-interop/adapters/ngrokv2"
+	"muxado-interop/upstream"
+)
+
+// The shared settings (bench/kit/src/wire.rs).
+const (
+	chunk       = 64 * 1024  // bulk writes and sink reads
+	echoBuf     = 16 * 1024  // the echo side's reads
+	echoLen     = 64         // echoed message size
+	window      = 256 * 1024 // every implementation's window
+	backlog     = 1024       // accept backlog: 256 simultaneous opens must not be refused
+	holdInFlght = 64         // held streams opened at a time
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+type workload struct {
+	kind    string
+	size    uint64
+	streams int
+	secs    float64
+	samples int
+	loaded  bool
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: benchpeer [--impl 2016|ngrok] server --listen ADDR\n"+
+		"       benchpeer [--impl 2016|ngrok] client --connect ADDR --workload bulk|rate|latency|memory\n"+
+		"                 [--size N] [--streams N] [--secs F] [--samples N] [--loaded]")
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	global := flag.NewFlagSet("benchpeer", flag.ContinueOnError)
+	global.SetOutput(io.Discard)
+	implName := global.String("impl", "ngrok", "2016 or ngrok")
+	if err := global.Parse(args); err != nil || global.NArg() == 0 {
+		usage(stderr)
+		return 2
+	}
+	var impl upstream.Impl
+	v2 := ngrokv2.Impl()
+	switch *implName {
+	case "2016":
+		impl = inconshreveable.Impl()
+	case "ngrok", v2.Version:
+		impl = v2
+	default:
+		fmt.Fprintf(stderr, "benchpeer: unknown --impl %q\n", *implName)
+		return 2
+	}
+	cfg := upstream.Config{AcceptBacklog: backlog, MaxWindowSize: window}
+	side, rest := global.Arg(0), global.Args()[1:]
+	fs := flag.NewFlagSet(side, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	switch side {
+	case "server":
+		listen := fs.String("listen", "", "address to listen on")
+		if err := fs.Parse(rest); err != nil || *listen == "" || fs.NArg() > 0 {
+			usage(stderr)
+			return 2
+		}
+		if err := serve(impl, cfg, *listen, stdout); err != nil {
+			fmt.Fprintf(stderr, "benchpeer: %v\n", err)
+		}
+		return 1
+	case "client":
+		connect := fs.String("connect", "", "server address")
+		var w workload
+		fs.StringVar(&w.kind, "workload", "", "bulk, rate, latency or memory")
+		fs.Uint64Var(&w.size, "size", 1024, "payload bytes per stream (bulk)")
+		fs.IntVar(&w.streams, "streams", 1, "streams (bulk: concurrent, rate: in flight, memory: idle)")
+		fs.Float64Var(&w.secs, "secs", 0.5, "minimum measuring time (bulk, rate)")
+		fs.IntVar(&w.samples, "samples", 1000, "round trips (latency)")
+		fs.BoolVar(&w.loaded, "loaded", false, "latency under a bulk load")
+		if err := fs.Parse(rest); err != nil || *connect == "" || fs.NArg() > 0 {
+			usage(stderr)
+			return 2
+		}
+		switch w.kind {
+		case "bulk", "rate", "latency", "memory":
+		default:
+			usage(stderr)
+			return 2
+		}
+		fmt.Fprintf(stderr, "benchpeer: Go muxado %s, client of %s\n", impl.Version, w.kind)
+		result, err := client(impl, cfg, *connect, w)
+		return report(stdout, result, err)
+	default:
+		usage(stderr)
+		return 2
+	}
+}
+
+func report(stdout io.Writer, result map[string]any, err error) int {
+	code := 0
+	if err != nil {
+		result = map[string]any{"ok": false, "error": err.Error()}
+		code = 1
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if e := enc.Encode(result); e != nil {
+		return 1
+	}
+	fmt.Fprintf(stdout, "RESULT %s", buf.Bytes())
+	return code
+}
+
+// ---- server ----
+
+// holder keeps the streams of H requests open and unread.
+type holder struct {
+	mu      sync.Mutex
+	streams []net.Conn
+}
+
+func (h *holder) add(c net.Conn) {
+	h.mu.Lock()
+	h.streams = append(h.streams, c)
+	h.mu.Unlock()
+}
+
+func (h *holder) len() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.streams)
+}
+
+func serve(impl upstream.Impl, cfg upstream.Config, addr string, stdout io.Writer) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	if _, err := fmt.Fprintf(stdout, "LISTENING %s\n", ln.Addr()); err != nil {
+		return err
+	}
+	held := &holder{}
+	for {
+		conn, err := ln.Accept()
+		if err != nil {
+			return err
+		}
+		sess := impl.Server(conn, cfg)
+		go func() {
+			for {
+				str, err := sess.Accept()
+				if err != nil {
+					return
+				}
+				go serveStream(str, held)
+			}
+		}()
+	}
+}
+
+// serveStream does what the stream's first byte asks.
+func serveStream(str net.Conn, held *holder) {
+	var op [1]byte
+	if _, err := io.ReadFull(str, op[:]); err != nil {
+		str.Close()
+		return
+	}
+	switch op[0] {
+	case 'S':
+		buf := make([]byte, chunk)
+		var count uint64
+		for {
+			n, err := str.Read(buf)
+			count += uint64(n)
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				str.Close()
+				return
+			}
+		}
+		var reply [8]byte
+		binary.BigEndian.PutUint64(reply[:], count)
+		_, _ = str.Write(reply[:])
+		str.Close()
+	case 'E':
+		buf := make([]byte, echoBuf)
+		for {
+			n, err := str.Read(buf)
+			if n > 0 {
+				if _, werr := str.Write(buf[:n]); werr != nil {
+					break
+				}
+			}
+			if err != nil {
+				break
+			}
+		}
+		str.Close()
+	case 'H':
+		if _, err := str.Write([]byte{'h'}); err == nil {
+			held.add(str)
+		}
+	case 'Q':
+		var reply [16]byte
+		binary.BigEndian.PutUint64(reply[:8], uint64(held.len()))
+		binary.BigEndian.PutUint64(reply[8:], rssBytes())
+		_, _ = str.Write(reply[:])
+		str.Close()
+	default:
+		str.Close()
+	}
+}
+
+// rssBytes is VmRSS of /proc/self/status in bytes, 0 when unknown.
+func rssBytes() uint64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kib, err := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			if err != nil {
+				return 0
+			}
+			return kib * 1024
+		}
+	}
+	return 0
+}
+
+// ---- client ----
+
+func pattern(n int) []byte {
+	p := make([]byte, n)
+	for i := range p {
+		p[i] = byte(i * 31 % 251)
+	}
+	return p
+}
+
+// closeWrite half-closes a stream (every Go muxado stream has CloseWrite).
+func closeWrite(c net.Conn) error {
+	cw, ok := c.(interface{ CloseWrite() error })
+	if !ok {
+		return errors.New("the stream cannot half-close")
+	}
+	return cw.CloseWrite()
+}
+
+func client(impl upstream.Impl, cfg upstream.Config, addr string, w workload) (map[string]any, error) {
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("cannot connect to %s: %v", addr, err)
+	}
+	sess := impl.Client(conn, cfg)
+	defer sess.Close()
+	// One round trip first, outside the measurement.
+	if err := echoOnce(sess, pattern(echoLen)); err != nil {
+		return nil, err
+	}
+	switch w.kind {
+	case "bulk":
+		return bulk(sess, w)
+	case "rate":
+		return rate(sess, w)
+	case "latency":
+		return latency(sess, w)
+	default:
+		return memory(sess, w)
+	}
+}
+
+// firstError collects the first error of concurrent workers.
+type firstError struct {
+	mu  sync.Mutex
+	err error
+}
+
+func (f *firstError) set(err error) {
+	f.mu.Lock()
+	if f.err == nil {
+		f.err = err
+	}
+	f.mu.Unlock()
+}
+
+func (f *firstError) get() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.err
+}
+
+func bulk(sess upstream.Session, w workload) (map[string]any, error) {
+	streams := w.streams
+	if streams < 1 {
+		streams = 1
+	}
+	data := pattern(chunk)
+	start := time.Now()
+	rounds := uint64(0)
+	for {
+		var wg sync.WaitGroup
+		var fe firstError
+		wg.Add(streams)
+		for i := 0; i < streams; i++ {
+			go func() {
+				defer wg.Done()
+				fe.set(sinkOne(sess, w.size, data))
+			}()
+		}
+		wg.Wait()
+		if err := fe.get(); err != nil {
+			return nil, err
+		}
+		rounds++
+		if time.Since(start).Seconds() >= w.secs {
+			break
+		}
+	}
+	return map[string]any{
+		"ok":       true,
+		"workload": "bulk",
+		"bytes":    rounds * uint64(streams) * w.size,
+		"secs":     time.Since(start).Seconds(),
+		"rounds":   rounds,
+	}, nil
+}
+
+// sinkOne sends size bytes to a sink (the operation byte rides with the
+// payload's start), half-closes, and checks the sink's count.
+func sinkOne(sess upstream.Session, size uint64, data []byte) error {
+	str, err := sess.Open()
+	if err != nil {
+		return fmt.Errorf("open: %v", err)
+	}
+	defer str.Close()
+	first := size
+	if first > chunk-1 {
+		first = chunk - 1
+	}
+	head := make([]byte, 0, first+1)
+	head = append(head, 'S')
+	head = append(head, data[:first]...)
+	if _, err := str.Write(head); err != nil {
+		return fmt.Errorf("write: %v", err)
+	}
+	left := size - first
+	for left > 0 {
+		n := left
+		if n > chunk {
+			n = chunk
+		}
+		if _, err := str.Write(data[:n]); err != nil {
+			return fmt.Errorf("write: %v", err)
+		}
+		left -= n
+	}
+	if err := closeWrite(str); err != nil {
+		return fmt.Errorf("half-close: %v", err)
+	}
+	var receipt [8]byte
+	if _, err := io.ReadFull(str, receipt[:]); err != nil {
+		return fmt.Errorf("reading the sink's count: %v", err)
+	}
+	if got := binary.BigEndian.Uint64(receipt[:]); got != size {
+		return fmt.Errorf("the sink read %d bytes of %d", got, size)
+	}
+	return nil
+}
+
+// echoOnce opens a stream, has 64 bytes echoed and closes it.
+func echoOnce(sess upstream.Session, message []byte) error {
+	str, err := sess.Open()
+	if err != nil {
+		return fmt.Errorf("open: %v", err)
+	}
+	request := append([]byte{'E'}, message...)
+	if _, err := str.Write(request); err != nil {
+		str.Close()
+		return fmt.Errorf("write: %v", err)
+	}
+	reply := make([]byte, len(message))
+	if _, err := io.ReadFull(str, reply); err != nil {
+		str.Close()
+		return fmt.Errorf("reading the echo: %v", err)
+	}
+	if !bytes.Equal(reply, message) {
+		str.Close()
+		return errors.New("the echo differs from the message")
+	}
+	// Close sends the FIN and releases the stream: Go's way to end a stream.
+	if err := str.Close(); err != nil {
+		return fmt.Errorf("close: %v", err)
+	}
+	return nil
+}
+
+func rate(sess upstream.Session, w workload) (map[string]any, error) {
+	inFlight := w.streams
+	if inFlight < 1 {
+		inFlight = 1
+	}
+	message := pattern(echoLen)
+	var ops atomic.Uint64
+	start := time.Now()
+	deadline := start.Add(time.Duration(w.secs * float64(time.Second)))
+	var wg sync.WaitGroup
+	var fe firstError
+	wg.Add(inFlight)
+	for i := 0; i < inFlight; i++ {
+		go func() {
+			defer wg.Done()
+			for {
+				if err := echoOnce(sess, message); err != nil {
+					fe.set(err)
+					return
+				}
+				ops.Add(1)
+				if !time.Now().Before(deadline) {
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err := fe.get(); err != nil {
+		return nil, err
+	}
+	return map[string]any{
+		"ok":       true,
+		"workload": "rate",
+		"ops":      ops.Load(),
+		"secs":     time.Since(start).Seconds(),
+	}, nil
+}
+
+func latency(sess upstream.Session, w workload) (map[string]any, error) {
+	var stop atomic.Bool
+	var moved atomic.Uint64
+	loadDone := make(chan error, 1)
+	if w.loaded {
+		go func() { loadDone <- loadUntil(sess, &stop, &moved) }()
+		started := time.Now()
+		for moved.Load() < 1<<20 && time.Since(started) < 10*time.Second {
+			time.Sleep(time.Millisecond)
+		}
+	} else {
+		loadDone <- nil
+	}
+	message := pattern(echoLen)
+	str, err := sess.Open()
+	if err != nil {
+		return nil, fmt.Errorf("open: %v", err)
+	}
+	defer str.Close()
+	request := append([]byte{'E'}, message...)
+	reply := make([]byte, echoLen)
+	warmup := w.samples / 10
+	if warmup > 100 {
+		warmup = 100
+	}
+	n := w.samples
+	if n < 1 {
+		n = 1
+	}
+	samples := make([]float64, 0, n)
+	for i := 0; i < warmup+n; i++ {
+		out := message
+		if i == 0 {
+			out = request
+		}
+		sent := time.Now()
+		if _, err := str.Write(out); err != nil {
+			return nil, fmt.Errorf("write: %v", err)
+		}
+		if _, err := io.ReadFull(str, reply); err != nil {
+			return nil, fmt.Errorf("reading the echo: %v", err)
+		}
+		rtt := time.Since(sent)
+		if !bytes.Equal(reply, message) {
+			return nil, errors.New("the echo differs from the message")
+		}
+		if i >= warmup {
+			samples = append(samples, float64(rtt.Nanoseconds())/1e3)
+		}
+	}
+	if err := closeWrite(str); err != nil {
+		return nil, fmt.Errorf("half-close: %v", err)
+	}
+	bulkBytes := moved.Load()
+	stop.Store(true)
+	if err := <-loadDone; err != nil {
+		return nil, err
+	}
+	sum := 0.0
+	for _, s := range samples {
+		sum += s
+	}
+	sort.Float64s(samples)
+	return map[string]any{
+		"ok":         true,
+		"workload":   "latency",
+		"samples":    len(samples),
+		"p50_us":     percentile(samples, 50),
+		"p99_us":     percentile(samples, 99),
+		"mean_us":    sum / float64(len(samples)),
+		"max_us":     samples[len(samples)-1],
+		"bulk_bytes": bulkBytes,
+	}, nil
+}
+
+// percentile is the sample at index (n-1)*p/100 of sorted samples, the Rust
+// peers' rule.
+func percentile(sorted []float64, p int) float64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	return sorted[(len(sorted)-1)*p/100]
+}
+
+// loadUntil writes to a sink until stop, then checks the sink's count.
+func loadUntil(sess upstream.Session, stop *atomic.Bool, moved *atomic.Uint64) error {
+	data := pattern(chunk)
+	str, err := sess.Open()
+	if err != nil {
+		return fmt.Errorf("open: %v", err)
+	}
+	defer str.Close()
+	if _, err := str.Write([]byte{'S'}); err != nil {
+		return fmt.Errorf("write: %v", err)
+	}
+	sent := uint64(0)
+	for !stop.Load() {
+		if _, err := str.Write(data); err != nil {
+			return fmt.Errorf("write: %v", err)
+		}
+		sent += uint64(len(data))
+		moved.Store(sent)
+	}
+	if err := closeWrite(str); err != nil {
+		return fmt.Errorf("half-close: %v", err)
+	}
+	var receipt [8]byte
+	if _, err := io.ReadFull(str, receipt[:]); err != nil {
+		return fmt.Errorf("reading the sink's count: %v", err)
+	}
+	if binary.BigEndian.Uint64(receipt[:]) != sent {
+		return errors.New("the sink's count differs from the load sent")
+	}
+	return nil
+}
+
+// query asks the acceptor how many streams it holds and its resident memory.
+func query(sess upstream.Session) (held, rss uint64, err error) {
+	str, err := sess.Open()
+	if err != nil {
+		return 0, 0, fmt.Errorf("open: %v", err)
+	}
+	defer str.Close()
+	if _, err := str.Write([]byte{'Q'}); err != nil {
+		return 0, 0, fmt.Errorf("write: %v", err)
+	}
+	if err := closeWrite(str); err != nil {
+		return 0, 0, fmt.Errorf("half-close: %v", err)
+	}
+	var reply [16]byte
+	if _, err := io.ReadFull(str, reply[:]); err != nil {
+		return 0, 0, fmt.Errorf("reading the query's reply: %v", err)
+	}
+	return binary.BigEndian.Uint64(reply[:8]), binary.BigEndian.Uint64(reply[8:]), nil
+}
+
+func memory(sess upstream.Session, w workload) (map[string]any, error) {
+	_, rssBefore, err := query(sess)
+	if err != nil {
+		return nil, err
+	}
+	var mu sync.Mutex
+	held := make([]net.Conn, 0, w.streams)
+	gate := make(chan struct{}, holdInFlght)
+	var wg sync.WaitGroup
+	var fe firstError
+	for i := 0; i < w.streams && fe.get() == nil; i++ {
+		gate <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-gate }()
+			str, err := sess.Open()
+			if err != nil {
+				fe.set(fmt.Errorf("open: %v", err))
+				return
+			}
+			if _, err := str.Write([]byte{'H'}); err != nil {
+				fe.set(fmt.Errorf("write: %v", err))
+				return
+			}
+			var ack [1]byte
+			if _, err := io.ReadFull(str, ack[:]); err != nil {
+				fe.set(fmt.Errorf("reading the hold's ack: %v", err))
+				return
+			}
+			mu.Lock()
+			held = append(held, str)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if err := fe.get(); err != nil {
+		return nil, err
+	}
+	time.Sleep(200 * time.Millisecond)
+	count, rssAfter, err := query(sess)
+	if err != nil {
+		return nil, err
+	}
+	if count != uint64(w.streams) {
+		return nil, fmt.Errorf("the acceptor holds %d streams of %d", count, w.streams)
+	}
+	return map[string]any{
+		"ok":         true,
+		"workload":   "memory",
+		"streams":    w.streams,
+		"rss_before": rssBefore,
+		"rss_after":  rssAfter,
+	}, nil
+}
