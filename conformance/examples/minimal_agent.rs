@@ -102,6 +102,9 @@ async fn main() -> ExitCode {
     if let Some(d) = settings["max_goaway_debug"].as_u64() {
         config.max_goaway_debug = d as usize;
     }
+    if let Some(ms) = settings["read_timeout_ms"].as_u64() {
+        config.read_timeout = Some(Duration::from_millis(ms));
+    }
     // [AGENT-2] the transport first, then the control connection.
     let (Ok(tcp), Ok(control)) = (
         TcpStream::connect(env("MUXADO_ADDR")).await,

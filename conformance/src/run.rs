@@ -182,6 +182,7 @@ fn config_json(case: &Case) -> Value {
         "accept_backlog": c.accept_backlog,
         "max_streams": c.max_streams,
         "max_goaway_debug": c.max_goaway_debug,
+        "read_timeout_ms": c.read_timeout_ms,
     })
 }
 

@@ -72,6 +72,9 @@ pub fn config_from_json(json: &Value) -> Config {
     if let Some(v) = json["max_goaway_debug"].as_u64() {
         config.max_goaway_debug = v as usize;
     }
+    if let Some(ms) = json["read_timeout_ms"].as_u64() {
+        config.read_timeout = Some(std::time::Duration::from_millis(ms));
+    }
     config
 }
 

@@ -542,12 +542,66 @@ fn go_away_with_16_mib_of_debug_data() {
     });
 }
 
-/// Slowloris: five bytes of a frame header, then silence. The reference offers no session read
-/// timeout ([LIMIT-8] is a SHOULD; Go offers none either): an application that wants one wraps
-/// its transport, or uses per-stream deadlines and the heartbeat. What this checks instead: the
-/// partial header costs a few bytes, the session stays usable meanwhile (a second connection
-/// works), and it ends cleanly with `PEER_EOF` when the peer finally closes, the partial frame
-/// dropped.
+/// Slowloris with a read timeout: five bytes of a frame header, then silence. With
+/// `Config::read_timeout` at 300 ms the session ends with `ENHANCE_YOUR_CALM` about 300 ms
+/// later, says so in a GOAWAY, and gives back what it held. Bytes that keep coming reset the
+/// clock: a header that trickles in one byte per 100 ms is no stall.
+///
+/// checks: [LIMIT-8] [FRAME-6] [SESSION-2]
+#[test]
+fn partial_header_then_silence_with_read_timeout() {
+    let _serial = serial();
+    runtime().block_on(async {
+        let config = Config {
+            write_queue_bytes: 64 * 1024,
+            read_timeout: Some(Duration::from_millis(300)),
+            ..Config::default()
+        };
+        let meter = Meter::start();
+        let (session, mut peer) = Peer::connect(config.clone()).await;
+        // A SYN that trickles in: each byte comes within the timeout.
+        let mut frame = Vec::new();
+        syn(&mut frame, 3, b"ok", false);
+        for byte in frame {
+            peer.send(move || vec![byte]);
+            peer.flushed().await;
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let (id, _) = tokio::time::timeout(LIMIT, session.accept())
+            .await
+            .expect("the trickled SYN opens a stream")
+            .map(|s| (s.id(), s))
+            .expect("accept");
+        assert_eq!(id, 3);
+        // Then five bytes of a header, and nothing.
+        let stalled_at = Instant::now();
+        peer.send(|| raw_header(4, 0, 0, 5)[..5].to_vec());
+        peer.flushed().await;
+        let end = tokio::time::timeout(LIMIT, session.wait())
+            .await
+            .expect("the stalled frame ends the session");
+        let waited = stalled_at.elapsed();
+        assert_eq!(end.local, ErrorCode::ENHANCE_YOUR_CALM, "{end:?}");
+        assert!(
+            waited >= Duration::from_millis(250) && waited < Duration::from_secs(3),
+            "ended {waited:?} after the stall"
+        );
+        meter.check_peak(
+            "slowloris with read timeout",
+            FIXED + outbound_bound(&config) + 2 * READ_CHUNK,
+            "FIXED + outbound + 2 * READ_CHUNK",
+        );
+        peer.wait_for("GOAWAY", |seen| seen.go_away.is_some()).await;
+        let seen = peer.close().await;
+        assert_eq!(seen.go_away, Some(ErrorCode::ENHANCE_YOUR_CALM));
+        drop(session);
+        meter.check_released("slowloris with read timeout").await;
+    });
+}
+
+/// Slowloris without a read timeout (the default, as in Go): five bytes of a frame header,
+/// then silence. The partial header costs a few bytes, the session stays usable meanwhile, and
+/// it ends cleanly with `PEER_EOF` when the peer finally closes, the partial frame dropped.
 ///
 /// checks: [LIMIT-8] [FRAME-6] [SESSION-3]
 #[test]

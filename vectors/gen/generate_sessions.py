@@ -33,7 +33,7 @@ HEARTBEAT = bytes.fromhex("ffffffff")  # [TYPED-4]
 # Flags: choices SPEC.md leaves to the implementation that a vector pins (see README).
 FLAGS = {
     "CreditTiming", "ResetLinger", "UnannouncedStreamSilent",
-    "StreamLimitRefusal", "DebugDiscarded", "GoDebugText", "SynFinSplit",
+    "StreamLimitRefusal", "DebugDiscarded", "ReadTimeout", "GoDebugText", "SynFinSplit",
 }
 
 
@@ -921,6 +921,14 @@ def limit_vectors():
                ["LIMIT-6", "STREAM-8"],
                [flood(DATA(5), 1_000_000), recv(SYN(3, b"ok")), accept(3), read(3, b"ok"),
                 ALIVE]),
+        server("session-limit-read-timeout-stalled-frame",
+               "With a read timeout of 1 s, a frame header that stops after 5 bytes ends the session with GOAWAY ENHANCE_YOUR_CALM once 1 s passed without a byte; bytes that arrive in time restart the clock.",
+               ["LIMIT-8", "FRAME-8"],
+               [recv(SYN(3, b"a")), accept(3), recv_hex(wire(DATA(3, b"bc"))[:5]), advance(600),
+                NOTHING_SENT, recv_hex(wire(DATA(3, b"bc"))[5:7]), advance(600), NOTHING_SENT,
+                advance(600), sent(GOAWAY(3, ENHANCE_YOUR_CALM, any_debug=True)),
+                ended("ENHANCE_YOUR_CALM")],
+               config={"read_timeout_ms": 1000}, flags=["ReadTimeout"]),
         client("session-limit-unknown-stream-large-data-consumed",
                "A 100000-byte DATA frame for an unknown stream is consumed and answered with one RST STREAM_CLOSED; the next frame parses.",
                ["LIMIT-5", "STREAM-8", "FRAME-10"],

@@ -76,6 +76,9 @@ pub struct SessionConfig {
     pub max_streams: Option<usize>,
     /// The GOAWAY debug bytes kept (SPEC [LIMIT-4]); default 1048576.
     pub max_goaway_debug: Option<usize>,
+    /// How long a begun frame may stall before the session ends (SPEC [LIMIT-8]); default
+    /// none.
+    pub read_timeout_ms: Option<u64>,
 }
 
 /// One session vector.

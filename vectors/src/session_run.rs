@@ -467,6 +467,9 @@ pub fn config_of(vector: &SessionVector) -> Config {
     if let Some(v) = c.max_goaway_debug {
         config.max_goaway_debug = v;
     }
+    if let Some(ms) = c.read_timeout_ms {
+        config.read_timeout = Some(Duration::from_millis(ms));
+    }
     config
 }
 

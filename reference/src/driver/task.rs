@@ -27,7 +27,7 @@ where
     let mut read_open = true;
     let mut linger: Option<std::pin::Pin<Box<tokio::time::Sleep>>> = None;
     loop {
-        let (want_read, ended) = {
+        let (want_read, ended, read_deadline) = {
             let mut state = shared.lock();
             if written == out.len() {
                 out.clear();
@@ -43,7 +43,15 @@ where
             if ended && out.len() == written {
                 break;
             }
-            (read_open && state.proto.wants_input(), ended)
+            let read_deadline = state.proto.read_deadline();
+            (read_open && state.proto.wants_input(), ended, read_deadline)
+        };
+        // [LIMIT-8] a stalled frame ends the session at its deadline.
+        let stalled = async {
+            match read_deadline {
+                Some(at) => tokio::time::sleep_until(shared.epoch + at).await,
+                None => std::future::pending().await,
+            }
         };
         if ended && linger.is_none() {
             linger = Some(Box::pin(tokio::time::sleep(LINGER)));
@@ -81,6 +89,12 @@ where
                 }
             }
             _ = shared.driver.notified() => {}
+            () = stalled => {
+                let now = shared.epoch.elapsed();
+                let mut state = shared.lock();
+                state.proto.set_time(now);
+                state.dispatch();
+            }
             _ = async { linger.as_mut().expect("set when ended").await }, if linger.is_some() => break,
         }
     }

@@ -36,6 +36,11 @@ pub struct Config {
     /// only an empty SYN keeps the session in step when an open races the peer's GOAWAY
     /// (SPEC [INTEROP-6]). Off by default, like Go: the SYN rides on the first data.
     pub syn_alone: bool,
+    /// How long a frame that has begun to arrive may go without another byte before the
+    /// session ends with `ENHANCE_YOUR_CALM` (SPEC [LIMIT-8]): the defence against a peer that
+    /// sends part of a frame and stops (slowloris). A session idle between frames never times
+    /// out; the heartbeat watches that. `None`, Go's behaviour, waits forever.
+    pub read_timeout: Option<Duration>,
 }
 
 impl Default for Config {
@@ -49,6 +54,7 @@ impl Default for Config {
             write_queue_bytes: 1 << 20,
             reset_linger: Duration::from_secs(5),
             syn_alone: false,
+            read_timeout: None,
         }
     }
 }

@@ -98,6 +98,8 @@ pub struct Session {
     now: Duration,
     /// Transport bytes not yet processed (at most one frame's kept part).
     input: Vec<u8>,
+    /// When the transport last delivered bytes (SPEC [LIMIT-8]).
+    last_input: Duration,
     reading: Reading,
     /// Encoded frames waiting for the transport.
     output: Vec<u8>,
@@ -135,6 +137,7 @@ impl Session {
             remote_gone_away: None,
             recently_reset: VecDeque::new(),
             recently_reset_ids: HashMap::new(),
+            last_input: Duration::ZERO,
             now: Duration::ZERO,
             input: Vec::new(),
             reading: Reading::Header,
@@ -167,6 +170,7 @@ impl Session {
             // [SESSION-4] nothing after a connection error is processed.
             return;
         }
+        self.last_input = self.now;
         let before = self.output.len();
         if self.input.is_empty() {
             let used = self.process(data);
@@ -683,6 +687,29 @@ impl Session {
     pub fn set_time(&mut self, now: Duration) {
         self.now = self.now.max(now);
         self.forget_old_resets();
+        if self
+            .read_deadline()
+            .is_some_and(|deadline| self.now >= deadline)
+        {
+            // [LIMIT-8] a frame begun and stalled: the peer is holding the session hostage.
+            let waited = self.now.saturating_sub(self.last_input);
+            self.fail(
+                ErrorCode::ENHANCE_YOUR_CALM,
+                format!(
+                    "read timeout: a frame stalled for {} ms",
+                    waited.as_millis()
+                ),
+            );
+        }
+    }
+
+    /// When the session ends unless the transport delivers more bytes: set while a frame has
+    /// begun to arrive and `Config::read_timeout` is set (SPEC [LIMIT-8]). The driver wakes
+    /// the session then with [`Session::set_time`].
+    pub fn read_deadline(&self) -> Option<Duration> {
+        let timeout = self.config.read_timeout?;
+        let mid_frame = !self.input.is_empty() || !matches!(self.reading, Reading::Header);
+        (mid_frame && self.ended.is_none()).then(|| self.last_input + timeout)
     }
 
     /// Credits a stream's send window (SPEC [FLOW-5], [FLOW-8]).

@@ -126,6 +126,7 @@ func config(text string) (upstream.Config, string) {
 		AcceptBacklog  *uint32 `json:"accept_backlog"`
 		MaxStreams     *uint32 `json:"max_streams"`
 		MaxGoAwayDebug *uint32 `json:"max_goaway_debug"`
+		ReadTimeoutMs  *uint64 `json:"read_timeout_ms"`
 	}
 	if text != "" && text != "null" {
 		if err := json.Unmarshal([]byte(text), &c); err != nil {
@@ -137,6 +138,9 @@ func config(text string) (upstream.Config, string) {
 	}
 	if c.MaxGoAwayDebug != nil {
 		return upstream.Config{}, "max_goaway_debug: Go's GOAWAY debug limit is fixed (1 MiB)"
+	}
+	if c.ReadTimeoutMs != nil {
+		return upstream.Config{}, "read_timeout_ms: Go has no session read timeout"
 	}
 	var out upstream.Config
 	if c.MaxWindowSize != nil {

@@ -133,6 +133,11 @@ fn config(text: Option<&str>) -> Result<Config, Exit> {
                 .ok_or_else(|| Exit::Usage(format!("MUXADO_CONFIG {key}: not a number: {v}"))),
         }
     };
+    if get("read_timeout_ms")?.is_some() {
+        return Err(Exit::Unsupported(
+            "read_timeout_ms: the crate has no session read timeout".into(),
+        ));
+    }
     if get("max_goaway_debug")?.is_some() {
         return Err(Exit::Unsupported(
             "max_goaway_debug: the crate has no GOAWAY debug limit (it drops a received GOAWAY's debug data)"
