@@ -397,7 +397,7 @@ impl Single {
         let id = StreamId::new(u32::from(arg & 0x7F));
         // A stream the application does not hold is only used while the session does not
         // know it either (the unknown-stream paths).
-        self.s.snapshot().stream(id).is_none().then_some(id)
+        (!self.s.knows_stream(id)).then_some(id)
     }
 
     /// Before an application call: the frame in progress no longer reacts alone.
@@ -576,10 +576,7 @@ impl Single {
                     assert!(f.frame_type == WNDINC || (f.frame_type == DATA && f.flags == 1));
                 }
                 self.held.retain(|h| *h != id);
-                assert!(
-                    self.s.snapshot().stream(id).is_none(),
-                    "[STREAM-9] not forgotten"
-                );
+                assert!(!self.s.knows_stream(id), "[STREAM-9] not forgotten");
             }
             9 => {
                 let code = app_code(input.u8()?);
@@ -712,7 +709,7 @@ impl Single {
         if header.frame_type == FrameType::DATA
             && header.flags.contains(Flags::SYN)
             && !had
-            && self.s.snapshot().stream(id).is_some()
+            && self.s.knows_stream(id)
         {
             self.sent.restart(id);
         }

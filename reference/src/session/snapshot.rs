@@ -90,9 +90,23 @@ impl Session {
     }
 }
 
+impl Session {
+    /// Whether the session holds state for stream `id` (what [`Snapshot::stream`] would find,
+    /// without building a snapshot).
+    #[doc(hidden)]
+    pub fn knows_stream(&self, id: StreamId) -> bool {
+        self.streams.contains_key(&id)
+    }
+}
+
 impl Snapshot {
     /// The stream with this id, if the session holds it.
     pub fn stream(&self, id: StreamId) -> Option<&StreamSnapshot> {
-        self.streams.iter().find(|s| s.id == id)
+        // `streams` is in id order (it comes from a BTreeMap): a binary search, since the
+        // fuzzers look streams up after every step.
+        self.streams
+            .binary_search_by_key(&id, |s| s.id)
+            .ok()
+            .map(|i| &self.streams[i])
     }
 }
