@@ -142,13 +142,12 @@ pub fn versions(root: &Path) -> BTreeMap<String, String> {
                 .unwrap_or_else(unknown),
         );
     }
-    v.insert(
-        "tokio (reference, tcp)".into(),
-        std::fs::read_to_string(root.join("Cargo.lock"))
-            .ok()
-            .and_then(|l| locked_version(&l, "tokio"))
-            .unwrap_or_else(unknown),
-    );
+    let tokio = std::fs::read_to_string(root.join("Cargo.lock"))
+        .ok()
+        .and_then(|l| locked_version(&l, "tokio"))
+        .unwrap_or_else(unknown);
+    v.insert("tcp".into(), format!("tokio {tokio} TcpStream"));
+    v.insert("tokio (reference, tcp)".into(), tokio);
     v
 }
 

@@ -207,6 +207,13 @@ fn run(args: RunArgs) -> Result<ExitCode, String> {
     );
     let case_runs =
         run::run_plan(&cases, &pairs, reps, &this, &bin_dir).map_err(|e| format!("run: {e}"))?;
+    let versions = machine::versions(&args.root);
+    let version_of = |i: PeerImpl| {
+        versions
+            .get(i.version_key())
+            .cloned()
+            .unwrap_or_else(|| "unknown".into())
+    };
     let results = Results {
         schema: 1,
         mode: args.mode,
@@ -214,17 +221,26 @@ fn run(args: RunArgs) -> Result<ExitCode, String> {
         started_utc: machine::utc(started_unix),
         duration_s: started.elapsed().as_secs_f64(),
         machine: machine::machine(),
-        versions: machine::versions(&args.root),
         settings: settings(),
         implementations: pairs
             .iter()
             .map(|p| ImplInfo {
                 name: p.name.to_string(),
                 about: p.about.to_string(),
+                version: if p.client == p.server {
+                    version_of(p.client)
+                } else {
+                    format!(
+                        "client: {}; server: {}",
+                        version_of(p.client),
+                        version_of(p.server)
+                    )
+                },
                 client: display_command(p.client, &this, &bin_dir),
                 server: display_command(p.server, &this, &bin_dir),
             })
             .collect(),
+        versions,
         reps,
         cases: case_runs,
     };

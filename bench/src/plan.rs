@@ -32,6 +32,18 @@ pub enum PeerImpl {
 }
 
 impl PeerImpl {
+    /// The key of this implementation's entry in the report's versions.
+    pub fn version_key(self) -> &'static str {
+        match self {
+            PeerImpl::Reference => "reference",
+            PeerImpl::Tcp => "tcp",
+            PeerImpl::Go2016 => "go-2016",
+            PeerImpl::GoV2 => "go-v2.0.2",
+            PeerImpl::NgrokRust => "ngrok-rust",
+            PeerImpl::Yamux => "yamux",
+        }
+    }
+
     /// The command that runs this implementation. `this` is the bench driver's own program;
     /// `bin_dir` holds the Go and foreign peers.
     pub fn command(self, this: &Path, bin_dir: &Path) -> PeerCommand {
@@ -302,12 +314,13 @@ impl Mode {
                 memory(100),
             ],
             Mode::Quick => vec![
-                bulk(32 << 20, 1, 0.25),
-                bulk(1 << 20, 8, 0.25),
-                bulk(1 << 10, 64, 0.25),
-                bulk(1, 1, 0.25),
-                rate(1, 0.25),
-                rate(64, 0.25),
+                bulk(32 << 20, 1, 0.4),
+                bulk(1 << 20, 8, 0.4),
+                bulk(1 << 20, 256, 0.4),
+                bulk(1 << 10, 64, 0.4),
+                bulk(1, 1, 0.4),
+                rate(1, 0.4),
+                rate(64, 0.4),
                 latency(false, 1000),
                 latency(true, 1000),
                 memory(10_000),

@@ -245,12 +245,7 @@ pub fn markdown(results: &Results, svg_name: Option<&str>) -> String {
     }
     let _ = writeln!(s, "\n| implementation | what | version |\n|---|---|---|");
     for i in &results.implementations {
-        let version = results
-            .versions
-            .get(&i.name)
-            .cloned()
-            .unwrap_or_else(|| "(see its peers)".into());
-        let _ = writeln!(s, "| {} | {} | {version} |", i.name, i.about);
+        let _ = writeln!(s, "| {} | {} | {} |", i.name, i.about, i.version);
     }
     let _ = writeln!(s, "\nToolchains:");
     for key in ["rustc", "go", "tokio (reference, tcp)"] {

@@ -42,6 +42,9 @@ pub struct ImplInfo {
     pub name: String,
     /// What it is.
     pub about: String,
+    /// The versions of its client and server (one, when both are the same).
+    #[serde(default)]
+    pub version: String,
     /// The measuring side's command.
     pub client: PeerCommand,
     /// The serving side's command.
