@@ -333,7 +333,112 @@ pub fn markdown(results: &Results, svg_name: Option<&str>) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
+    use serde_json::json;
+
     use super::*;
+    use crate::plan::{Mode, PeerCommand};
+    use crate::results::{CaseRuns, ImplInfo, Run};
+
+    /// Results of a quick run where each implementation's runs all give `figures[name]`
+    /// (bytes per second scale for bulk, ops for rates, bytes per stream for memory).
+    fn fake(figures: &[(&str, f64)]) -> Results {
+        let cases = Mode::Quick.cases();
+        let result = |case: &crate::plan::Case, x: f64| match case.kind {
+            crate::plan::Kind::Bulk => {
+                json!({"ok": true, "bytes": x * f64::from(1 << 20), "secs": 1.0})
+            }
+            crate::plan::Kind::Rate => json!({"ok": true, "ops": x, "secs": 1.0}),
+            crate::plan::Kind::Latency => {
+                json!({"ok": true, "p50_us": 1000.0 / x, "p99_us": 2000.0 / x})
+            }
+            crate::plan::Kind::Memory => {
+                json!({"ok": true, "rss_before": 0, "rss_after": 1_000_000.0 / x, "streams": 1})
+            }
+        };
+        Results {
+            schema: 1,
+            mode: Mode::Quick,
+            command: "test".into(),
+            started_utc: "now".into(),
+            duration_s: 1.0,
+            machine: BTreeMap::new(),
+            versions: BTreeMap::new(),
+            settings: Vec::new(),
+            implementations: figures
+                .iter()
+                .map(|(name, _)| ImplInfo {
+                    name: name.to_string(),
+                    about: String::new(),
+                    version: String::new(),
+                    client: PeerCommand {
+                        program: "x".into(),
+                        args: Vec::new(),
+                    },
+                    server: PeerCommand {
+                        program: "x".into(),
+                        args: Vec::new(),
+                    },
+                })
+                .collect(),
+            reps: 1,
+            cases: cases
+                .iter()
+                .map(|case| CaseRuns {
+                    case: case.clone(),
+                    runs: figures
+                        .iter()
+                        .map(|(name, x)| {
+                            let run = Run {
+                                rep: 0,
+                                slot: 0,
+                                result: Some(result(case, *x)),
+                                error: None,
+                                wall_s: 1.0,
+                            };
+                            (name.to_string(), vec![run])
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn targets_are_judged_on_the_medians() {
+        // The reference is twice as good as go-2016 everywhere, at 90% of TCP, and worse than
+        // yamux everywhere.
+        let results = fake(&[
+            (REFERENCE, 100.0),
+            ("go-2016", 50.0),
+            ("tcp", 111.0),
+            ("yamux", 200.0),
+        ]);
+        let targets = targets(&results);
+        let met = |needle: &str| {
+            targets
+                .iter()
+                .find(|t| t.text.contains(needle))
+                .unwrap_or_else(|| panic!("no target about {needle}"))
+                .met
+        };
+        assert_eq!(met("one-stream bulk vs plain TCP"), Some(true));
+        assert_eq!(met("one-stream bulk vs inconshreveable"), Some(true));
+        assert_eq!(met("sequential, vs inconshreveable"), Some(true));
+        assert_eq!(met("no worse than yamux"), Some(false));
+        assert_eq!(met("no worse than ngrok-rust"), None);
+        assert_eq!(met("no more than go-2016's"), Some(true));
+        let table = ratio_table(&results);
+        assert!(
+            table.contains("| bulk-32MiB-x1 | ↑ | 100 MiB/s | 0.50 | 1.11 | 2.00 |"),
+            "{table}"
+        );
+        assert!(
+            table.contains("| latency-idle-p50 | ↓ | 10.0 µs | 2.00 | 0.90 | 0.50 |"),
+            "{table}"
+        );
+    }
 
     #[test]
     fn numbers_keep_three_significant_digits_below_one() {

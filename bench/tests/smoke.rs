@@ -1,0 +1,70 @@
+//! The driver end to end with the peers it plays itself (the reference and plain TCP): a smoke
+//! run passes and writes its three files, and `report` writes the same report again from them.
+
+use std::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_muxado-bench");
+
+#[test]
+fn a_smoke_run_of_the_reference_and_tcp_writes_the_report() {
+    let out = std::env::temp_dir().join(format!("muxado-bench-test-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    let run = Command::new(BIN)
+        .args([
+            "run",
+            "--mode",
+            "smoke",
+            "--impl",
+            "tcp",
+            "--bin-dir",
+            "/nonexistent",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "stdout: {stdout}\nstderr: {stderr}");
+    assert!(stdout.contains("| bulk-1MiB-x4 |"), "{stdout}");
+    for file in ["results.json", "RESULTS.md", "throughput.svg"] {
+        assert!(out.join(file).exists(), "{file} written");
+    }
+    let md = std::fs::read_to_string(out.join("RESULTS.md")).unwrap();
+    assert!(md.contains("## Ratios to the reference"));
+    assert!(md.contains("| tcp |"));
+
+    let again = out.join("again");
+    let report = Command::new(BIN)
+        .args(["report"])
+        .arg(out.join("results.json"))
+        .arg("--out")
+        .arg(&again)
+        .output()
+        .expect("runs");
+    assert!(report.status.success());
+    assert_eq!(
+        std::fs::read_to_string(again.join("RESULTS.md")).unwrap(),
+        md,
+        "the report is a function of results.json"
+    );
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn a_smoke_run_refuses_to_skip_a_missing_peer() {
+    let run = Command::new(BIN)
+        .args([
+            "run",
+            "--mode",
+            "smoke",
+            "--impl",
+            "yamux",
+            "--bin-dir",
+            "/nonexistent",
+        ])
+        .output()
+        .expect("runs");
+    assert!(!run.status.success());
+    assert!(String::from_utf8_lossy(&run.stderr).contains("not found"));
+}
