@@ -329,12 +329,12 @@ impl Mode {
                 let mut cases = Vec::new();
                 for size in PAYLOADS {
                     for streams in STREAM_COUNTS {
-                        cases.push(bulk(size, streams, 0.5));
+                        cases.push(bulk(size, streams, 0.4));
                     }
                 }
                 cases.extend([
-                    rate(1, 0.5),
-                    rate(64, 0.5),
+                    rate(1, 0.4),
+                    rate(64, 0.4),
                     latency(false, 5000),
                     latency(true, 2000),
                     memory(10_000),
