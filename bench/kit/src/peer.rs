@@ -11,7 +11,9 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use serde_json::{Value, json};
-use tokio::net::{TcpListener, TcpStream};
+use std::net::SocketAddr;
+
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 
 use crate::client::Workload;
 
@@ -45,9 +47,26 @@ pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
         .build()
 }
 
+/// Listen backlog: as deep as the kernel allows (Linux clamps it to `net.core.somaxconn`), as
+/// Go's `net.Listen` asks. Plain TCP opens a connection per stream, and a shallow accept queue
+/// overflowing under 256 simultaneous connects costs a one-second SYN retransmission: the
+/// kernel's configuration would be measured instead of TCP.
+const LISTEN_BACKLOG: u32 = 4096;
+
 /// Binds `addr` and announces the bound address on stdout for the driver.
 pub async fn listen(addr: &str) -> std::io::Result<TcpListener> {
-    let listener = TcpListener::bind(addr).await?;
+    let addr: SocketAddr = tokio::net::lookup_host(addr)
+        .await?
+        .next()
+        .ok_or_else(|| std::io::Error::other(format!("{addr} resolves to nothing")))?;
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    let listener = socket.listen(LISTEN_BACKLOG)?;
     let local = listener.local_addr()?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "LISTENING {local}")?;
