@@ -90,6 +90,21 @@ var scenarios = map[string]scenario{
 	"heartbeat-silent":   {server: heartbeatSilentServer, clientUnsupported: "only the reference plays the heartbeat-silent client (it measures the heartbeat failure)"},
 	"window-mismatch":    {client: windowMismatchClient, server: windowMismatchServer},
 	"fin-first-reply":    {client: finFirstReplyClient, server: finFirstReplyServer},
+	"soak":               {client: soakClient, server: soakServer},
+}
+
+// Params are a scenario's settings beyond the session's: only soak has any
+// (SCENARIOS.md, `--soak-secs` and `--seed`).
+type Params struct {
+	// SoakDuration is how long the soak client keeps opening streams.
+	SoakDuration time.Duration
+	// Seed chooses the soak client's random sizes, writes and aborts.
+	Seed uint64
+}
+
+// DefaultParams are the contract's defaults: 10 s, seed 1.
+func DefaultParams() Params {
+	return Params{SoakDuration: 10 * time.Second, Seed: 1}
 }
 
 // Names lists the scenarios, sorted.
@@ -132,8 +147,13 @@ func UnsupportedResult(name string, role Role) Result {
 
 // Run plays role in scenario name over conn with a Go session of impl
 // configured by cfg, and returns by deadline whatever happens. It owns conn
-// and closes it.
+// and closes it. Scenario parameters are the defaults (see RunWith).
 func Run(name string, role Role, impl upstream.Impl, conn net.Conn, cfg upstream.Config, deadline time.Time) Result {
+	return RunWith(name, role, impl, conn, cfg, DefaultParams(), deadline)
+}
+
+// RunWith is Run with scenario parameters.
+func RunWith(name string, role Role, impl upstream.Impl, conn net.Conn, cfg upstream.Config, params Params, deadline time.Time) Result {
 	if !Known(name) {
 		_ = conn.Close()
 		return Result{Detail: "unknown scenario " + name, Observed: map[string]any{}}
@@ -146,15 +166,20 @@ func Run(name string, role Role, impl upstream.Impl, conn net.Conn, cfg upstream
 	if role == Server {
 		play = scenarios[name].server
 	}
-	return runSide(play, role, impl, conn, cfg, deadline)
+	return runSideWith(play, role, impl, conn, cfg, params, deadline)
 }
 
 // clientGrace is how long a client that passed keeps the session open for
 // the server before it ends the session.
 const clientGrace = 250 * time.Millisecond
 
-// runSide plays one side (see Run).
+// runSide plays one side (see Run) with the default parameters.
 func runSide(play side, role Role, impl upstream.Impl, conn net.Conn, cfg upstream.Config, deadline time.Time) Result {
+	return runSideWith(play, role, impl, conn, cfg, DefaultParams(), deadline)
+}
+
+// runSideWith plays one side (see RunWith).
+func runSideWith(play side, role Role, impl upstream.Impl, conn net.Conn, cfg upstream.Config, params Params, deadline time.Time) Result {
 	var sess upstream.Session
 	if role == Client {
 		sess = impl.Client(conn, cfg)
@@ -167,6 +192,7 @@ func runSide(play side, role Role, impl upstream.Impl, conn net.Conn, cfg upstre
 		Sess:     sess,
 		Conn:     conn,
 		Config:   cfg,
+		Params:   params,
 		observed: map[string]any{},
 		stage:    "starting",
 	}
@@ -227,6 +253,7 @@ type Env struct {
 	Sess   upstream.Session
 	Conn   net.Conn // the raw transport under Sess
 	Config upstream.Config
+	Params Params
 
 	mu       sync.Mutex
 	observed map[string]any

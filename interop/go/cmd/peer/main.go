@@ -3,6 +3,7 @@
 //
 //	peer --role client|server (--dial ADDR | --listen ADDR) --scenario NAME
 //	     [--window BYTES] [--backlog N] [--impl 2016|ngrok]
+//	     [--soak-secs S] [--seed N]
 //
 // With --listen it prints `LISTENING <ip:port>` on its own line, accepts one
 // connection and plays the scenario on it; with --dial it connects to ADDR.
@@ -30,8 +31,12 @@ import (
 	"muxado-interop/upstream"
 )
 
-// limit is how long a peer runs at most, from its start.
-const limit = 30 * time.Second
+// baseLimit is how long a peer runs at most, from its start (a soak peer: this
+// plus the soak's duration).
+const baseLimit = 30 * time.Second
+
+// maxSoakSecs bounds --soak-secs (a day).
+const maxSoakSecs = 24 * 3600
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
@@ -43,12 +48,22 @@ type options struct {
 	listen   string
 	scenario string
 	cfg      upstream.Config
+	params   scenario.Params
 	impl     upstream.Impl
+}
+
+// limit is how long this peer runs at most.
+func (o options) limit() time.Duration {
+	if o.scenario == "soak" {
+		return baseLimit + o.params.SoakDuration
+	}
+	return baseLimit
 }
 
 func usage(w io.Writer, fs *flag.FlagSet) {
 	fmt.Fprintf(w, "usage: peer --role client|server (--dial ADDR | --listen ADDR) --scenario NAME\n"+
-		"            [--window BYTES] [--backlog N] [--impl 2016|ngrok]\n\nscenarios: %s\n\n",
+		"            [--window BYTES] [--backlog N] [--impl 2016|ngrok]\n"+
+		"            [--soak-secs S] [--seed N]\n\nscenarios: %s\n\n",
 		strings.Join(scenario.Names(), ", "))
 	fs.PrintDefaults()
 }
@@ -63,6 +78,9 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.scenario, "scenario", "", "scenario `NAME`")
 	window := fs.Uint64("window", 0, "session max window size in `BYTES` (default: Go's, 256 KiB)")
 	backlog := fs.Uint64("backlog", 0, "session accept backlog `N` (default: Go's, 128)")
+	defaults := scenario.DefaultParams()
+	soakSecs := fs.Uint64("soak-secs", uint64(defaults.SoakDuration/time.Second), "soak: how long the client keeps opening streams, in whole `SECONDS`")
+	fs.Uint64Var(&o.params.Seed, "seed", defaults.Seed, "soak: the seed `N` of the client's random choices")
 	implName := fs.String("impl", "ngrok", "implementation: 2016 (github.com/inconshreveable/muxado) or ngrok (golang.ngrok.com/muxado/v2, the version this build links; its version name is accepted too)")
 	err := fs.Parse(args)
 	if err == nil && fs.NArg() > 0 {
@@ -71,6 +89,10 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	if err == nil {
 		err = o.check(*role, *window, *backlog, *implName)
 	}
+	if err == nil && *soakSecs > maxSoakSecs {
+		err = fmt.Errorf("--soak-secs %d is more than a day", *soakSecs)
+	}
+	o.params.SoakDuration = time.Duration(*soakSecs) * time.Second
 	if err != nil {
 		fmt.Fprintf(stderr, "peer: %v\n", err)
 		usage(stderr, fs)
@@ -116,7 +138,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return 2
 	}
-	deadline := start.Add(limit)
+	deadline := start.Add(o.limit())
 	fmt.Fprintf(stderr, "peer: Go muxado %s, %s of %s\n", o.impl.Version, o.role, o.scenario)
 
 	var res scenario.Result
@@ -133,7 +155,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case err != nil:
 		res = scenario.Result{Detail: err.Error(), Observed: map[string]any{}}
 	default:
-		res = scenario.Run(o.scenario, o.role, o.impl, conn, o.cfg, deadline)
+		res = scenario.RunWith(o.scenario, o.role, o.impl, conn, o.cfg, o.params, deadline)
 	}
 	if err := printResult(stdout, res); err != nil {
 		fmt.Fprintf(stderr, "peer: writing the result: %v\n", err)
@@ -169,7 +191,7 @@ func connect(o options, deadline time.Time, stdout io.Writer) (net.Conn, error) 
 	if err != nil {
 		var ne net.Error
 		if errors.As(err, &ne) && ne.Timeout() {
-			return nil, fmt.Errorf("timeout: no connection on %s within %v", ln.Addr(), limit)
+			return nil, fmt.Errorf("timeout: no connection on %s within %v", ln.Addr(), o.limit())
 		}
 		return nil, fmt.Errorf("accept on %s: %v", ln.Addr(), err)
 	}

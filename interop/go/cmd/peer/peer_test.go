@@ -173,6 +173,30 @@ func TestPeerWindow(t *testing.T) {
 	wantNumber(t, "client", cr, "code", 3)
 }
 
+// --soak-secs and --seed reach the soak client: it opens streams for 1 s
+// (not the default 10 s) and reports its counts; the server reports its own.
+//
+// checks: [STREAM-6] [STREAM-9]
+func TestPeerSoak(t *testing.T) {
+	start := time.Now()
+	cr, sr, cexit, sexit := pair(t, "soak",
+		[]string{"--backlog", "256", "--soak-secs", "1", "--impl", "2016"},
+		[]string{"--soak-secs", "1", "--seed", "3"})
+	if !cr.OK || cexit != 0 || !sr.OK || sexit != 0 {
+		t.Fatalf("client ok %v exit %d, server ok %v exit %d", cr.OK, cexit, sr.OK, sexit)
+	}
+	if took := time.Since(start); took > 8*time.Second {
+		t.Errorf("a 1 s soak took %v", took)
+	}
+	wantNumber(t, "client", cr, "mismatches", 0)
+	if n, _ := cr.Observed["ok_streams"].(float64); n < 1 {
+		t.Errorf("client: observed.ok_streams = %v, want at least 1", cr.Observed["ok_streams"])
+	}
+	if _, ok := sr.Observed["complete"].(float64); !ok {
+		t.Errorf("server: observed.complete = %v, want a number", sr.Observed["complete"])
+	}
+}
+
 // The sides Go cannot play (reset server, typed-split-prefix and
 // heartbeat-silent clients) make the connection, close it unused and exit 3;
 // a failed check exits 1 with ok false; usage errors exit 2 with nothing on
@@ -248,6 +272,9 @@ func TestPeerExitCodes(t *testing.T) {
 		{"--role", "server", "--listen", "127.0.0.1:0", "--scenario", "echo", "--window", fmt.Sprint(uint64(1) << 31)},
 		{"--role", "server", "--listen", "127.0.0.1:0", "--scenario", "echo", "extra"},
 		{"--role", "server", "--listen", "127.0.0.1:0", "--scenario", "echo", "--bogus"},
+		{"--role", "server", "--listen", "127.0.0.1:0", "--scenario", "soak", "--soak-secs", "-1"},
+		{"--role", "server", "--listen", "127.0.0.1:0", "--scenario", "soak", "--soak-secs", "86401"},
+		{"--role", "server", "--listen", "127.0.0.1:0", "--scenario", "soak", "--seed", "x"},
 	} {
 		p := startPeer(args...)
 		if l, ok := <-p.lines; ok {
