@@ -286,7 +286,12 @@ pub fn markdown(results: &Results, svg_name: Option<&str>) -> String {
     let _ = writeln!(
         s,
         "Median, smallest and largest value over the repetitions, and the median divided by the \
-         reference's. `runs`: successful / all.\n"
+         reference's. `runs`: successful / all. `CPU s`: the median CPU time of a run, client \
+         and server processes together (user + system, from start to exit, so process start \
+         and the warm-up round trip are included); on this machine's {} cores, a run of \
+         `secs` seconds can use at most {} × `secs`.\n",
+        results.machine.get("cores").map_or("?", String::as_str),
+        results.machine.get("cores").map_or("?", String::as_str)
     );
     for m in results.metrics() {
         let direction = match m.better {
@@ -296,7 +301,7 @@ pub fn markdown(results: &Results, svg_name: Option<&str>) -> String {
         let _ = writeln!(s, "### `{}`: {} ({}, {direction})\n", m.id, m.title, m.unit);
         let _ = writeln!(
             s,
-            "| implementation | median | min–max | ÷ reference | runs |\n|---|---:|---:|---:|---:|"
+            "| implementation | median | min–max | ÷ reference | runs | CPU s |\n|---|---:|---:|---:|---:|---:|"
         );
         for name in names(results) {
             let Some(x) = results.summary(&m, &name) else {
@@ -304,13 +309,14 @@ pub fn markdown(results: &Results, svg_name: Option<&str>) -> String {
             };
             let _ = writeln!(
                 s,
-                "| {name} | {} | {}–{} | {} | {}/{} |",
+                "| {name} | {} | {}–{} | {} | {}/{} | {} |",
                 num(x.median),
                 num(x.min),
                 num(x.max),
                 ratio_cell(results.ratio(&m, &name)),
                 x.ok,
-                x.ok + x.failed
+                x.ok + x.failed,
+                results.cpu_median(&m.case, &name).map_or("–".into(), num)
             );
         }
         s.push('\n');
@@ -396,6 +402,8 @@ mod tests {
                                 result: Some(result(case, *x)),
                                 error: None,
                                 wall_s: 1.0,
+                                cpu_client_s: Some(0.25),
+                                cpu_server_s: Some(0.5),
                             };
                             (name.to_string(), vec![run])
                         })

@@ -75,6 +75,12 @@ pub struct Run {
     pub error: Option<String>,
     /// Wall-clock time of the run, process starts included, seconds.
     pub wall_s: f64,
+    /// CPU seconds (user + system) the client process used, start to exit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_client_s: Option<f64>,
+    /// CPU seconds the server process used, start to the client's exit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_server_s: Option<f64>,
 }
 
 /// Whether larger values of a metric are better.
@@ -259,6 +265,20 @@ impl Results {
         let reference = self.summary(metric, REFERENCE)?.median;
         let ratio = mine / reference;
         ratio.is_finite().then_some(ratio)
+    }
+
+    /// The median CPU seconds (client and server together) of an implementation's successful
+    /// runs of a case, when known.
+    pub fn cpu_median(&self, case: &str, implementation: &str) -> Option<f64> {
+        let case = self.cases.iter().find(|c| c.case.id == case)?;
+        let mut values: Vec<f64> = case
+            .runs
+            .get(implementation)?
+            .iter()
+            .filter(|r| r.result.is_some())
+            .filter_map(|r| Some(r.cpu_client_s? + r.cpu_server_s?))
+            .collect();
+        (!values.is_empty()).then(|| median(&mut values))
     }
 
     /// Every failed run: case, implementation, repetition and what went wrong.

@@ -120,14 +120,46 @@ fn expect_line(
     }
 }
 
+/// Clock ticks per second of `/proc/PID/stat` times (`getconf CLK_TCK`; 100 on Linux).
+fn clock_ticks() -> f64 {
+    std::process::Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+        .filter(|t: &f64| *t > 0.0)
+        .unwrap_or(100.0)
+}
+
+/// The CPU time (user + system, every thread) a process has used, in seconds, and its state
+/// letter, from `/proc/PID/stat`. An exited process not yet reaped (a zombie, `Z`) still
+/// reports its totals.
+fn cpu_seconds(pid: u32, ticks: f64) -> Option<(f64, char)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) may hold spaces; the fields after its `)` start at field 3.
+    let fields: Vec<&str> = stat[stat.rfind(')')? + 1..].split_whitespace().collect();
+    let state = fields.first()?.chars().next()?;
+    let utime: f64 = fields.get(11)?.parse().ok()?; // field 14
+    let stime: f64 = fields.get(12)?.parse().ok()?; // field 15
+    Some(((utime + stime) / ticks, state))
+}
+
+/// What a successful run gives: the client's result and both processes' CPU seconds.
+struct Outcome {
+    result: Value,
+    cpu_client: Option<f64>,
+    cpu_server: Option<f64>,
+}
+
 /// One run: a fresh server and a fresh client, the client's result.
 fn run_once(
     client: &PeerCommand,
     server: &PeerCommand,
     case: &Case,
     logs: &Logs,
-) -> Result<Value, String> {
-    let (_server, server_out) = spawn(
+    ticks: f64,
+) -> Result<Outcome, String> {
+    let (server_process, server_out) = spawn(
         server,
         &["server".into(), "--listen".into(), "127.0.0.1:0".into()],
         &logs.server,
@@ -136,21 +168,33 @@ fn run_once(
         .map_err(|e| format!("server: {e}"))?;
     let mut args = vec!["client".to_string(), "--connect".into(), addr];
     args.extend(case.args());
-    let (mut client, client_out) = spawn(client, &args, &logs.client)?;
+    let (client, client_out) = spawn(client, &args, &logs.client)?;
     let line = expect_line(&client_out, "RESULT ", Instant::now() + case.timeout())
         .map_err(|e| format!("client: {e}"))?;
     let value: Value =
         serde_json::from_str(&line).map_err(|e| format!("client: bad RESULT {line:?}: {e}"))?;
-    // The client ends its session after reporting: give it a moment to exit on its own.
+    let cpu_server = cpu_seconds(server_process.0.id(), ticks).map(|(cpu, _)| cpu);
+    // The client ends its session after reporting: give it a moment to exit on its own, and
+    // read its CPU time once it has (before it is reaped, when the drop of `client` waits).
     let until = Instant::now() + Duration::from_secs(5);
+    let mut cpu_client = None;
     while Instant::now() < until {
-        if let Ok(Some(_)) = client.0.try_wait() {
-            break;
+        match cpu_seconds(client.0.id(), ticks) {
+            Some((cpu, 'Z')) => {
+                cpu_client = Some(cpu);
+                break;
+            }
+            Some(_) => {}
+            None => break,
         }
-        std::thread::sleep(Duration::from_millis(5));
+        std::thread::sleep(Duration::from_millis(2));
     }
     if value.get("ok").and_then(Value::as_bool) == Some(true) {
-        Ok(value)
+        Ok(Outcome {
+            result: value,
+            cpu_client,
+            cpu_server,
+        })
     } else {
         let error = value
             .get("error")
@@ -169,6 +213,7 @@ pub fn run_plan(
     bin_dir: &Path,
 ) -> std::io::Result<Vec<CaseRuns>> {
     let logs = Logs::new()?;
+    let ticks = clock_ticks();
     let total: usize = cases
         .iter()
         .map(|c| pairs.iter().filter(|p| c.applies_to(p)).count() * reps)
@@ -185,13 +230,15 @@ pub fn run_plan(
                 let client = pair.client.command(this, bin_dir);
                 let server = pair.server.command(this, bin_dir);
                 let started = Instant::now();
-                let outcome = run_once(&client, &server, case, &logs);
+                let outcome = run_once(&client, &server, case, &logs, ticks);
                 let wall_s = started.elapsed().as_secs_f64();
                 done += 1;
                 let shown = match &outcome {
-                    Ok(v) => metrics
+                    Ok(o) => metrics
                         .iter()
-                        .filter_map(|m| m.value(v).map(|x| format!("{} {}", num(x), m.unit)))
+                        .filter_map(|m| {
+                            m.value(&o.result).map(|x| format!("{} {}", num(x), m.unit))
+                        })
                         .collect::<Vec<_>>()
                         .join(", "),
                     Err(e) => format!("FAILED: {e}"),
@@ -202,17 +249,27 @@ pub fn run_plan(
                     rep + 1,
                     pair.name
                 );
-                let (result, error) = match outcome {
-                    Ok(v) => (Some(v), None),
-                    Err(e) => (None, Some(format!("{e}{}", logs.tails()))),
+                let run = match outcome {
+                    Ok(o) => Run {
+                        rep,
+                        slot,
+                        result: Some(o.result),
+                        error: None,
+                        wall_s,
+                        cpu_client_s: o.cpu_client,
+                        cpu_server_s: o.cpu_server,
+                    },
+                    Err(e) => Run {
+                        rep,
+                        slot,
+                        result: None,
+                        error: Some(format!("{e}{}", logs.tails())),
+                        wall_s,
+                        cpu_client_s: None,
+                        cpu_server_s: None,
+                    },
                 };
-                runs.entry(pair.name.to_string()).or_default().push(Run {
-                    rep,
-                    slot,
-                    result,
-                    error,
-                    wall_s,
-                });
+                runs.entry(pair.name.to_string()).or_default().push(run);
             }
         }
         out.push(CaseRuns {
@@ -221,4 +278,26 @@ pub fn run_plan(
         });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_exited_child_reports_its_cpu_time_until_reaped() {
+        let ticks = clock_ticks();
+        let (cpu, state) = cpu_seconds(std::process::id(), ticks).expect("on Linux");
+        assert!(cpu >= 0.0 && state != 'Z');
+        let mut child = Command::new("sh").args(["-c", "exit 0"]).spawn().unwrap();
+        let until = Instant::now() + Duration::from_secs(5);
+        let mut seen = None;
+        while Instant::now() < until && seen.is_none() {
+            seen = cpu_seconds(child.id(), ticks).filter(|(_, s)| *s == 'Z');
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        child.wait().unwrap();
+        let (cpu, _) = seen.expect("the exited child stays readable as a zombie");
+        assert!(cpu >= 0.0);
+    }
 }
