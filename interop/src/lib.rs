@@ -2,6 +2,7 @@
 //! foreign implementations (Go muxado 2016, ngrok v2.0.1 and v2.0.2, ngrok's Rust crate) over
 //! TCP on 127.0.0.1, in both directions.
 
+pub mod fault;
 pub mod matrix;
 pub mod pcap;
 pub mod peer;

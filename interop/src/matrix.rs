@@ -9,10 +9,11 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
 use crate::Role;
+use crate::fault::{FaultConfig, FaultStats, proxy_one};
 use crate::peer::{Endpoint, ForeignPeer};
 use crate::record::{Transcript, record_one};
 use crate::replay::{self, Recording};
-use crate::scenario::{self, Outcome};
+use crate::scenario::{self, Outcome, Params};
 
 /// Which side the reference plays.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -146,18 +147,33 @@ pub struct Cell {
     pub verdict: Verdict,
 }
 
+/// The verdict on one run; `cut` says whether a fault proxy cut the connection (`soak`'s
+/// cross-checks of the two sides depend on it).
 fn judge(
     peer: &str,
     scenario: &str,
     direction: Direction,
     reference: &Outcome,
     foreign: &Outcome,
+    cut: bool,
 ) -> Verdict {
     let expected = DEVIATIONS
         .iter()
         .find(|(p, s, d, _)| peer.starts_with(p) && *s == scenario && *d == direction)
         .map(|(.., note)| *note);
     let passed = reference.ok && foreign.ok;
+    if passed && scenario == "soak" {
+        let (client, server) = match direction {
+            Direction::RefClient => (reference, foreign),
+            Direction::RefServer => (foreign, reference),
+        };
+        if let Err(problem) = scenario::check_soak(&client.observed, &server.observed, cut) {
+            return Verdict::Fail(format!(
+                "{problem} | client: {} | server: {}",
+                client.observed, server.observed
+            ));
+        }
+    }
     match (passed, expected) {
         (true, None) => Verdict::Pass,
         (true, Some(note)) => Verdict::UnexpectedPass(note),
@@ -181,9 +197,18 @@ fn describe(outcome: &Outcome) -> String {
     }
 }
 
-/// Runs one scenario in one direction against one peer, over TCP on 127.0.0.1.
+/// Runs one scenario in one direction against one peer, over TCP on 127.0.0.1, with the
+/// matrix's [`Params`] (a short soak).
 pub async fn run(peer: &ForeignPeer, scenario: &'static str, direction: Direction) -> Cell {
-    run_recorded(peer, scenario, direction, false).await.0
+    run_via(
+        peer,
+        scenario,
+        direction,
+        &Params::matrix(),
+        Between::Nothing,
+    )
+    .await
+    .0
 }
 
 /// Runs one scenario like [`run`], through the recording proxy ([`record_one`]), and returns
@@ -193,62 +218,141 @@ pub async fn record(
     scenario: &'static str,
     direction: Direction,
 ) -> (Cell, Option<Transcript>) {
-    run_recorded(peer, scenario, direction, true).await
+    let (cell, proxied) = run_via(
+        peer,
+        scenario,
+        direction,
+        &Params::matrix(),
+        Between::Recorder,
+    )
+    .await;
+    (cell, proxied.transcript)
 }
 
-/// Puts a recording proxy in front of `target` when `recording`: returns the address to dial
-/// and the recorder.
-async fn via_proxy(
-    target: SocketAddr,
-    recording: bool,
-) -> (SocketAddr, Option<JoinHandle<std::io::Result<Transcript>>>) {
-    if !recording {
-        return (target, None);
-    }
-    let proxy = TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind 127.0.0.1:0");
-    let addr = proxy.local_addr().expect("bound");
-    let recorder = tokio::spawn(async move { record_one(&proxy, target).await });
-    (addr, Some(recorder))
-}
-
-async fn run_recorded(
+/// Runs one scenario with `params` through the fault-injecting proxy ([`proxy_one`]): the
+/// cell (judged knowing whether the connection was cut) and what the proxy did, if it
+/// finished.
+pub async fn run_through_faults(
     peer: &ForeignPeer,
     scenario: &'static str,
     direction: Direction,
-    recording: bool,
-) -> (Cell, Option<Transcript>) {
-    let mut recorder = None;
+    params: &Params,
+    faults: FaultConfig,
+) -> (Cell, Option<FaultStats>) {
+    let (cell, proxied) = run_via(peer, scenario, direction, params, Between::Faults(faults)).await;
+    (cell, proxied.faults)
+}
+
+/// What sits between the two sides of a run.
+#[derive(Clone, Debug)]
+pub enum Between {
+    /// Nothing: the client dials the server.
+    Nothing,
+    /// The recording proxy ([`record_one`]).
+    Recorder,
+    /// The fault-injecting proxy ([`proxy_one`]).
+    Faults(FaultConfig),
+}
+
+/// A proxy at work.
+enum Proxy {
+    Recorder(JoinHandle<std::io::Result<Transcript>>),
+    Faults(JoinHandle<std::io::Result<FaultStats>>),
+}
+
+/// What a proxy reported after a run.
+#[derive(Default)]
+pub struct Proxied {
+    /// The recording proxy's transcript.
+    pub transcript: Option<Transcript>,
+    /// What the fault-injecting proxy did.
+    pub faults: Option<FaultStats>,
+}
+
+/// Puts the proxy `between` in front of `target`: returns the address to dial and the proxy.
+async fn via_proxy(target: SocketAddr, between: Between) -> (SocketAddr, Option<Proxy>) {
+    if let Between::Nothing = between {
+        return (target, None);
+    }
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1:0");
+    let addr = listener.local_addr().expect("bound");
+    let proxy = match between {
+        Between::Nothing => unreachable!("returned above"),
+        Between::Recorder => {
+            Proxy::Recorder(tokio::spawn(
+                async move { record_one(&listener, target).await },
+            ))
+        }
+        Between::Faults(config) => Proxy::Faults(tokio::spawn(async move {
+            proxy_one(&listener, target, &config).await
+        })),
+    };
+    (addr, Some(proxy))
+}
+
+/// Waits (at most 10 s) for the proxy to finish once both sides are done.
+async fn proxied(proxy: Option<Proxy>) -> Proxied {
+    let wait = std::time::Duration::from_secs(10);
+    let mut out = Proxied::default();
+    match proxy {
+        None => {}
+        Some(Proxy::Recorder(mut task)) => match tokio::time::timeout(wait, &mut task).await {
+            Ok(Ok(Ok(transcript))) => out.transcript = Some(transcript),
+            Ok(_) => {}
+            Err(_) => task.abort(),
+        },
+        Some(Proxy::Faults(mut task)) => match tokio::time::timeout(wait, &mut task).await {
+            Ok(Ok(Ok(stats))) => out.faults = Some(stats),
+            Ok(_) => {}
+            Err(_) => task.abort(),
+        },
+    }
+    out
+}
+
+async fn run_via(
+    peer: &ForeignPeer,
+    scenario: &'static str,
+    direction: Direction,
+    params: &Params,
+    between: Between,
+) -> (Cell, Proxied) {
+    let mut proxy = None;
     let (reference, foreign) = match direction {
-        Direction::RefClient => match peer.start(scenario, Role::Server, Endpoint::Listen) {
-            Err(err) => (
-                skipped(),
-                failed(format!("cannot start {}: {err}", peer.name)),
-            ),
-            Ok(mut running) => match running.listening().await {
-                Err(err) => (skipped(), failed(err)),
-                Ok(addr) => {
-                    let (addr, proxy) = via_proxy(addr, recording).await;
-                    recorder = proxy;
-                    match TcpStream::connect(addr).await {
-                        Err(err) => (skipped(), failed(format!("cannot dial {addr}: {err}"))),
-                        Ok(tcp) => {
-                            let session = scenario::session(tcp, scenario, Role::Client);
-                            let reference = scenario::play(scenario, Role::Client, session).await;
-                            (reference, running.outcome().await)
+        Direction::RefClient => {
+            match peer.start_with(scenario, Role::Server, Endpoint::Listen, params) {
+                Err(err) => (
+                    skipped(),
+                    failed(format!("cannot start {}: {err}", peer.name)),
+                ),
+                Ok(mut running) => match running.listening().await {
+                    Err(err) => (skipped(), failed(err)),
+                    Ok(addr) => {
+                        let (addr, started) = via_proxy(addr, between).await;
+                        proxy = started;
+                        match TcpStream::connect(addr).await {
+                            Err(err) => (skipped(), failed(format!("cannot dial {addr}: {err}"))),
+                            Ok(tcp) => {
+                                let session = scenario::session(tcp, scenario, Role::Client);
+                                let reference =
+                                    scenario::play_with(scenario, Role::Client, session, params)
+                                        .await;
+                                (reference, running.outcome().await)
+                            }
                         }
                     }
-                }
-            },
-        },
+                },
+            }
+        }
         Direction::RefServer => {
             let listener = TcpListener::bind("127.0.0.1:0")
                 .await
                 .expect("bind 127.0.0.1:0");
-            let (addr, proxy) = via_proxy(listener.local_addr().expect("bound"), recording).await;
-            recorder = proxy;
-            match peer.start(scenario, Role::Client, Endpoint::Dial(addr)) {
+            let (addr, started) = via_proxy(listener.local_addr().expect("bound"), between).await;
+            proxy = started;
+            match peer.start_with(scenario, Role::Client, Endpoint::Dial(addr), params) {
                 Err(err) => (
                     skipped(),
                     failed(format!("cannot start {}: {err}", peer.name)),
@@ -260,7 +364,7 @@ async fn run_recorded(
                     match accepted {
                         Ok(Ok((tcp, _))) => {
                             let session = scenario::session(tcp, scenario, Role::Server);
-                            let play = scenario::play(scenario, Role::Server, session);
+                            let play = scenario::play_with(scenario, Role::Server, session, params);
                             let (reference, foreign) = tokio::join!(play, running.outcome());
                             (reference, foreign)
                         }
@@ -278,18 +382,11 @@ async fn run_recorded(
             }
         }
     };
-    let transcript = match recorder {
-        None => None,
-        Some(recorder) => {
-            match tokio::time::timeout(std::time::Duration::from_secs(10), recorder).await {
-                Ok(Ok(Ok(transcript))) => Some(transcript),
-                _ => None,
-            }
-        }
-    };
+    let proxied = proxied(proxy).await;
+    let cut = proxied.faults.as_ref().is_some_and(|f| f.cut_at.is_some());
     (
-        cell(peer, scenario, direction, reference, foreign),
-        transcript,
+        cell(peer, scenario, direction, reference, foreign, cut),
+        proxied,
     )
 }
 
@@ -375,7 +472,7 @@ pub async fn replay(
         Role::Client => Direction::RefClient,
         Role::Server => Direction::RefServer,
     };
-    let mut cell = cell(peer, scenario, direction, reference, foreign);
+    let mut cell = cell(peer, scenario, direction, reference, foreign, false);
     if let (Verdict::Pass, Some(note)) = (&cell.verdict, notes.first()) {
         cell.verdict = Verdict::Deviation(note);
     }
@@ -388,8 +485,9 @@ fn cell(
     direction: Direction,
     reference: Outcome,
     foreign: Outcome,
+    cut: bool,
 ) -> Cell {
-    let verdict = judge(&peer.name, scenario, direction, &reference, &foreign);
+    let verdict = judge(&peer.name, scenario, direction, &reference, &foreign, cut);
     Cell {
         scenario,
         direction,
@@ -499,28 +597,10 @@ pub fn foreign_peers(bin_dir: &Path) -> Vec<ForeignPeer> {
 pub fn build_peers(root: &Path) -> Result<PathBuf, String> {
     let bin = root.join("target/interop-bin");
     std::fs::create_dir_all(&bin).map_err(|e| e.to_string())?;
-    let run = |mut command: std::process::Command, what: &str| -> Result<(), String> {
-        let status = command.status().map_err(|e| format!("{what}: {e}"))?;
-        if status.success() {
-            Ok(())
-        } else {
-            Err(format!("{what} failed: {status}"))
-        }
-    };
     // The interop peers, and the conformance agents (SPEC.md appendix A), per modfile.
     for (modfile, version) in [("go.mod", "v2.0.2"), ("go.v2.0.1.mod", "v2.0.1")] {
         for (package, name) in [("./cmd/peer", "go-peer"), ("./cmd/agent", "go-agent")] {
-            let mut go = std::process::Command::new("go");
-            go.current_dir(root.join("interop/go"))
-                .args([
-                    "build",
-                    "-mod=readonly",
-                    &format!("-modfile={modfile}"),
-                    "-o",
-                ])
-                .arg(bin.join(format!("{name}-{version}")))
-                .arg(package);
-            run(go, &format!("go build {package} ({modfile})"))?;
+            go_build(root, &bin, modfile, package, &format!("{name}-{version}"))?;
         }
     }
     let mut cargo =
@@ -530,7 +610,7 @@ pub fn build_peers(root: &Path) -> Result<PathBuf, String> {
         .arg(root.join("interop/ngrok-peer/Cargo.toml"))
         .arg("--target-dir")
         .arg(root.join("target/ngrok-peer"));
-    run(cargo, "cargo build (ngrok-peer)")?;
+    run_build(cargo, "cargo build (ngrok-peer)")?;
     // The interop peer and the conformance agent on ngrok's Rust crate (one build).
     for name in ["ngrok-peer", "ngrok-agent"] {
         std::fs::copy(
@@ -540,4 +620,44 @@ pub fn build_peers(root: &Path) -> Result<PathBuf, String> {
         .map_err(|e| format!("copying {name}: {e}"))?;
     }
     Ok(bin)
+}
+
+/// Builds only the Go interop peer that links 2016 and v2.0.2 (`go-peer-v2.0.2`, the
+/// `go-2016` and `go-v2.0.2` of [`foreign_peers`]) into `<root>/target/interop-bin`, and
+/// returns that directory: all the soak needs.
+pub fn build_go_peer(root: &Path) -> Result<PathBuf, String> {
+    let bin = root.join("target/interop-bin");
+    std::fs::create_dir_all(&bin).map_err(|e| e.to_string())?;
+    go_build(root, &bin, "go.mod", "./cmd/peer", "go-peer-v2.0.2")?;
+    Ok(bin)
+}
+
+/// `go build` of `package` in `interop/go` with `modfile`, to `bin/name`.
+fn go_build(
+    root: &Path,
+    bin: &Path,
+    modfile: &str,
+    package: &str,
+    name: &str,
+) -> Result<(), String> {
+    let mut go = std::process::Command::new("go");
+    go.current_dir(root.join("interop/go"))
+        .args([
+            "build",
+            "-mod=readonly",
+            &format!("-modfile={modfile}"),
+            "-o",
+        ])
+        .arg(bin.join(name))
+        .arg(package);
+    run_build(go, &format!("go build {package} ({modfile})"))
+}
+
+fn run_build(mut command: std::process::Command, what: &str) -> Result<(), String> {
+    let status = command.status().map_err(|e| format!("{what}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{what} failed: {status}"))
+    }
 }

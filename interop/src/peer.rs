@@ -10,7 +10,7 @@ use tokio::process::{Child, Command};
 use tokio::sync::mpsc;
 
 use crate::Role;
-use crate::scenario::{Outcome, settings};
+use crate::scenario::{Outcome, Params, settings};
 
 /// A foreign implementation: a program and the arguments that choose it.
 #[derive(Clone, Debug)]
@@ -36,15 +36,29 @@ pub struct Running {
     child: Child,
     lines: mpsc::UnboundedReceiver<String>,
     stderr: mpsc::UnboundedReceiver<String>,
+    /// How long [`Running::outcome`] waits before it kills the peer.
+    limit: Duration,
 }
 
 impl ForeignPeer {
-    /// Starts the peer on one side of a scenario.
+    /// Starts the peer on one side of a scenario, with the default [`Params`].
     pub fn start(
         &self,
         scenario: &str,
         role: Role,
         endpoint: Endpoint,
+    ) -> std::io::Result<Running> {
+        self.start_with(scenario, role, endpoint, &Params::default())
+    }
+
+    /// Starts the peer on one side of a scenario, passing `params` (`--soak-secs` and
+    /// `--seed`, for `soak` only).
+    pub fn start_with(
+        &self,
+        scenario: &str,
+        role: Role,
+        endpoint: Endpoint,
+        params: &Params,
     ) -> std::io::Result<Running> {
         let mut command = Command::new(&self.program);
         command.args(&self.args);
@@ -69,6 +83,7 @@ impl ForeignPeer {
         if let Some(backlog) = backlog {
             command.args(["--backlog", &backlog.to_string()]);
         }
+        command.args(params.args(scenario));
         command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -95,6 +110,7 @@ impl ForeignPeer {
             child,
             lines,
             stderr,
+            limit: Duration::from_secs(40) + params.extra_time(scenario),
         })
     }
 }
@@ -118,8 +134,10 @@ impl Running {
             .map_err(|_| "no LISTENING line in 20 s".to_string())?
     }
 
-    /// Waits for the peer's RESULT line and exit (at most 40 s, then it is killed).
+    /// Waits for the peer's RESULT line and exit (at most 40 s, plus a soak's duration, from
+    /// now; then it is killed and the outcome is a failure).
     pub async fn outcome(mut self) -> Outcome {
+        let limit = self.limit;
         let wait = async {
             let mut result = None;
             while let Some(line) = self.lines.recv().await {
@@ -130,14 +148,14 @@ impl Running {
             let status = self.child.wait().await.ok().and_then(|s| s.code());
             (result, status)
         };
-        let (result, status) = match tokio::time::timeout(Duration::from_secs(40), wait).await {
+        let (result, status) = match tokio::time::timeout(limit, wait).await {
             Ok(done) => done,
             Err(_) => {
                 let _ = self.child.kill().await;
                 return Outcome {
                     ok: false,
                     unsupported: false,
-                    detail: "peer timed out (40 s)".into(),
+                    detail: format!("peer timed out ({} s), killed", limit.as_secs()),
                     observed: Value::Null,
                 };
             }

@@ -3,8 +3,11 @@
 //!
 //! ```text
 //! ngrok-peer --role client|server (--dial ADDR | --listen ADDR) --scenario NAME
-//!            [--window BYTES] [--backlog N] [--impl ngrok-rust]
+//!            [--window BYTES] [--backlog N] [--impl ngrok-rust] [--soak-secs S] [--seed N]
 //! ```
+//!
+//! `--soak-secs` and `--seed` are accepted for the contract's sake: this peer does not play
+//! `soak` (it answers unsupported).
 //!
 //! Prints `LISTENING <ip:port>` when listening, then one `RESULT <json>` line; exits 0 (ok),
 //! 1 (failed), 3 (not supported by the crate) or 2 (usage error).
@@ -56,6 +59,12 @@ struct Args {
     /// The implementation: this program links only ngrok's Rust crate.
     #[arg(long = "impl", value_name = "NAME", value_parser = ["ngrok-rust", "ngrok"])]
     implementation: Option<String>,
+    /// `soak` only: its duration in seconds (accepted; this peer does not play `soak`).
+    #[arg(long, value_name = "S")]
+    soak_secs: Option<u64>,
+    /// `soak` only: its random seed (accepted; this peer does not play `soak`).
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
 }
 
 fn main() -> ExitCode {

@@ -70,6 +70,8 @@ pub enum Scenario {
     WindowMismatch,
     /// The client half-closes a stream it never wrote to; the server replies.
     FinFirstReply,
+    /// Many concurrent echoed streams of random sizes for `--soak-secs` (not played here).
+    Soak,
 }
 
 /// How a scenario ended for this side.
@@ -170,6 +172,11 @@ pub fn unsupported_up_front(scenario: Scenario, role: Role) -> Option<String> {
              shutdown() and drop send FIN, and the crate sends RST only on its own (STREAM_CLOSED \
              or FLOW_CONTROL_ERROR for DATA it cannot take, INTERNAL_ERROR for a malformed frame), \
              never with an application's code"
+                .into(),
+        ),
+        (Scenario::Soak, _) => Some(
+            "the soak is played by the reference and the Go peers only (interop/tests/soak.rs); \
+             this peer does not implement it"
                 .into(),
         ),
         _ => None,
@@ -339,7 +346,7 @@ pub async fn run(scenario: Scenario, sess: MuxadoSession, env: &Env) -> Outcome 
         (Scenario::WindowMismatch, Server) => window_mismatch_server(sess, env).await,
         (Scenario::FinFirstReply, Client) => fin_first_reply_client(sess, env).await,
         (Scenario::FinFirstReply, Server) => fin_first_reply_server(sess, env).await,
-        (Scenario::Reset, Server) => Err(Outcome::unsupported(
+        (Scenario::Reset, Server) | (Scenario::Soak, _) => Err(Outcome::unsupported(
             unsupported_up_front(scenario, env.role).unwrap_or_default(),
         )),
     };

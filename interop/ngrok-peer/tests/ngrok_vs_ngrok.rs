@@ -260,3 +260,14 @@ fn window_mismatch() {
     let (_, client) = assert_both_ok("window-mismatch", &[], &["--window", "1048576"]);
     assert_eq!(client.observed["code"], 3);
 }
+
+// checks: [STREAM-6]
+#[test]
+fn soak() {
+    // Not played by this peer: both sides take the soak's flags and answer unsupported.
+    let args = ["--soak-secs", "1", "--seed", "5"];
+    let (server, client) = pair("soak", &args, &args);
+    assert_eq!(server.code, 3, "server: {server:?}");
+    assert_eq!(client.code, 3, "client: {client:?}");
+    assert!(server.detail.contains("soak"), "{server:?}");
+}

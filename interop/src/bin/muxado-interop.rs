@@ -138,6 +138,12 @@ enum Command {
         /// Implementation name (ignored: this is the reference).
         #[arg(long)]
         r#impl: Option<String>,
+        /// `soak`: how long the client keeps opening streams, in seconds.
+        #[arg(long, default_value_t = scenario::Params::default().soak_secs)]
+        soak_secs: u64,
+        /// `soak`: the seed of the client's random choices.
+        #[arg(long, default_value_t = scenario::Params::default().seed)]
+        seed: u64,
     },
 }
 
@@ -216,8 +222,13 @@ async fn main() -> ExitCode {
             dial,
             listen,
             scenario,
+            soak_secs,
+            seed,
             ..
-        } => play_as_peer(role.role(), dial, listen, &scenario).await,
+        } => {
+            let params = scenario::Params { soak_secs, seed };
+            play_as_peer(role.role(), dial, listen, &scenario, &params).await
+        }
     }
 }
 
@@ -226,6 +237,7 @@ async fn play_as_peer(
     dial: Option<String>,
     listen: Option<String>,
     scenario: &str,
+    params: &scenario::Params,
 ) -> ExitCode {
     let tcp = match (dial, listen) {
         (Some(addr), None) => TcpStream::connect(&addr)
@@ -258,7 +270,7 @@ async fn play_as_peer(
         }
     };
     let session: Session = scenario::session(tcp, scenario, role);
-    let outcome = scenario::play(scenario, role, session.clone()).await;
+    let outcome = scenario::play_with(scenario, role, session.clone(), params).await;
     session.close().await;
     println!(
         "RESULT {}",
