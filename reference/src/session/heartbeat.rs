@@ -121,9 +121,9 @@ mod tests {
 
     const MS: Duration = Duration::from_millis(1);
 
+    /// checks: [HEARTBEAT-1]
     #[test]
     fn beats_once_per_interval_and_measures_the_echo() {
-        // [HEARTBEAT-1]
         let mut r = Requester::new(100 * MS, Duration::ZERO, BeatValues::new(7));
         assert_eq!(r.poll_beat(99 * MS), None);
         let beat = r.poll_beat(100 * MS).expect("due");
@@ -135,9 +135,9 @@ mod tests {
         assert!(r.poll_beat(250 * MS).is_some());
     }
 
+    /// checks: [HEARTBEAT-4]
     #[test]
     fn a_wrong_echo_stops_the_requester() {
-        // [HEARTBEAT-4]
         let mut r = Requester::new(100 * MS, Duration::ZERO, BeatValues::new(7));
         let beat = r.poll_beat(100 * MS).expect("due");
         let wrong = (u32::from_be_bytes(beat) ^ 1).to_be_bytes();
@@ -147,9 +147,9 @@ mod tests {
         assert_eq!(r.on_read(&beat, 1000 * MS), vec![]);
     }
 
+    /// checks: [HEARTBEAT-4]
     #[test]
     fn an_echo_without_a_beat_in_flight_is_wrong() {
-        // [HEARTBEAT-4]
         let mut r = Requester::new(100 * MS, Duration::ZERO, BeatValues::new(1));
         assert_eq!(r.on_read(&[0, 0, 0, 1], 10 * MS), vec![Echo::Wrong]);
         assert_eq!(r.poll_beat(100 * MS), None);
