@@ -3,7 +3,7 @@
 //! reordered, dropped or duplicated: only the boundaries of writes and reads (and so where
 //! frames fall in them) and their timing change.
 //!
-//! Runs rounds until `MUXADO_SOAK_SECS` (default 20) seconds passed; each round is a fresh
+//! Runs rounds until `MUXADO_SOAK_SECS` (default 60) seconds passed; each round is a fresh
 //! session pair with many concurrent streams of random sizes, each echoed by the server, with
 //! half-closes (every client FINs after writing while it still reads the echo) and resets from
 //! either side. `MUXADO_SOAK_SEED` replays a seed (scheduling still varies).
@@ -474,7 +474,7 @@ async fn soak_with_fault_injection() {
     let secs = std::env::var("MUXADO_SOAK_SECS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(20u64);
+        .unwrap_or(60u64);
     let seed = std::env::var("MUXADO_SOAK_SEED")
         .ok()
         .and_then(|v| u64::from_str_radix(v.trim_start_matches("0x"), 16).ok())
