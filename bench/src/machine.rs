@@ -68,6 +68,15 @@ pub fn machine() -> BTreeMap<String, String> {
     m
 }
 
+/// The 1, 5 and 15 minute load averages (`/proc/loadavg`): how busy the machine was with
+/// other work around a run, which the report states since the figures depend on it.
+pub fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|| "unknown".into())
+}
+
 /// The version of `name` in a `Cargo.lock`.
 fn locked_version(lock: &str, name: &str) -> Option<String> {
     let mut lines = lock.lines();

@@ -199,6 +199,7 @@ fn run(args: RunArgs) -> Result<ExitCode, String> {
     let started_unix = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
+    let load_before = machine::load_average();
     let started = Instant::now();
     eprintln!(
         "muxado-bench: {} case(s) × {} implementation(s) × {reps} repetition(s)",
@@ -220,7 +221,14 @@ fn run(args: RunArgs) -> Result<ExitCode, String> {
         command,
         started_utc: machine::utc(started_unix),
         duration_s: started.elapsed().as_secs_f64(),
-        machine: machine::machine(),
+        machine: {
+            let mut m = machine::machine();
+            m.insert(
+                "load average (1, 5, 15 min) at start and end".into(),
+                format!("{load_before}; {}", machine::load_average()),
+            );
+            m
+        },
         settings: settings(),
         implementations: pairs
             .iter()
