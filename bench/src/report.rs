@@ -226,11 +226,7 @@ pub fn markdown(results: &Results, svg_name: Option<&str>) -> String {
          `cargo run -p muxado-bench -- report results.json --out DIR`.\n"
     );
     let _ = writeln!(s, "## Conditions\n");
-    let _ = writeln!(
-        s,
-        "- command: `{}` (mode `{:?}`)",
-        results.command, results.mode
-    );
+    let _ = writeln!(s, "- command: `{}`", results.command);
     let _ = writeln!(
         s,
         "- started {}, took {:.1} min; {} repetition(s) of every case per implementation, the \
