@@ -185,6 +185,7 @@ pub fn utc(unix_secs: u64) -> String {
 mod tests {
     use super::*;
 
+    /// checks: tooling (the benchmark driver, not the protocol)
     #[test]
     fn dates() {
         assert_eq!(utc(0), "1970-01-01 00:00 UTC");
@@ -192,6 +193,7 @@ mod tests {
         assert_eq!(utc(1_700_000_000), "2023-11-14 22:13 UTC");
     }
 
+    /// checks: tooling (the benchmark driver, not the protocol)
     #[test]
     fn pinned_versions_are_found() {
         let lock = "[[package]]\nname = \"yamux\"\nversion = \"0.14.1\"\n";

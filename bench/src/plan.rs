@@ -349,6 +349,7 @@ impl Mode {
 mod tests {
     use super::*;
 
+    /// checks: tooling (the benchmark driver, not the protocol)
     #[test]
     fn labels_and_ids() {
         assert_eq!(size_label(1), "1B");
@@ -358,6 +359,7 @@ mod tests {
         assert_eq!(memory(10_000).id, "memory-10k");
     }
 
+    /// checks: tooling (the benchmark driver, not the protocol)
     #[test]
     fn the_full_mode_has_the_whole_bulk_matrix() {
         let cases = Mode::Full.cases();
@@ -368,6 +370,7 @@ mod tests {
         assert_eq!(ids.len(), cases.len(), "case ids are unique");
     }
 
+    /// checks: tooling (the benchmark driver, not the protocol)
     #[test]
     fn tcp_has_no_memory_case() {
         let tcp = PAIRS.iter().find(|p| p.name == "tcp").unwrap();
@@ -377,6 +380,7 @@ mod tests {
         assert!(bulk(1, 1, 0.0).applies_to(tcp));
     }
 
+    /// checks: tooling (the benchmark driver, not the protocol)
     #[test]
     fn client_args_name_every_parameter() {
         let args = latency(true, 10).args();

@@ -409,6 +409,7 @@ mod tests {
         }
     }
 
+    /// checks: tooling (the benchmark driver, not the protocol)
     #[test]
     fn targets_are_judged_on_the_medians() {
         // The reference is twice as good as go-2016 everywhere, at 90% of TCP, and worse than
@@ -444,6 +445,7 @@ mod tests {
         );
     }
 
+    /// checks: tooling (the benchmark driver, not the protocol)
     #[test]
     fn numbers_keep_three_significant_digits_below_one() {
         assert_eq!(num(1234.4), "1234");

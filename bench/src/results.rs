@@ -302,12 +302,14 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// checks: tooling (the benchmark driver, not the protocol)
     #[test]
     fn median_of_odd_and_even_counts() {
         assert_eq!(median(&mut [3.0, 1.0, 2.0]), 2.0);
         assert_eq!(median(&mut [4.0, 1.0, 2.0, 3.0]), 2.5);
     }
 
+    /// checks: tooling (the benchmark driver, not the protocol)
     #[test]
     fn metrics_read_the_peer_fields() {
         let case = Mode::Smoke.cases().remove(0);

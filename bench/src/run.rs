@@ -284,6 +284,7 @@ pub fn run_plan(
 mod tests {
     use super::*;
 
+    /// checks: tooling (the benchmark driver, not the protocol)
     #[test]
     fn an_exited_child_reports_its_cpu_time_until_reaped() {
         let ticks = clock_ticks();

@@ -254,6 +254,7 @@ pub fn throughput(results: &Results) -> Option<String> {
 mod tests {
     use super::*;
 
+    /// checks: tooling (the benchmark driver, not the protocol)
     #[test]
     fn steps_are_round() {
         assert_eq!(nice_step(1000.0, 4.0), 500.0);

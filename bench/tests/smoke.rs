@@ -5,6 +5,7 @@ use std::process::Command;
 
 const BIN: &str = env!("CARGO_BIN_EXE_muxado-bench");
 
+/// checks: tooling (the benchmark driver, not the protocol)
 #[test]
 fn a_smoke_run_of_the_reference_and_tcp_writes_the_report() {
     let out = std::env::temp_dir().join(format!("muxado-bench-test-{}", std::process::id()));
@@ -51,6 +52,7 @@ fn a_smoke_run_of_the_reference_and_tcp_writes_the_report() {
     let _ = std::fs::remove_dir_all(&out);
 }
 
+/// checks: tooling (the benchmark driver, not the protocol)
 #[test]
 fn a_smoke_run_refuses_to_skip_a_missing_peer() {
     let run = Command::new(BIN)

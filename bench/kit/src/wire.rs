@@ -96,6 +96,7 @@ pub fn percentile(sorted: &[f64], p: usize) -> f64 {
 mod tests {
     use super::*;
 
+    /// checks: tooling (the benchmark driver, not the protocol)
     #[test]
     fn ops_round_trip_through_their_byte() {
         for op in [Op::Sink, Op::Echo, Op::Hold, Op::Query] {
@@ -104,6 +105,7 @@ mod tests {
         assert_eq!(Op::from_byte(b'x'), None);
     }
 
+    /// checks: tooling (the benchmark driver, not the protocol)
     #[test]
     fn percentile_picks_by_index() {
         let samples: Vec<f64> = (1..=100).map(f64::from).collect();
@@ -113,6 +115,7 @@ mod tests {
         assert_eq!(percentile(&[], 50), 0.0);
     }
 
+    /// checks: tooling (the benchmark driver, not the protocol)
     #[test]
     fn pattern_matches_the_scenarios_formula() {
         let p = pattern(300);
@@ -121,6 +124,7 @@ mod tests {
         assert_eq!(p[9], (9 * 31 % 251) as u8);
     }
 
+    /// checks: tooling (the benchmark driver, not the protocol)
     #[test]
     fn rss_is_read_on_linux() {
         if cfg!(target_os = "linux") {
