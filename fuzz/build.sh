@@ -9,6 +9,11 @@ host=$(rustc -vV | sed -n 's/^host: //p')
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$here/target}
 # --target is explicit so that RUSTFLAGS reach only the target crates, not build scripts and
 # proc macros (arbitrary's derive), which cannot link the coverage callbacks.
+# The harness itself is compiled without coverage instrumentation (see rustc-wrapper.sh);
+# MUXADO_FUZZ_INSTRUMENT_HARNESS=1 instruments it too.
+if [[ -z ${MUXADO_FUZZ_INSTRUMENT_HARNESS:-} ]]; then
+  export RUSTC_WORKSPACE_WRAPPER=$here/rustc-wrapper.sh
+fi
 RUSTFLAGS="${RUSTFLAGS:-} --cfg fuzzing -Cpasses=sancov-module \
 -Cllvm-args=-sanitizer-coverage-level=4 \
 -Cllvm-args=-sanitizer-coverage-inline-8bit-counters \

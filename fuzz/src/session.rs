@@ -27,7 +27,7 @@
 //! modulo their number); from 0x80 it is the raw id `arg & 0x7F`.
 //!
 //! `run_pair`: `[config, seed_lo, seed_hi]` then ops: the op byte's low nibble is the op
-//! (`% 12`), bit 4 the side: 0 open, 1 accept, 2 write (stream, len u16), 3 read (stream, max
+//! (`% 12`), bit 4 the side: 0 open, 1 accept, 2 write (stream, len u16 & 0x1FFF), 3 read (stream, max
 //! u16), 4 close_write (stream), 5 reset (stream, code), 6 close_stream (stream), 7 go_away
 //! (code), 8 close, 9 and 11 deliver (chunk u16), 10 time passes (ms u16).
 
@@ -38,7 +38,7 @@ use muxado_reference::frame::{
     DecodeError, ErrorCode, Flags, FrameType, GOAWAY_FIXED_LEN, HEADER_LEN, MAX_INCREMENT,
     StreamId, Violation, decode_frame, decode_header,
 };
-use muxado_reference::session::{Config, Error, Read, Role, Session, Snapshot};
+use muxado_reference::session::{Config, Error, Read, Role, Session, Snapshot, StreamSnapshot};
 
 use crate::{Chunker, OwnedFrame, decode_all};
 
@@ -235,72 +235,165 @@ pub fn transmit(s: &mut Session) -> (Vec<u8>, Vec<OwnedFrame>) {
     (out, decoded.frames)
 }
 
+/// The streams an application holds (opened or accepted, not closed), kept in id order so
+/// that [`check_invariants`] compares them with the session's streams by lookup, without
+/// building sets after every step (that was most of the harness's time).
+#[derive(Clone, Debug, Default)]
+pub struct Held(Vec<StreamId>);
+
+impl Held {
+    /// The application took `id` from `open` or `accept`.
+    pub fn insert(&mut self, id: StreamId) {
+        match self.0.binary_search(&id) {
+            Ok(_) => panic!("stream {id} handed to the application twice"),
+            Err(at) => self.0.insert(at, id),
+        }
+    }
+
+    /// The application closed `id`.
+    pub fn remove(&mut self, id: StreamId) {
+        if let Ok(at) = self.0.binary_search(&id) {
+            self.0.remove(at);
+        }
+    }
+
+    /// Whether the application holds `id`.
+    pub fn contains(&self, id: StreamId) -> bool {
+        self.0.binary_search(&id).is_ok()
+    }
+
+    /// The held stream an input byte selects, if any is held.
+    pub fn pick(&self, arg: u8) -> Option<StreamId> {
+        (!self.0.is_empty()).then(|| self.0[usize::from(arg) % self.0.len()])
+    }
+
+    /// The held streams, in id order.
+    pub fn ids(&self) -> &[StreamId] {
+        &self.0
+    }
+
+    /// Lets go of every held stream, returning them.
+    pub fn take(&mut self) -> Vec<StreamId> {
+        std::mem::take(&mut self.0)
+    }
+}
+
+/// Which streams [`check_invariants`] looks at.
+#[derive(Clone, Copy, Debug)]
+pub enum Scope<'a> {
+    /// Every stream, and the sums over them.
+    All,
+    /// These streams (the ones a step touched) and the session-wide counts. Cheaper: the
+    /// whole check after every step made long inputs quadratic in their streams.
+    Streams(&'a [StreamId]),
+}
+
+/// How often a harness checks every stream when steps touch few of them: whenever the
+/// session holds at most this many, else every `streams / FULL_CHECK_STREAMS` steps, so that
+/// a step costs about as much as checking this many streams.
+pub const FULL_CHECK_STREAMS: usize = 16;
+
+/// Whether step number `step` of a session holding `streams` streams gets a whole check.
+pub fn full_check_due(step: usize, streams: usize) -> bool {
+    streams <= FULL_CHECK_STREAMS || step % (streams / FULL_CHECK_STREAMS + 1) == 0
+}
+
+/// Checks one stream's state.
+fn check_stream(st: &StreamSnapshot, window: usize, ended: bool) {
+    if st.sending {
+        // [FLOW-8] an open send window never exceeds 2^31-1.
+        assert!(
+            st.send_window <= u64::from(MAX_INCREMENT),
+            "send window above 2^31-1"
+        );
+    }
+    // [FLOW-4] [LIMIT-1] at most W unread bytes per stream.
+    assert!(
+        st.buffered <= window,
+        "{} unread bytes, W = {window}",
+        st.buffered
+    );
+    // [FLOW-6] consumed bytes are credited no later than when the buffer empties.
+    if st.receiving && !ended && st.buffered == 0 {
+        assert_eq!(st.uncredited, 0, "[FLOW-6] consumed bytes left uncredited");
+    }
+    // [STREAM-9] [STREAM-10] a stream the application let go of is forgotten.
+    assert!(!st.released, "released stream {} still held", st.id);
+}
+
 /// Checks what must hold of a session after every step. `held` are the streams its
-/// application holds (opened or accepted, not closed).
-pub fn check_invariants(s: &Session, held: &[StreamId]) {
+/// application holds.
+pub fn check_invariants(s: &Session, held: &Held, scope: Scope<'_>) {
     let config = s.config();
     let window = config.max_window_size as usize;
-    let snap = s.snapshot();
+    let census = s.census();
     let ended = s.termination().is_some();
-    for st in &snap.streams {
-        if st.sending {
-            // [FLOW-8] an open send window never exceeds 2^31-1.
-            assert!(
-                st.send_window <= u64::from(MAX_INCREMENT),
-                "send window above 2^31-1"
-            );
-        }
-        // [FLOW-4] [LIMIT-1] at most W unread bytes per stream.
+    let queue_len = s.accept_queue_ids().len();
+    // No stream leaked: each of the session's streams is held by the application or waits
+    // to be accepted (the queue is at most the backlog long) ...
+    let owned = |id: StreamId| {
         assert!(
-            st.buffered <= window,
-            "{} unread bytes, W = {window}",
-            st.buffered
+            held.contains(id) || s.accept_queue_ids().any(|q| q == id),
+            "session holds stream {id} the application does not"
         );
-        // [FLOW-6] consumed bytes are credited no later than when the buffer empties.
-        if st.receiving && !ended && st.buffered == 0 {
-            assert_eq!(st.uncredited, 0, "[FLOW-6] consumed bytes left uncredited");
-        }
-        // [STREAM-9] [STREAM-10] a stream the application let go of is forgotten.
-        assert!(!st.released, "released stream {} still held", st.id);
-    }
-    // No stream leaked: the session holds exactly the streams the application holds and
-    // those waiting to be accepted.
-    let in_session: BTreeSet<StreamId> = snap.streams.iter().map(|s| s.id).collect();
-    let mut expected: BTreeSet<StreamId> = held.iter().copied().collect();
-    for id in &snap.accept_queue {
-        assert!(expected.insert(*id), "stream {id} both queued and held");
+    };
+    // ... no stream is both, and the counts match, so the application holds no stream the
+    // session forgot.
+    for id in s.accept_queue_ids() {
+        assert!(!held.contains(id), "stream {id} both queued and held");
+        assert!(s.knows_stream(id), "queued stream {id} unknown");
     }
     assert_eq!(
-        in_session, expected,
+        census.streams,
+        held.ids().len() + queue_len,
         "session and application disagree on streams"
     );
+    match scope {
+        Scope::All => {
+            let mut unread = 0;
+            let mut remote = 0;
+            for st in s.stream_snapshots() {
+                check_stream(&st, window, ended);
+                owned(st.id);
+                unread += st.buffered;
+                if !is_local(s.role(), st.id) {
+                    remote += 1;
+                }
+            }
+            assert_eq!(census.remote_streams, remote, "peer stream count drifted");
+            assert_eq!(s.buffered_bytes(), census.buffered_input + unread);
+        }
+        Scope::Streams(ids) => {
+            for st in &s.snapshot_of(ids).streams {
+                check_stream(st, window, ended);
+                owned(st.id);
+            }
+            for id in ids {
+                if held.contains(*id) {
+                    assert!(s.knows_stream(*id), "held stream {id} forgotten");
+                }
+            }
+        }
+    }
     // [LIMIT-2] [LIMIT-3] bounded streams and backlog.
     assert!(
-        snap.accept_queue.len() <= config.accept_backlog,
+        queue_len <= config.accept_backlog,
         "[LIMIT-3] backlog overflow"
     );
     assert!(
-        snap.remote_streams <= config.max_streams,
+        census.remote_streams <= config.max_streams,
         "[LIMIT-2] too many peer streams"
     );
-    let remote = snap
-        .streams
-        .iter()
-        .filter(|st| !is_local(s.role(), st.id))
-        .count();
-    assert_eq!(snap.remote_streams, remote, "peer stream count drifted");
     // [LIMIT-5] at most one kept frame part of input is held.
     let keep = window
         .max(GOAWAY_FIXED_LEN + config.max_goaway_debug)
         .max(HEADER_LEN);
     assert!(
-        snap.buffered_input <= keep,
+        census.buffered_input <= keep,
         "{} input bytes held",
-        snap.buffered_input
+        census.buffered_input
     );
-    let unread: usize = snap.streams.iter().map(|st| st.buffered).sum();
-    assert_eq!(s.buffered_bytes(), snap.buffered_input + unread);
-    assert!(snap.recently_reset.len() <= 4096);
+    assert!(census.recently_reset <= 4096);
     if let Some(t) = s.termination() {
         // [ERR-3] never INTERNAL_ERROR: the session builds only valid frames.
         assert_ne!(t.local, ErrorCode::INTERNAL_ERROR, "{}", t.message);
@@ -329,7 +422,11 @@ struct Single {
     interleaved: bool,
     /// Output taken since the current frame's header arrived.
     reaction: Vec<OwnedFrame>,
-    held: Vec<StreamId>,
+    held: Held,
+    /// The streams the current step named or moved frames of: what it may have changed.
+    touched: Vec<StreamId>,
+    /// The current step may have changed any stream: check them all.
+    full: bool,
     last_opened: StreamId,
     sent: Sent,
 }
@@ -354,7 +451,9 @@ pub fn run_single(data: &[u8]) {
         at_header: None,
         interleaved: false,
         reaction: Vec::new(),
-        held: Vec::new(),
+        held: Held::default(),
+        touched: Vec::new(),
+        full: false,
         last_opened: StreamId::ZERO,
         sent: Sent::default(),
     };
@@ -364,11 +463,22 @@ pub fn run_single(data: &[u8]) {
         if steps > 2000 {
             break;
         }
+        h.touched.clear();
+        h.full = false;
+        let ended = h.s.termination().is_some();
         if h.step(op % 16, &mut input).is_none() {
             break;
         }
         h.flush();
-        check_invariants(&h.s, &h.held);
+        let full = h.full
+            || ended != h.s.termination().is_some()
+            || full_check_due(steps, h.s.census().streams);
+        let scope = if full {
+            Scope::All
+        } else {
+            Scope::Streams(&h.touched)
+        };
+        check_invariants(&h.s, &h.held, scope);
     }
     h.finish();
 }
@@ -386,27 +496,35 @@ impl Single {
         }
         let window = self.window();
         self.sent.check(&frames, window);
+        self.touched
+            .extend(frames.iter().map(|f| StreamId::new(f.stream_id)));
         self.reaction.extend(frames.iter().cloned());
         frames
     }
 
-    fn pick(&self, arg: u8) -> Option<StreamId> {
-        if arg & 0x80 == 0 && !self.held.is_empty() {
-            return Some(self.held[usize::from(arg) % self.held.len()]);
-        }
-        let id = StreamId::new(u32::from(arg & 0x7F));
-        // A stream the application does not hold is only used while the session does not
-        // know it either (the unknown-stream paths).
-        (!self.s.knows_stream(id)).then_some(id)
+    fn pick(&mut self, arg: u8) -> Option<StreamId> {
+        let id = match self.held.pick(arg).filter(|_| arg & 0x80 == 0) {
+            Some(id) => Some(id),
+            None => {
+                let id = StreamId::new(u32::from(arg & 0x7F));
+                // A stream the application does not hold is only used while the session
+                // does not know it either (the unknown-stream paths).
+                (!self.s.knows_stream(id)).then_some(id)
+            }
+        };
+        self.touched.extend(id);
+        id
     }
 
     /// Before an application call: the frame in progress no longer reacts alone.
-    fn app_call(&mut self) -> (Option<Snapshot>, bool) {
+    /// The snapshot holds stream `focus` only (and none without one).
+    fn app_call(&mut self, focus: Option<StreamId>) -> (Option<Snapshot>, bool) {
         if self.pending.len() >= HEADER_LEN {
             self.interleaved = true;
         }
         self.flush();
-        (Some(self.s.snapshot()), self.s.termination().is_some())
+        let snap = self.s.snapshot_of(focus.as_slice());
+        (Some(snap), self.s.termination().is_some())
     }
 
     fn step(&mut self, op: u8, input: &mut Input<'_>) -> Option<()> {
@@ -424,7 +542,7 @@ impl Single {
                 self.receive(&bytes);
             }
             2 => {
-                self.app_call();
+                self.app_call(None);
                 let gone = self.s.remote_go_away().is_some();
                 let ended = self.s.termination().is_some();
                 match self.s.open() {
@@ -437,7 +555,8 @@ impl Single {
                         // An RST sent earlier for this id (DATA for it while idle, [STREAM-8])
                         // concerned no stream: the new stream's history starts here.
                         self.sent.restart(id);
-                        self.held.push(id);
+                        self.held.insert(id);
+                        self.touched.push(id);
                     }
                     Err(Error::RemoteGoneAway) => assert!(gone),
                     Err(Error::SessionEnded(_)) => assert!(ended),
@@ -446,16 +565,17 @@ impl Single {
                 }
             }
             3 => {
-                self.app_call();
+                self.app_call(None);
                 if let Some(id) = self.s.accept() {
-                    self.held.push(id);
+                    self.held.insert(id);
+                    self.touched.push(id);
                 }
             }
             4 | 13 => {
                 let id = self.pick(input.u8()?);
                 let len = usize::from(input.u16()?);
                 let Some(id) = id else { return Some(()) };
-                let (snap, _) = self.app_call();
+                let (snap, _) = self.app_call(Some(id));
                 let before = snap.and_then(|s| s.stream(id).cloned());
                 let data: Vec<u8> = (0..len).map(|i| i as u8).collect();
                 let result = if op == 4 {
@@ -500,7 +620,7 @@ impl Single {
                 let id = self.pick(input.u8()?);
                 let max = usize::from(input.u16()?);
                 let Some(id) = id else { return Some(()) };
-                let (snap, _) = self.app_call();
+                let (snap, _) = self.app_call(Some(id));
                 let before = snap.and_then(|s| s.stream(id).cloned());
                 let mut buf = vec![0; max];
                 let result = self.s.read(id, &mut buf);
@@ -529,7 +649,7 @@ impl Single {
                 let Some(id) = self.pick(input.u8()?) else {
                     return Some(());
                 };
-                self.app_call();
+                self.app_call(Some(id));
                 let result = self.s.close_write(id);
                 let frames = self.flush();
                 for f in &frames {
@@ -547,7 +667,7 @@ impl Single {
                 let id = self.pick(input.u8()?);
                 let code = app_code(input.u8()?);
                 let Some(id) = id else { return Some(()) };
-                let (snap, _) = self.app_call();
+                let (snap, _) = self.app_call(Some(id));
                 let live = snap
                     .and_then(|s| s.stream(id).cloned())
                     .is_some_and(|st| st.error.is_none() && !st.finished);
@@ -568,20 +688,21 @@ impl Single {
                 let Some(id) = self.pick(input.u8()?) else {
                     return Some(());
                 };
-                self.app_call();
+                self.app_call(Some(id));
                 self.s.close_stream(id);
                 let frames = self.flush();
                 for f in &frames {
                     assert_eq!(f.stream_id, id.get());
                     assert!(f.frame_type == WNDINC || (f.frame_type == DATA && f.flags == 1));
                 }
-                self.held.retain(|h| *h != id);
+                self.held.remove(id);
                 assert!(!self.s.knows_stream(id), "[STREAM-9] not forgotten");
             }
             9 => {
+                self.full = true;
                 let code = app_code(input.u8()?);
                 let debug = vec![b'x'; usize::from(input.u8()?)];
-                let (snap, ended) = self.app_call();
+                let (snap, ended) = self.app_call(None);
                 let result = self.s.go_away(code, &debug);
                 let frames = self.flush();
                 if ended {
@@ -599,7 +720,8 @@ impl Single {
                 }
             }
             10 => {
-                let (_, ended) = self.app_call();
+                self.full = true;
+                let (_, ended) = self.app_call(None);
                 self.s.close();
                 let frames = self.flush();
                 if ended {
@@ -612,11 +734,13 @@ impl Single {
                 }
             }
             11 => {
+                self.full = true;
                 self.now += Duration::from_millis(u64::from(input.u16()?));
                 self.s.set_time(self.now);
             }
             12 => {
-                let (_, ended) = self.app_call();
+                self.full = true;
+                let (_, ended) = self.app_call(None);
                 self.s.receive_eof();
                 assert!(self.flush().is_empty(), "[ERR-2] nothing sent on EOF");
                 if !ended {
@@ -657,7 +781,14 @@ impl Single {
                 self.flush();
                 self.reaction.clear();
                 self.interleaved = false;
-                self.at_header = Some((self.s.snapshot(), self.s.termination().is_some()));
+                let mut header = self.pending.clone();
+                header.extend_from_slice(&chunk[..HEADER_LEN - self.pending.len()]);
+                let focus = decode_header(&header)
+                    .ok()
+                    .filter(|h| h.frame_type != FrameType::GOAWAY)
+                    .map(|h| h.stream_id);
+                let snap = self.frame_snapshot(focus);
+                self.at_header = Some((snap, self.s.termination().is_some()));
             }
             let header_arrives =
                 self.pending.len() < HEADER_LEN && self.pending.len() + n >= HEADER_LEN;
@@ -715,6 +846,22 @@ impl Single {
         }
     }
 
+    /// The state an inbound frame may change: its own stream `focus`, or every stream for a
+    /// GOAWAY (which fails streams above its last stream id; `focus` is None then), a frame
+    /// on stream 0 and a malformed header. Those steps get a whole invariant check too.
+    fn frame_snapshot(&mut self, focus: Option<StreamId>) -> Snapshot {
+        match focus {
+            Some(id) if id != StreamId::ZERO => {
+                self.touched.push(id);
+                self.s.snapshot_of(&[id])
+            }
+            _ => {
+                self.full = true;
+                self.s.snapshot()
+            }
+        }
+    }
+
     fn check_violation(&mut self, v: Violation) {
         let (snap, ended_before) = self.at_header.take().expect("header seen");
         let reaction = std::mem::take(&mut self.reaction);
@@ -740,7 +887,8 @@ impl Single {
     fn check_frame(&mut self, frame: &OwnedFrame) {
         let (snap, ended_before) = self.at_header.take().expect("header seen");
         let out = std::mem::take(&mut self.reaction);
-        let after = self.s.snapshot();
+        let focus = (frame.frame_type != GOAWAY).then(|| StreamId::new(frame.stream_id));
+        let after = self.frame_snapshot(focus);
         if ended_before {
             assert!(
                 out.is_empty(),
@@ -904,13 +1052,14 @@ impl Single {
     /// Accepts and closes every stream: afterwards the session holds none.
     fn finish(&mut self) {
         while let Some(id) = self.s.accept() {
-            self.held.push(id);
+            self.held.insert(id);
+            self.touched.push(id);
         }
-        for id in std::mem::take(&mut self.held) {
+        for id in self.held.take() {
             self.s.close_stream(id);
             self.flush();
         }
-        check_invariants(&self.s, &self.held);
+        check_invariants(&self.s, &self.held, Scope::All);
         assert_eq!(self.s.stream_count(), 0, "streams leaked");
     }
 }

@@ -26,6 +26,18 @@ pub(crate) enum Reading {
     Skip(usize),
 }
 
+impl Reading {
+    /// How many input bytes this part of a frame needs before the session can act on it (a
+    /// header, or a body kept whole); a skipped body is discarded as it comes.
+    pub(crate) fn needs(&self) -> usize {
+        match *self {
+            Reading::Header => HEADER_LEN,
+            Reading::Body { keep, .. } => keep,
+            Reading::Skip(_) => 1,
+        }
+    }
+}
+
 impl Session {
     /// Processes whole frames from `data`; returns how many bytes were used. The rest is an
     /// unfinished frame part the caller keeps.

@@ -43,7 +43,7 @@ use std::time::Duration;
 pub use config::{Config, Role};
 pub use error::{Error, RemoteGoAway, Termination};
 #[doc(hidden)]
-pub use snapshot::{Snapshot, StreamSnapshot};
+pub use snapshot::{Census, Snapshot, StreamSnapshot};
 
 use crate::frame::{Data, ErrorCode, Frame, GoAway, MAX_INCREMENT, Rst, StreamId, WndInc};
 use input::Reading;
@@ -175,6 +175,10 @@ impl Session {
         if self.input.is_empty() {
             let used = self.process(data);
             self.input.extend_from_slice(&data[used..]);
+        } else if self.input.len() + data.len() < self.reading.needs() {
+            // Still short of the frame part in progress: keep the bytes and wait, without a
+            // pass through `process` for every small read of a large frame.
+            self.input.extend_from_slice(data);
         } else {
             self.input.extend_from_slice(data);
             let input = std::mem::take(&mut self.input);
