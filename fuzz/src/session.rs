@@ -150,6 +150,10 @@ pub struct Sent {
     /// DATA bytes accepted into the receive buffer, and WNDINC credit sent (SPEC [FLOW-7]).
     pub delivered: BTreeMap<StreamId, u64>,
     credited: BTreeMap<StreamId, u64>,
+    /// The DATA frame arriving now and how many of its body bytes arrived: the session
+    /// delivers a body as it comes, so an application read in the middle of the frame may
+    /// consume, and credit, bytes of a frame not yet counted in `delivered`.
+    pub arriving: Option<(StreamId, u64)>,
     fin: BTreeSet<StreamId>,
     rst: BTreeSet<StreamId>,
     last_goaway: Option<StreamId>,
@@ -195,7 +199,11 @@ impl Sent {
                     assert!(!self.rst.contains(&id), "WNDINC after RST on {id}");
                     let credited = self.credited.entry(id).or_default();
                     *credited += u64::from(f.value);
-                    let delivered = self.delivered.get(&id).copied().unwrap_or(0);
+                    let arriving = match self.arriving {
+                        Some((on, n)) if on == id => n,
+                        _ => 0,
+                    };
+                    let delivered = self.delivered.get(&id).copied().unwrap_or(0) + arriving;
                     assert!(
                         *credited <= delivered,
                         "[FLOW-7] {credited} credited on {id}, {delivered} received"
@@ -495,6 +503,12 @@ impl Single {
             eprintln!("sent {frames:?}");
         }
         let window = self.window();
+        self.sent.arriving = match decode_header(&self.pending) {
+            Ok(h) if h.frame_type == FrameType::DATA => {
+                Some((h.stream_id, (self.pending.len() - HEADER_LEN) as u64))
+            }
+            _ => None,
+        };
         self.sent.check(&frames, window);
         self.touched
             .extend(frames.iter().map(|f| StreamId::new(f.stream_id)));

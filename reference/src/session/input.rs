@@ -24,6 +24,16 @@ pub(crate) enum Reading {
     },
     /// Discarding this many more body bytes.
     Skip(usize),
+    /// Delivering an accepted DATA frame's body to its stream as it arrives, `remaining`
+    /// bytes to go, then the frame's FIN. The body is not kept in the input buffer: a bulk
+    /// receiver would otherwise copy most bytes twice more (into that buffer, and again when
+    /// what follows a finished frame is moved to its front), which was most of a one-stream
+    /// bulk receiver's time.
+    Data {
+        id: StreamId,
+        remaining: usize,
+        fin: bool,
+    },
 }
 
 impl Reading {
@@ -33,7 +43,7 @@ impl Reading {
         match *self {
             Reading::Header => HEADER_LEN,
             Reading::Body { keep, .. } => keep,
-            Reading::Skip(_) => 1,
+            Reading::Skip(_) | Reading::Data { .. } => 1,
         }
     }
 }
@@ -70,6 +80,21 @@ impl Session {
                         return pos;
                     }
                     self.reading = Reading::Header;
+                }
+                Reading::Data { id, remaining, fin } => {
+                    let take = remaining.min(rest.len());
+                    pos += take;
+                    self.deliver(id, &rest[..take]);
+                    if take < remaining {
+                        self.reading = Reading::Data {
+                            id,
+                            remaining: remaining - take,
+                            fin,
+                        };
+                        return pos;
+                    }
+                    self.reading = Reading::Header;
+                    self.data_ended(id, fin);
                 }
                 Reading::Body { header, keep, skip } => {
                     if rest.len() < keep {
@@ -131,10 +156,10 @@ impl Session {
         if header.flags.contains(Flags::SYN) {
             return self.on_syn(header);
         }
-        let deliver = Reading::Body {
-            header: *header,
-            keep: length,
-            skip: 0,
+        let deliver = Reading::Data {
+            id,
+            remaining: length,
+            fin,
         };
         match self.streams.get(&id) {
             Some(stream) if stream.receiving() => {
@@ -229,31 +254,48 @@ impl Session {
         self.remote_streams += 1;
         self.accept_queue.push_back(id);
         self.event_accept = true;
-        Reading::Body {
-            header: *header,
-            keep: length,
-            skip: 0,
+        Reading::Data {
+            id,
+            remaining: length,
+            fin: header.flags.contains(Flags::FIN),
         }
+    }
+
+    /// Part of an accepted DATA frame's body: into the stream's buffer, unless the
+    /// application closed the stream's receive half while the body arrived.
+    fn deliver(&mut self, id: StreamId, part: &[u8]) {
+        if part.is_empty() {
+            return;
+        }
+        if let Some(stream) = self.streams.get_mut(&id)
+            && stream.receiving()
+        {
+            stream.recv.buffer.extend(part);
+            self.events_streams.insert(id);
+        }
+    }
+
+    /// The end of an accepted DATA frame: its FIN ([STREAM-6]) takes effect.
+    fn data_ended(&mut self, id: StreamId, fin: bool) {
+        tracing::trace!(target: "muxado::frame", role = ?self.role, "recv body of DATA {id} done");
+        let Some(stream) = self.streams.get_mut(&id) else {
+            return;
+        };
+        if !stream.receiving() {
+            return; // closed by the application while the body arrived
+        }
+        if fin {
+            stream.recv.fin = true;
+            self.events_streams.insert(id);
+        }
+        self.forget_if_done(id);
     }
 
     fn on_frame(&mut self, frame: Frame<'_>) {
         tracing::trace!(target: "muxado::frame", role = ?self.role, "recv body {frame}");
         match frame {
-            Frame::Data(data) => {
-                let id = data.stream_id;
-                let Some(stream) = self.streams.get_mut(&id) else {
-                    return;
-                };
-                if !stream.receiving() {
-                    return; // closed by the application while the body arrived
-                }
-                stream.recv.buffer.extend(data.payload);
-                if data.fin {
-                    stream.recv.fin = true; // [STREAM-6]
-                }
-                self.events_streams.insert(id);
-                self.forget_if_done(id);
-            }
+            // DATA bodies never come here: they are delivered as they arrive (`Reading::Data`).
+            Frame::Data(_) => debug_assert!(false, "DATA body kept whole"),
             Frame::Rst(rst) => {
                 // [RST-4] ends both halves; [RST-5] ignored for unknown streams.
                 if let Some(stream) = self.streams.get_mut(&rst.stream_id) {

@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use quickcheck::{Arbitrary, Gen, QuickCheck};
 
+use crate::frame::HEADER_LEN;
+
 use super::*;
 
 /// Client and server, with the bytes in flight between them.
@@ -255,6 +257,61 @@ fn empty_read_with_unread_bytes_after_fin_is_not_eof() {
     assert_eq!(pair.sides[1].read(accepted, &mut buf), Ok(Read::Data(3)));
     assert_eq!(&buf[..3], b"req");
     assert_eq!(pair.sides[1].read(accepted, &mut buf), Ok(Read::Eof));
+}
+
+/// A DATA body is readable as it arrives, without waiting for the frame's last byte and
+/// without passing through the session's input buffer; the frame's FIN takes effect only
+/// after that last byte.
+/// checks: [STREAM-6]
+#[test]
+fn data_body_is_delivered_as_it_arrives() {
+    let mut server = Session::new(Role::Server, Config::default());
+    let body: Vec<u8> = (0..=255).cycle().take(40_000).collect();
+    let mut wire = Vec::new();
+    Frame::Data(Data {
+        stream_id: StreamId::new(1),
+        fin: true,
+        syn: true,
+        payload: &body,
+    })
+    .encode(&mut wire)
+    .unwrap();
+    let half = HEADER_LEN + body.len() / 2;
+    server.receive(&wire[..half], Duration::ZERO);
+    let accepted = server.accept().unwrap();
+    assert_eq!(
+        server.census().buffered_input,
+        0,
+        "the body is not kept in the input"
+    );
+    let mut read = Vec::new();
+    let mut buf = vec![0; body.len()];
+    assert_eq!(
+        server.read(accepted, &mut buf),
+        Ok(Read::Data(body.len() / 2))
+    );
+    read.extend_from_slice(&buf[..body.len() / 2]);
+    assert_eq!(
+        server.read(accepted, &mut buf),
+        Ok(Read::Blocked),
+        "no FIN yet"
+    );
+    // All but the last byte: still no end-of-stream.
+    server.receive(&wire[half..wire.len() - 1], Duration::ZERO);
+    match server.read(accepted, &mut buf) {
+        Ok(Read::Data(n)) => read.extend_from_slice(&buf[..n]),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        server.read(accepted, &mut buf),
+        Ok(Read::Blocked),
+        "no FIN yet"
+    );
+    server.receive(&wire[wire.len() - 1..], Duration::ZERO);
+    assert_eq!(server.read(accepted, &mut buf), Ok(Read::Data(1)));
+    read.push(buf[0]);
+    assert!(read == body, "every byte, in order");
+    assert_eq!(server.read(accepted, &mut buf), Ok(Read::Eof));
 }
 
 /// Regression (fuzz target `session`): after GOAWAY, a duplicate SYN of an open stream is
