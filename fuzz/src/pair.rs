@@ -317,7 +317,7 @@ impl Pair {
             }
             self.collect();
             for side in 0..2 {
-                check_invariants(&self.sides[side], &self.held[side], Scope::All);
+                check_invariants(&self.sides[side], &self.held[side], Scope::Final);
             }
             quiet = if moved { 0 } else { quiet + 1 };
             if quiet == 2 {
@@ -361,7 +361,7 @@ impl Pair {
         }
         self.collect();
         for side in 0..2 {
-            check_invariants(&self.sides[side], &self.held[side], Scope::All);
+            check_invariants(&self.sides[side], &self.held[side], Scope::Final);
             assert_eq!(self.sides[side].stream_count(), 0, "streams leaked");
         }
     }

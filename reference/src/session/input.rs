@@ -270,8 +270,12 @@ impl Session {
         if let Some(stream) = self.streams.get_mut(&id)
             && stream.receiving()
         {
+            // Readers are woken when bytes arrive in an empty buffer; while the buffer holds
+            // bytes a reader has been woken already and will read these too.
+            if stream.recv.buffer.is_empty() {
+                self.events_streams.insert(id);
+            }
             stream.recv.buffer.extend(part);
-            self.events_streams.insert(id);
         }
     }
 
