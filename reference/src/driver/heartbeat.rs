@@ -10,7 +10,7 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use crate::session::Error;
-use crate::session::heartbeat::BeatValues;
+use crate::session::heartbeat::{BeatValues, Echo, Requester};
 
 use super::{Session, Stream};
 
@@ -137,6 +137,9 @@ async fn respond(mut stream: Stream) {
     }
 }
 
+/// Runs the sans-IO [`Requester`] over the heartbeat stream: a beat when one is due or
+/// demanded, then its echo, one at a time; a wrong echo stops it (SPEC [HEARTBEAT-4]) and the
+/// checker reports the silence that follows.
 async fn requester(
     session: Session,
     config: HeartbeatConfig,
@@ -149,24 +152,35 @@ async fn requester(
     let clock = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
-    let mut values = BeatValues::new(clock.as_nanos() as u64);
-    let mut ticker = tokio::time::interval_at(Instant::now() + config.interval, config.interval);
+    let epoch = Instant::now();
+    let mut beats = Requester::new(
+        config.interval,
+        Duration::ZERO,
+        BeatValues::new(clock.as_nanos() as u64),
+    );
     loop {
         let reply = tokio::select! {
-            _ = ticker.tick() => None,
+            () = tokio::time::sleep_until(epoch + beats.next_due()) => None,
             Some(reply) = demand.recv() => Some(reply),
         };
-        // A value below 2^31, like Go's Int31 (SPEC [HEARTBEAT-1]).
-        let value = values.next_value();
-        let start = Instant::now();
-        if stream.write_all(&value.to_be_bytes()).await.is_err() {
+        let beat = match reply {
+            None => beats.poll_beat(epoch.elapsed()),
+            Some(_) => beats.beat_now(epoch.elapsed()),
+        };
+        let Some(beat) = beat else {
+            continue;
+        };
+        if stream.write_all(&beat).await.is_err() {
             return;
         }
         let mut echo = [0u8; 4];
-        if stream.read_exact(&mut echo).await.is_err() || u32::from_be_bytes(echo) != value {
-            return; // [HEARTBEAT-4] a wrong echo stops the heartbeat; the checker reports it.
+        if stream.read_exact(&mut echo).await.is_err() {
+            return;
         }
-        let rtt = start.elapsed();
+        let rtt = match beats.on_read(&echo, epoch.elapsed())[..] {
+            [Echo::Rtt(rtt)] => rtt,
+            _ => return,
+        };
         match reply {
             Some(reply) => {
                 let _ = reply.send(rtt);

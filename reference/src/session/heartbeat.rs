@@ -1,8 +1,7 @@
 //! The heartbeat requester (SPEC section 10.2) as a sans-IO state machine: time is an
 //! argument, beats come out as bytes to write on the heartbeat stream, echoes go in as bytes
-//! read from it. The tokio driver's [`crate::driver::Heartbeat`] draws its values from the
-//! same generator; a harness that drives a [`super::Session`] by hand (the conformance agent)
-//! runs this one.
+//! read from it. The tokio driver's [`crate::driver::Heartbeat`] runs it over a stream; a
+//! harness that drives a [`super::Session`] by hand (the conformance agent) runs it too.
 
 use std::time::Duration;
 
@@ -71,9 +70,23 @@ impl Requester {
         while self.next_due <= now {
             self.next_due += self.interval.max(Duration::from_millis(1));
         }
+        self.beat_now(now)
+    }
+
+    /// The 4 bytes of a beat sent now, outside the schedule, if none is in flight (ngrok
+    /// v2's on-demand `Beat`, SPEC [HEARTBEAT-5]); the schedule stays as it was.
+    pub fn beat_now(&mut self, now: Duration) -> Option<[u8; 4]> {
+        if self.stopped || self.in_flight.is_some() {
+            return None;
+        }
         let value = self.values.next_value();
         self.in_flight = Some((value, now));
         Some(value.to_be_bytes())
+    }
+
+    /// When the next scheduled beat is due.
+    pub fn next_due(&self) -> Duration {
+        self.next_due
     }
 
     /// Bytes read from the heartbeat stream at `now`: each complete 4-byte echo is judged
@@ -133,6 +146,18 @@ mod tests {
         assert_eq!(r.on_read(&beat[1..], 130 * MS), vec![Echo::Rtt(30 * MS)]);
         // The beat due at 200 ms is late: it goes now, and the next is due at 300 ms.
         assert!(r.poll_beat(250 * MS).is_some());
+    }
+
+    /// checks: [HEARTBEAT-5]
+    #[test]
+    fn a_beat_on_demand_leaves_the_schedule_alone() {
+        let mut r = Requester::new(100 * MS, Duration::ZERO, BeatValues::new(3));
+        let beat = r.beat_now(30 * MS).expect("nothing in flight");
+        assert_eq!(r.beat_now(40 * MS), None, "one beat in flight at a time");
+        assert_eq!(r.on_read(&beat, 45 * MS), vec![Echo::Rtt(15 * MS)]);
+        assert_eq!(r.next_due(), 100 * MS);
+        assert!(r.poll_beat(100 * MS).is_some());
+        assert_eq!(r.next_due(), 200 * MS);
     }
 
     /// checks: [HEARTBEAT-4]
