@@ -79,7 +79,8 @@ impl Session {
     /// Test hook: a copy of the session's internal state, for checking invariants.
     #[doc(hidden)]
     pub fn snapshot(&self) -> Snapshot {
-        self.copy_state(self.stream_snapshots().collect(), |_| true)
+        let recently_reset = self.recently_reset.iter().map(|(id, _)| *id).collect();
+        self.copy_state(self.stream_snapshots().collect(), recently_reset)
     }
 
     /// Test hook: a [`Snapshot`] whose `streams` and `recently_reset` hold only the streams
@@ -94,26 +95,23 @@ impl Session {
             .collect();
         streams.sort_by_key(|s| s.id);
         streams.dedup_by_key(|s| s.id);
-        self.copy_state(streams, |id| ids.contains(&id))
+        // Looked up in the id index, not by walking the up to 4,096 remembered resets.
+        let recently_reset = ids
+            .iter()
+            .copied()
+            .filter(|id| self.recently_reset(*id))
+            .collect();
+        self.copy_state(streams, recently_reset)
     }
 
-    fn copy_state(
-        &self,
-        streams: Vec<StreamSnapshot>,
-        reset_wanted: impl Fn(StreamId) -> bool,
-    ) -> Snapshot {
+    fn copy_state(&self, streams: Vec<StreamSnapshot>, recently_reset: Vec<StreamId>) -> Snapshot {
         Snapshot {
             streams,
             accept_queue: self.accept_queue.iter().copied().collect(),
             remote_streams: self.remote_streams,
             last_accepted_remote: self.last_accepted_remote,
             local_gone_away: self.local_gone_away,
-            recently_reset: self
-                .recently_reset
-                .iter()
-                .map(|(id, _)| *id)
-                .filter(|id| reset_wanted(*id))
-                .collect(),
+            recently_reset,
             buffered_input: self.input.len(),
             output_len: self.output.len(),
         }
