@@ -44,6 +44,8 @@ def make_config(raw):
             raise Unsupported("%s=%r out of range" % (key, v))
         return v
 
+    if os.environ.get("MUXADO_PY_MAX_DATA_FRAME"):  # diagnosis knob; the default is 3 bytes
+        kw["max_data_frame"] = int(os.environ["MUXADO_PY_MAX_DATA_FRAME"])
     v = intval("max_window_size", 4, mx.MAX_WINDOW)
     if v is not None:
         kw["window_size"] = v
@@ -203,6 +205,12 @@ def main():
     control.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     rfile = control.makefile("rb")
     agent = Agent(session)
+    # debugging aid: MUXADO_PY_LOG=DIR logs each case's commands and answers to DIR/CASE.log
+    log = None
+    if os.environ.get("MUXADO_PY_LOG"):
+        log = open(os.path.join(os.environ["MUXADO_PY_LOG"],
+                                os.environ.get("MUXADO_TESTCASE", "case") + ".log"), "w")
+        log.write("role=%s config=%s\n" % (role, os.environ.get("MUXADO_CONFIG")))
     try:
         for line in rfile:
             line = line.strip()
@@ -213,6 +221,9 @@ def main():
                 answer = agent.handle(cmd) if isinstance(cmd, dict) else {"unsupported": "not an object"}
             except Exception as e:  # a broken command must not kill the agent
                 answer = {"unsupported": "agent failure: %r" % e}
+            if log:
+                log.write("%s\n  -> %s\n" % (line.decode(errors="replace"), json.dumps(answer)))
+                log.flush()
             control.sendall((json.dumps(answer) + "\n").encode())
     except OSError:
         pass

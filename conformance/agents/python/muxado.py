@@ -210,6 +210,7 @@ class Stream:
         self.syn_sent = not local           # an acceptor never sends SYN [STREAM-2]
         self.fin_sent = False
         self.fin_recv = False
+        self.sent = 0                       # DATA bytes sent
         self.buf = bytearray()              # unread bytes [FLOW-4]
         self.send_window = session.cfg.window_size  # [FLOW-2] [FLOW-3]
         self.error = None                   # MuxadoError once the stream failed
@@ -404,7 +405,8 @@ class Session:
         self._final = None                    # deadline of the last write once ended
         self._closed = False                  # transport closed
         self._inbuf = bytearray()
-        self.bytes_in = 0                     # transport bytes processed (the agent's `after`)
+        self.bytes_in = 0                     # transport bytes received (the agent's `after`)
+        self._idle = False                    # the reader waits for input, all else applied
         self.heartbeats = []
         self._reader_t = threading.Thread(target=self._reader, name="muxado-reader", daemon=True)
         self._writer_t = threading.Thread(target=self._writer, name="muxado-writer", daemon=True)
@@ -452,7 +454,11 @@ class Session:
             if self._ended is not None:
                 raise MuxadoError(self._ended.code, self._ended.message)  # [SESSION-4]
             if self._accept_q:
-                return self._accept_q.popleft()
+                st = self._accept_q.popleft()
+                if st.stream_type is not None:
+                    # the application takes the type now: credit its 4 bytes [FLOW-6] [FLOW-7]
+                    self._credit(st, 4)
+                return st
             return None
 
     def accept(self, timeout=None):
@@ -502,7 +508,8 @@ class Session:
         """Wait until the session processed nbytes from the transport, or its input ended."""
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._cond:
-            while self.bytes_in < nbytes and not self._input_ended and self._ended is None:
+            while (not (self.bytes_in >= nbytes and self._idle)
+                   and not self._input_ended and self._ended is None):
                 left = 0.5 if deadline is None else deadline - time.monotonic()
                 if left <= 0:
                     return False
@@ -538,8 +545,13 @@ class Session:
         [STREAM-2], at most max_data_frame bytes per frame [FLOW-3], FIN on the last."""
         size = self.cfg.max_data_frame
         frames, pos, n = [], 0, len(data)
+        first = size
+        if whole_first:
+            first = n
+        elif self.cfg.typed_streams and st.local and st.sent < 4:
+            first = max(size, 4 - st.sent)  # the type stays whole on a typed session [TYPED-2]
         while True:
-            take = n if (whole_first and pos == 0) else size
+            take = first if pos == 0 else size
             chunk = data[pos:pos + take]
             pos += len(chunk)
             last = pos >= n
@@ -554,6 +566,7 @@ class Session:
             if last:
                 break
         st.send_window -= n
+        st.sent += n
         self._enqueue(b"".join(frames), stream=st)
 
     def _send_rst(self, sid, code, provoked=True, remember=True):
@@ -677,7 +690,6 @@ class Session:
     # -- frames in -------------------------------------------------------------------------
 
     def _count(self, n):
-        self.bytes_in += n
         self._cond.notify_all()
 
     def _fill(self, need, in_frame):
@@ -686,6 +698,11 @@ class Session:
         while len(self._inbuf) < need:
             if self._ended is not None:
                 raise _Stop()
+            with self._cond:
+                if not self._idle:
+                    # everything received so far has been acted on: `after` may now proceed
+                    self._idle = True
+                    self._cond.notify_all()
             try:
                 chunk = self._sock.recv(65536)
             except socket.timeout:
@@ -695,6 +712,9 @@ class Session:
                 continue
             if not chunk:
                 raise _EOF()
+            with self._cond:
+                self._idle = False
+                self.bytes_in += len(chunk)
             self._inbuf += chunk
             last = time.monotonic()
 
@@ -918,8 +938,8 @@ class Session:
         del self._pending_type[st.id]
         (st.stream_type,) = struct.unpack(">I", bytes(st.buf[:4]))
         del st.buf[:4]
-        self._credit(st, 4)  # the type was consumed [FLOW-6]
         if self.cfg.heartbeat and st.stream_type == self.cfg.heartbeat_type:
+            self._credit(st, 4)  # the responder consumed the type [FLOW-6]
             threading.Thread(target=_heartbeat_responder, args=(st,), daemon=True).start()
         else:
             self._accept_q.append(st)
