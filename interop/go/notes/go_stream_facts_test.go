@@ -245,44 +245,59 @@ func TestGoFinOnStreamErrorFrame(t *testing.T) {
 // v2.0.2, Close first ends the stream's read side (inboundBuffer.Close), so a
 // pending Read returns end-of-stream at once; in 2016 it keeps waiting. A
 // WNDINC from the peer lets the Write send its rest, then Close sends FIN and
-// returns.
+// returns; an RST fails the Write and lets Close send its FIN and return.
 //
 // checks: [STREAM-9] [FLOW-3] [INTEROP-20]
 func TestGoCloseWhileWriteBlocked(t *testing.T) {
 	forEachVersion(t, func(t *testing.T, impl upstream.Impl) {
 		is2016 := impl.Version == "2016"
-		p, s := start(t, impl, false, upstream.Config{MaxWindowSize: 8})
-		o := await(t, "Open", func() connErr { c, err := s.Open(); return connErr{c, err} })
-		if o.err != nil {
-			t.Fatalf("Open: %v", o.err)
-		}
-		c := o.c
-		write := async(func() bytesErr {
-			n, err := c.Write([]byte("0123456789AB"))
-			return bytesErr{make([]byte, n), err}
-		})
-		p.expect(wantDATA(3, flagSYN, []byte("01234567")))
-		read := readAllAsync(c)
-		time.Sleep(quiet / 3)
-		closed := async(c.Close)
-		stillPending(t, "Close while a Write waits for window", closed, quiet)
-		if is2016 {
-			stillPending(t, "a Read after Close (2016)", read, quiet/3)
-		} else {
-			r := result(t, "a Read after Close", read)
-			if len(r.b) != 0 || r.err.Error() != "EOF" {
-				t.Fatalf("Read after Close = %q, %v; want end-of-stream", r.b, r.err)
-			}
-		}
-		p.expectQuiet(quiet/3, "while Close waits")
-		p.send(frameBytes(typeWNDINC, 0, 3, u32(4)))
-		p.expect(wantDATA(3, 0, []byte("89AB")))
-		p.expect(wantDATA(3, flagFIN, nil))
-		if w := result(t, "the Write", write); w.err != nil || len(w.b) != 12 {
-			t.Fatalf("Write = %d, %v; want 12, nil", len(w.b), w.err)
-		}
-		if err := result(t, "Close", closed); err != nil {
-			t.Fatalf("Close: %v", err)
+		for _, byRST := range []bool{false, true} {
+			name := map[bool]string{false: "released by WNDINC", true: "released by RST"}[byRST]
+			t.Run(name, func(t *testing.T) {
+				p, s := start(t, impl, false, upstream.Config{MaxWindowSize: 8})
+				o := await(t, "Open", func() connErr { c, err := s.Open(); return connErr{c, err} })
+				if o.err != nil {
+					t.Fatalf("Open: %v", o.err)
+				}
+				c := o.c
+				write := async(func() bytesErr {
+					n, err := c.Write([]byte("0123456789AB"))
+					return bytesErr{make([]byte, n), err}
+				})
+				p.expect(wantDATA(3, flagSYN, []byte("01234567")))
+				read := readAllAsync(c)
+				time.Sleep(quiet / 3)
+				closed := async(c.Close)
+				stillPending(t, "Close while a Write waits for window", closed, quiet)
+				if is2016 {
+					stillPending(t, "a Read after Close (2016)", read, quiet/3)
+				} else {
+					r := result(t, "a Read after Close", read)
+					if len(r.b) != 0 || r.err.Error() != "EOF" {
+						t.Fatalf("Read after Close = %q, %v; want end-of-stream", r.b, r.err)
+					}
+				}
+				p.expectQuiet(quiet/3, "while Close waits")
+				if byRST {
+					p.send(frameBytes(typeRST, 0, 3, u32(0x6)))
+					p.expect(wantDATA(3, flagFIN, nil))
+					w := result(t, "the Write", write)
+					if len(w.b) != 8 {
+						t.Fatalf("Write wrote %d bytes, want the 8 sent before the RST", len(w.b))
+					}
+					checkCode(t, impl, "the Write after the RST", w.err, 0x6)
+				} else {
+					p.send(frameBytes(typeWNDINC, 0, 3, u32(4)))
+					p.expect(wantDATA(3, 0, []byte("89AB")))
+					p.expect(wantDATA(3, flagFIN, nil))
+					if w := result(t, "the Write", write); w.err != nil || len(w.b) != 12 {
+						t.Fatalf("Write = %d, %v; want 12, nil", len(w.b), w.err)
+					}
+				}
+				if err := result(t, "Close", closed); err != nil {
+					t.Fatalf("Close: %v", err)
+				}
+			})
 		}
 	})
 }
