@@ -33,9 +33,9 @@ type eofCase struct {
 
 // End-of-file between frames, or before the first byte of a fixed body,
 // is PEER_EOF; inside a header or a fixed body it is io.ErrUnexpectedEOF,
-// which carries no muxado code (0xFF), and Go's GOAWAY says so; inside a
-// body Go discards (DATA for an unknown stream, a frame of unknown type) it is
-// io.EOF itself, again without a code.
+// which carries no muxado code (0xFF), and Go's GOAWAY says so; in a body Go
+// discards (DATA for an unknown stream, a frame of unknown type), even before
+// its first byte, it is io.EOF itself, again without a code.
 //
 // checks: [SESSION-3] [SESSION-1] [INTEROP-17]
 func TestGoEOFWhereInFrame(t *testing.T) {
@@ -51,6 +51,7 @@ func TestGoEOFWhereInFrame(t *testing.T) {
 		{"inside a WNDINC body", wndinc[:11], codeUnknown, io.ErrUnexpectedEOF},
 		{"after a GOAWAY header", goaway[:8], codePeerEOF, nil},
 		{"inside a GOAWAY fixed body", goaway[:13], codeUnknown, io.ErrUnexpectedEOF},
+		{"after a DATA header for an unknown stream", dataFrame(9, 0, []byte("abcdef"))[:8], codeUnknown, io.EOF},
 		{"inside DATA for an unknown stream", dataFrame(9, 0, []byte("abcdef"))[:8+2], codeUnknown, io.EOF},
 		{"inside an unknown-type frame", frameBytes(0x7, 0, 0, []byte("abcdef"))[:8+2], codeUnknown, io.EOF},
 	}
