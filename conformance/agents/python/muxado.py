@@ -398,7 +398,7 @@ class Session:
         self._remote = None                   # (code, last_stream_id, debug) [GOAWAY-9]
         self._ended = None                    # MuxadoError, sticky [SESSION-4]
         self._input_ended = False
-        self._recent_rst = {}                 # id -> monotonic time we sent RST [STREAM-11]
+        self._recent_rst = collections.OrderedDict()                 # id -> monotonic time we sent RST [STREAM-11]
         self._queue = collections.deque()     # frames to write, FIFO
         self._provoked = 0                    # provoked frames queued [LIMIT-6]
         self._inflight = False
@@ -572,9 +572,14 @@ class Session:
     def _send_rst(self, sid, code, provoked=True, remember=True):
         if remember:
             now = time.monotonic()
-            if len(self._recent_rst) > 4096:
-                self._recent_rst = {k: t for k, t in self._recent_rst.items() if now - t < RESET_QUIET}
-            self._recent_rst[sid] = now
+            recent = self._recent_rst   # ordered: the oldest first
+            recent[sid] = now
+            recent.move_to_end(sid)
+            while recent:
+                oldest, t = next(iter(recent.items()))
+                if now - t < RESET_QUIET and len(recent) <= 65536:
+                    break
+                recent.popitem(last=False)  # forgetting early only means answering again
         self._enqueue(encode_rst(sid, code), provoked=provoked, wait=provoked)
 
     def _recently_reset(self, sid):
@@ -601,6 +606,7 @@ class Session:
         return 0 if self.client else 1  # [GOAWAY-5]
 
     def _writer(self):
+        """Write queued frames in order, many per system call."""
         try:
             while True:
                 with self._cond:
@@ -608,18 +614,22 @@ class Session:
                         self._cond.wait(0.5)
                     if not self._queue:
                         break
-                    item = self._queue.popleft()
-                    st = item.stream
-                    if st is not None and st.error is not None and st.error.code == REMOTE_GONE_AWAY:
-                        continue  # the peer never saw it [GOAWAY-7]
+                    batch, size, provoked = [], 0, 0
+                    while self._queue and size < 262144:
+                        item = self._queue.popleft()
+                        provoked += item.provoked
+                        st = item.stream
+                        if st is not None and st.error is not None and st.error.code == REMOTE_GONE_AWAY:
+                            continue  # the peer never saw it [GOAWAY-7]
+                        batch.append(item.data)
+                        size += len(item.data)
                     self._inflight = True
                 try:
-                    self._sendall(item.data)
+                    self._sendall(b"".join(batch))
                 finally:
                     with self._cond:
                         self._inflight = False
-                        if item.provoked:
-                            self._provoked -= 1
+                        self._provoked -= provoked
                         self._cond.notify_all()
         except OSError as e:
             self._end(UNKNOWN, "transport write failed: %s" % e, None)
@@ -851,8 +861,14 @@ class Session:
     def _on_syn(self, h):
         """Decide on a SYN (lock held): returns (stream, None) or (None, rst_code)."""
         sid = h.stream_id
-        if self._goaway_sent:
-            return None, STREAM_REFUSED  # [GOAWAY-8], before [ID-6]/[ID-7]
+        if self._goaway_sent:  # [GOAWAY-8], before [ID-6]/[ID-7]
+            old = self._streams.get(sid)
+            if old is not None:
+                # the RST names a stream that is open here: sending it closes ours too
+                old.buf.clear()
+                old.error = MuxadoError(STREAM_REFUSED, "stream %d refused after GOAWAY" % sid)
+                self._forget(old)
+            return None, STREAM_REFUSED
         if sid % 2 != (0 if self.client else 1):
             self._violation(PROTOCOL_ERROR, "SYN for stream %d of the wrong parity [ID-6]" % sid)
         if sid in self._streams:
@@ -882,8 +898,9 @@ class Session:
             rst = None
             ignore = False
             if syn:
+                known = sid in self._streams
                 st, rst = self._on_syn(h)
-                remember = False  # later frames draw STREAM_CLOSED once [STREAM-5]
+                remember = known  # a refused new stream: later frames draw STREAM_CLOSED [STREAM-5]
             else:
                 remember = True
                 st = self._streams.get(sid)
