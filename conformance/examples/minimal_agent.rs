@@ -125,6 +125,30 @@ async fn main() -> ExitCode {
     let (control_in, mut control_out) = control.into_split();
     let mut lines = tokio::io::BufReader::new(control_in).lines();
     let mut streams: HashMap<u32, Stream> = HashMap::new();
+    // [AGENT-1] typed streams, and the heartbeat responder, run in the background the way an
+    // application runs them: every typed stream is taken as it arrives; heartbeat streams
+    // are echoed ([HEARTBEAT-2]), the others wait for `accept_typed`.
+    let heartbeat_on = settings["heartbeat"] == true;
+    let (typed_tx, mut typed_rx) = tokio::sync::mpsc::unbounded_channel();
+    if heartbeat_on || settings["typed_streams"] == true {
+        let session = session.clone();
+        tokio::spawn(async move {
+            while let Ok((mut stream, stream_type)) = session.accept_typed().await {
+                if heartbeat_on && stream_type == HeartbeatConfig::default().stream_type {
+                    tokio::spawn(async move {
+                        let mut beat = [0u8; 4];
+                        while stream.read_exact(&mut beat).await.is_ok() {
+                            if stream.write_all(&beat).await.is_err() {
+                                break;
+                            }
+                        }
+                    });
+                } else if typed_tx.send((stream, stream_type)).is_err() {
+                    break;
+                }
+            }
+        });
+    }
     // Heartbeat requesters the `heartbeat` command started: they beat while kept.
     let mut heartbeats: Vec<Heartbeat> = Vec::new();
     while let Ok(Some(line)) = lines.next_line().await {
@@ -160,7 +184,31 @@ async fn main() -> ExitCode {
                     streams.insert(id, s);
                     json!({"ok": {"stream_id": id}})
                 }
-                _ => json!({"ok": {"none": true}}),
+                // [SESSION-4] the session ended: its error.
+                Ok(Err(e)) => json!({"error": {"code": e.code().0, "message": e.to_string()}}),
+                Err(_) => json!({"ok": {"none": true}}),
+            },
+            ("open_typed", _) => {
+                let stream_type = args["stream_type"].as_u64().unwrap_or(0) as u32;
+                match session.open_typed(stream_type).await {
+                    Ok(s) => {
+                        let id = s.id();
+                        streams.insert(id, s);
+                        json!({"ok": {"stream_id": id}})
+                    }
+                    Err(e) => json!({"error": {"code": e.code().0, "message": e.to_string()}}),
+                }
+            }
+            ("accept_typed", _) => match timeout(GRACE, typed_rx.recv()).await {
+                Ok(Some((s, stream_type))) => {
+                    let id = s.id();
+                    streams.insert(id, s);
+                    json!({"ok": {"stream_id": id, "stream_type": stream_type}})
+                }
+                _ => match timeout(Duration::from_millis(1), session.wait()).await {
+                    Ok(t) => json!({"error": {"code": t.local.0, "message": t.message}}),
+                    Err(_) => json!({"ok": {"none": true}}),
+                },
             },
             // A write that does not finish within the grace took nothing: the window is empty.
             ("write", Some(s)) => {
@@ -187,10 +235,10 @@ async fn main() -> ExitCode {
                 streams.remove(&id); // dropping a Stream is Go's Close
                 json!({"ok": {}})
             }
-            ("reset", Some(s)) => {
-                s.reset(code);
-                json!({"ok": {}})
-            }
+            ("reset", Some(s)) => match s.reset(code) {
+                Ok(()) => json!({"ok": {}}),
+                Err(e) => json!({"error": {"code": e.code().0, "message": e.to_string()}}),
+            },
             ("go_away", _) => {
                 match session.go_away(code, &unhex(args["debug"].as_str().unwrap_or(""))) {
                     Ok(()) => json!({"ok": {}}),

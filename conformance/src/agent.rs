@@ -38,7 +38,7 @@ use std::time::{Duration, Instant};
 use muxado_reference::frame::{self, DecodeError};
 use muxado_reference::session::{Config, Role};
 use muxado_vectors::session_run::{
-    Call, CallError, Flooded, Iut, ReadResult, RemoteState, SessionState,
+    Call, CallError, Enough, Extensions, Flooded, Iut, ReadResult, RemoteState, SessionState,
 };
 use serde_json::{Value, json};
 
@@ -85,8 +85,16 @@ pub fn serve(iut: &mut dyn Iut, line: &str) -> Value {
     let unit = |r: Result<(), String>| answer(r.map(Ok), |()| json!({}));
     match name.as_str() {
         "open" => answer(iut.open(), |id| json!({"stream_id": id})),
-        "accept" => answer(iut.accept().map(Ok), |id| match id {
+        "accept" => answer(iut.accept(), |id| match id {
             Some(id) => json!({"stream_id": id}),
+            None => json!({"none": true}),
+        }),
+        "open_typed" => {
+            let t = args["stream_type"].as_u64().unwrap_or(0) as u32;
+            answer(iut.open_typed(t), |id| json!({"stream_id": id}))
+        }
+        "accept_typed" => answer(iut.accept_typed(), |s| match s {
+            Some((id, t)) => json!({"stream_id": id, "stream_type": t}),
             None => json!({"none": true}),
         }),
         "write" => match bytes("data") {
@@ -148,10 +156,11 @@ pub fn reference_agent(
     control: SocketAddr,
     role: Role,
     config: Config,
+    extensions: Extensions,
 ) -> Result<(), String> {
     let tcp = TcpStream::connect(transport).map_err(|e| format!("dial {transport}: {e}"))?;
     let ctl = TcpStream::connect(control).map_err(|e| format!("dial {control}: {e}"))?;
-    reference_agent_on(tcp, ctl, role, config)
+    reference_agent_on(tcp, ctl, role, config, extensions)
 }
 
 /// Reads the transport one chunk at a time: after each chunk it waits for a permit, which the
@@ -213,9 +222,12 @@ pub fn reference_agent_on(
     ctl: TcpStream,
     role: Role,
     config: Config,
+    extensions: Extensions,
 ) -> Result<(), String> {
     // Test-only: `MUXADO_MUTANT` breaks the reference on purpose ([`crate::mutant`]).
     let mutant = crate::mutant::Mutant::from_env()?;
+    // Test-only: `MUXADO_VARIANT` makes other choices SPEC.md allows ([`crate::variant`]).
+    let config = crate::variant::Variant::from_env()?.apply(config);
     let _ = tcp.set_nodelay(true);
     let (tx, rx) = mpsc::channel();
     let permit = spawn_transport_reader(tcp.try_clone().map_err(|e| e.to_string())?, tx.clone());
@@ -235,7 +247,7 @@ pub fn reference_agent_on(
         let _ = tx.send(Event::ControlClosed);
     });
     let mut ctl_out = ctl;
-    let mut iut = crate::mutant::MutantIut::new(role, config, mutant);
+    let mut iut = crate::mutant::MutantIut::new(role, config, extensions, mutant);
     let start = Instant::now();
     let mut taken_in = 0u64;
     let mut transport_ended = false;
@@ -274,7 +286,7 @@ pub fn reference_agent_on(
             replies.push(serve(&mut iut, &line));
         }
         if !writing && !shut {
-            let output = iut.sent(0).unwrap_or_default();
+            let output = iut.sent(&mut |_| true).unwrap_or_default();
             if !output.is_empty() {
                 writing = writer.send(output).is_ok();
             } else if iut.finished() {
@@ -364,6 +376,10 @@ pub struct RemoteIut {
     chop: Option<usize>,
     waits: Waits,
     written: u64,
+    /// A `recv_delayed` write still to happen: later writes wait for it, to keep the order.
+    delayed: Option<std::thread::JoinHandle<Result<(), String>>>,
+    /// The command sent and not answered yet (a timeout names it).
+    pending: Arc<Mutex<Option<String>>>,
 }
 
 impl RemoteIut {
@@ -419,6 +435,8 @@ impl RemoteIut {
             chop,
             waits,
             written: 0,
+            delayed: None,
+            pending: Arc::default(),
         })
     }
 
@@ -427,12 +445,32 @@ impl RemoteIut {
         self.transcript.lock().expect("transcript").clone()
     }
 
+    /// Waits for a `recv_delayed` write still in flight.
+    fn finish_delayed(&mut self) -> Result<(), String> {
+        match self.delayed.take() {
+            Some(handle) => handle
+                .join()
+                .map_err(|_| "the delayed write panicked".to_string())?,
+            None => Ok(()),
+        }
+    }
+
+    /// The command the agent has not answered yet, if any.
+    pub fn pending_command(&self) -> Option<String> {
+        self.pending.lock().expect("pending").clone()
+    }
+
     fn command(&mut self, mut command: Value) -> Result<Value, String> {
         command["after"] = json!(self.written);
+        *self.pending.lock().expect("pending") = Some(command.to_string());
         let stream = self.control.get_mut();
         writeln!(stream, "{command}").map_err(|e| format!("control connection: {e}"))?;
         let mut line = String::new();
-        match self.control.read_line(&mut line) {
+        let read = self.control.read_line(&mut line);
+        if matches!(read, Ok(n) if n > 0) {
+            *self.pending.lock().expect("pending") = None;
+        }
+        match read {
             Ok(0) => Err("the agent closed the control connection".into()),
             Ok(_) => serde_json::from_str(&line).map_err(|e| format!("bad answer {line:?}: {e}")),
             Err(e) => Err(format!("no answer to {command}: {e}")),
@@ -474,6 +512,7 @@ impl RemoteIut {
     }
 
     fn write_transport(&mut self, bytes: &[u8]) -> Result<(), String> {
+        self.finish_delayed()?;
         self.transcript.lock().expect("transcript").push(Chunk {
             to_iut: true,
             at: self.start.elapsed(),
@@ -653,7 +692,30 @@ impl Iut for RemoteIut {
         self.write_transport(bytes)
     }
 
+    /// The bytes count towards the next command's `after` at once, but reach the transport
+    /// only `ms` later: an agent that does not wait for them answers too early ([AGENT-3]).
+    fn recv_delayed(&mut self, bytes: &[u8], ms: u64) -> Result<(), String> {
+        self.finish_delayed()?;
+        self.written += bytes.len() as u64;
+        let mut transport = self.transport.try_clone().map_err(|e| e.to_string())?;
+        let (transcript, start, bytes) = (self.transcript.clone(), self.start, bytes.to_vec());
+        self.delayed = Some(std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(ms));
+            transcript.lock().expect("transcript").push(Chunk {
+                to_iut: true,
+                at: start.elapsed(),
+                bytes: bytes.clone(),
+            });
+            match transport.write_all(&bytes) {
+                Err(e) if !closed_by_peer(&e) => Err(format!("writing to the IUT: {e}")),
+                _ => Ok(()),
+            }
+        }));
+        Ok(())
+    }
+
     fn recv_eof(&mut self) -> Result<(), String> {
+        self.finish_delayed()?;
         match self.transport.shutdown(Shutdown::Write) {
             Err(e) if !closed_by_peer(&e) => Err(format!("closing the transport: {e}")),
             _ => Ok(()),
@@ -671,11 +733,27 @@ impl Iut for RemoteIut {
             .map(|v| v["stream_id"].as_u64().unwrap_or(0) as u32))
     }
 
-    fn accept(&mut self) -> Result<Option<u32>, String> {
-        match self.call(json!({"accept": {}}))? {
-            Ok(v) => Ok(v["stream_id"].as_u64().map(|id| id as u32)),
-            Err(e) => Err(format!("accept failed: {} {}", e.code, e.message)),
-        }
+    fn accept(&mut self) -> Call<Option<u32>> {
+        Ok(self
+            .call(json!({"accept": {}}))?
+            .map(|v| v["stream_id"].as_u64().map(|id| id as u32)))
+    }
+
+    fn open_typed(&mut self, stream_type: u32) -> Call<u32> {
+        Ok(self
+            .call(json!({"open_typed": {"stream_type": stream_type}}))?
+            .map(|v| v["stream_id"].as_u64().unwrap_or(0) as u32))
+    }
+
+    fn accept_typed(&mut self) -> Call<Option<(u32, u32)>> {
+        Ok(self.call(json!({"accept_typed": {}}))?.map(|v| {
+            v["stream_id"].as_u64().map(|id| {
+                (
+                    id as u32,
+                    v["stream_type"].as_u64().unwrap_or(u64::MAX) as u32,
+                )
+            })
+        }))
     }
 
     fn write(&mut self, id: u32, data: &[u8]) -> Call<usize> {
@@ -717,12 +795,13 @@ impl Iut for RemoteIut {
             .map_err(|e| format!("close failed: {}", e.message))
     }
 
-    fn sent(&mut self, expected: usize) -> Result<Vec<u8>, String> {
+    fn sent(&mut self, enough: Enough<'_>) -> Result<Vec<u8>, String> {
+        self.finish_delayed()?;
         let (lock, ready) = &*self.inbox;
         let deadline = Instant::now() + self.waits.frames;
         let mut inbox = lock.lock().expect("inbox");
         // Wait for the expected frames, then for a quiet period without another byte.
-        while Self::complete(&inbox.bytes).0 < expected && !inbox.eof {
+        while !enough(&inbox.bytes[..Self::complete(&inbox.bytes).1]) && !inbox.eof {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 break;

@@ -14,3 +14,5 @@ pub mod report;
 pub mod run;
 pub mod standing;
 pub mod suite;
+#[doc(hidden)]
+pub mod variant;

@@ -19,7 +19,7 @@ use muxado_conformance::report;
 use muxado_conformance::run::{self, Options, Outcome, Target};
 use muxado_conformance::standing;
 use muxado_conformance::suite::{self, Case};
-use muxado_reference::session::{Config, Role};
+use muxado_reference::session::Role;
 
 #[derive(Parser)]
 #[command(name = "conformance", about = "The muxado conformance suite")]
@@ -232,17 +232,16 @@ fn agent() -> Result<(), String> {
     let parse = |name: &str| -> Result<std::net::SocketAddr, String> {
         var(name)?.parse().map_err(|e| format!("{name}: {e}"))
     };
-    let config = match var("MUXADO_CONFIG") {
-        Ok(text) => standing::config_from_json(
-            &serde_json::from_str(&text).map_err(|e| format!("MUXADO_CONFIG: {e}"))?,
-        ),
-        Err(_) => Config::default(),
+    let json = match var("MUXADO_CONFIG") {
+        Ok(text) => serde_json::from_str(&text).map_err(|e| format!("MUXADO_CONFIG: {e}"))?,
+        Err(_) => serde_json::Value::Null,
     };
     reference_agent(
         parse("MUXADO_ADDR")?,
         parse("MUXADO_CONTROL")?,
         role,
-        config,
+        standing::config_from_json(&json),
+        standing::extensions_from_json(&json),
     )
 }
 

@@ -19,7 +19,9 @@ use std::time::Duration;
 
 use muxado_reference::frame::{DecodeError, ErrorCode, Flags, FrameType, decode_header};
 use muxado_reference::session::{Config, Role};
-use muxado_vectors::session_run::{Call, Flooded, Iut, Offline, ReadResult, SessionState};
+use muxado_vectors::session_run::{
+    Call, Enough, Extensions, Flooded, Iut, Offline, ReadResult, SessionState,
+};
 
 /// The environment variable that selects a mutant (test-only).
 pub const ENV: &str = "MUXADO_MUTANT";
@@ -224,13 +226,18 @@ pub struct MutantIut {
 
 impl MutantIut {
     /// A reference session in `role` with `config`, broken as `mutant` says.
-    pub fn new(role: Role, config: Config, mutant: Option<Mutant>) -> MutantIut {
+    pub fn new(
+        role: Role,
+        config: Config,
+        extensions: Extensions,
+        mutant: Option<Mutant>,
+    ) -> MutantIut {
         let config = match mutant {
             Some(m) => m.configure(config),
             None => config,
         };
         MutantIut {
-            inner: Offline::with(role, config),
+            inner: Offline::with(role, config, extensions),
             mutant,
             role,
             pending: Vec::new(),
@@ -414,7 +421,7 @@ impl MutantIut {
 
     /// Takes what the session sent into `out`, rewritten.
     fn pump(&mut self) -> Result<(), String> {
-        let bytes = self.inner.sent(0)?;
+        let bytes = self.inner.sent(&mut |_| true)?;
         if self.site() != Some(Site::Output) {
             self.out.extend(bytes);
             return Ok(());
@@ -455,8 +462,16 @@ impl Iut for MutantIut {
         self.inner.open()
     }
 
-    fn accept(&mut self) -> Result<Option<u32>, String> {
+    fn accept(&mut self) -> Call<Option<u32>> {
         self.inner.accept()
+    }
+
+    fn open_typed(&mut self, stream_type: u32) -> Call<u32> {
+        self.inner.open_typed(stream_type)
+    }
+
+    fn accept_typed(&mut self) -> Call<Option<(u32, u32)>> {
+        self.inner.accept_typed()
     }
 
     fn write(&mut self, id: u32, data: &[u8]) -> Call<usize> {
@@ -498,7 +513,7 @@ impl Iut for MutantIut {
         self.inner.close()
     }
 
-    fn sent(&mut self, _expected: usize) -> Result<Vec<u8>, String> {
+    fn sent(&mut self, _enough: Enough<'_>) -> Result<Vec<u8>, String> {
         self.pump()?;
         Ok(std::mem::take(&mut self.out))
     }
@@ -522,7 +537,7 @@ impl Iut for MutantIut {
             self.recv(&next())?;
             flooded.sent += 1;
         }
-        flooded.replies = self.sent(0)?;
+        flooded.replies = self.sent(&mut |_| true)?;
         Ok(flooded)
     }
 }

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use muxado_reference::frame::{DecodeError, decode_frame};
 use muxado_reference::session::Role;
 use muxado_vectors::session_model;
-use muxado_vectors::session_run::{config_of, run_script};
+use muxado_vectors::session_run::{config_of, extensions_of, run_script};
 use serde_json::{Value, json};
 
 use crate::agent::{Chunk, RemoteIut, UNSUPPORTED, Waits, reference_agent};
@@ -91,7 +91,8 @@ impl Outcome {
 pub struct CaseResult {
     /// The case id.
     pub id: String,
-    /// Its level.
+    /// The level of what decided the outcome: for a failure, of the failed check (MUST when
+    /// any MUST-level check failed); otherwise the case's.
     pub level: Level,
     /// The outcome.
     pub outcome: Outcome,
@@ -138,7 +139,8 @@ pub fn run_all(
 /// Runs one case and judges it.
 pub fn run_case(case: &Case, options: &Options) -> CaseResult {
     let start = Instant::now();
-    let (raw, detail, transcript) = play(case, options);
+    let (raw, level, detail, transcript) = play(case, options);
+    let level = level.unwrap_or(case.level);
     let expected = options.expected.contains(case.id());
     let outcome = match (raw, expected) {
         (Outcome::Pass, true) => Outcome::UnexpectedPass,
@@ -146,13 +148,14 @@ pub fn run_case(case: &Case, options: &Options) -> CaseResult {
         (other, _) => other,
     };
     let counts = match outcome {
-        Outcome::Fail | Outcome::Timeout => case.level == Level::Must || options.strict,
+        Outcome::Fail => level == Level::Must || options.strict,
+        Outcome::Timeout => true,
         Outcome::Error | Outcome::UnexpectedPass => true,
         _ => false,
     };
     CaseResult {
         id: case.id().to_string(),
-        level: case.level,
+        level,
         outcome,
         counts,
         detail,
@@ -183,6 +186,8 @@ fn config_json(case: &Case) -> Value {
         "max_streams": c.max_streams,
         "max_goaway_debug": c.max_goaway_debug,
         "read_timeout_ms": c.read_timeout_ms,
+        "typed_streams": c.typed_streams,
+        "heartbeat": c.heartbeat,
     })
 }
 
@@ -213,7 +218,9 @@ fn standing(
     Ok((transport, control))
 }
 
-fn play(case: &Case, options: &Options) -> (Outcome, String, Vec<Chunk>) {
+/// Plays a case: its outcome, the level of the check that decided it (for a failure), what
+/// happened, and the transcript.
+fn play(case: &Case, options: &Options) -> (Outcome, Option<Level>, String, Vec<Chunk>) {
     let vector = &case.vector;
     let deadline = Instant::now() + options.timeout;
     let connected = match &options.target {
@@ -237,7 +244,7 @@ fn play(case: &Case, options: &Options) -> (Outcome, String, Vec<Chunk>) {
     };
     let (transport, control, agent) = match connected {
         Ok(connected) => connected,
-        Err((outcome, detail)) => return (outcome, detail, Vec::new()),
+        Err((outcome, detail)) => return (outcome, None, detail, Vec::new()),
     };
     let closers = (transport.try_clone(), control.try_clone());
     let iut = RemoteIut::new(transport, control, options.chop, options.waits);
@@ -245,7 +252,7 @@ fn play(case: &Case, options: &Options) -> (Outcome, String, Vec<Chunk>) {
         Ok(iut) => iut,
         Err(e) => {
             stop(agent);
-            return (Outcome::Error, e.to_string(), Vec::new());
+            return (Outcome::Error, None, e.to_string(), Vec::new());
         }
     };
     let (tx, rx) = mpsc::channel();
@@ -266,32 +273,62 @@ fn play(case: &Case, options: &Options) -> (Outcome, String, Vec<Chunk>) {
         (finished, handle.join())
     });
     let transcript = iut.transcript();
+    let pending = iut.pending_command();
     // Closing the control connection tells the agent to exit ([AGENT-2]).
     for stream in [&closers.0, &closers.1].into_iter().flatten() {
         let _ = stream.shutdown(Shutdown::Both);
     }
     drop((iut, closers));
     let stderr = stop(agent);
-    let (outcome, detail) = match script {
+    let (outcome, level, detail) = match script {
         _ if !finished => (
             Outcome::Timeout,
-            format!("the case did not finish within {:?}", options.timeout),
+            None,
+            format!(
+                "the case did not finish within {:.1} s{}",
+                options.timeout.as_secs_f64(),
+                pending
+                    .map(|c| format!("; the agent had not answered {c}"))
+                    .unwrap_or_default()
+            ),
         ),
-        Ok(Ok(choices)) if choices.is_empty() => (Outcome::Pass, String::new()),
-        Ok(Ok(choices)) => (Outcome::Pass, format!("took: {}", choices.join(", "))),
-        Ok(Err(failure)) if failure.harness && failure.problem.starts_with(UNSUPPORTED) => {
-            (Outcome::Unsupported, failure.describe(vector))
+        Ok(Ok(judged)) => {
+            let took = if judged.choices.is_empty() {
+                String::new()
+            } else {
+                format!("took: {}", judged.choices.join(", "))
+            };
+            if judged.should.is_empty() {
+                (Outcome::Pass, None, took)
+            } else {
+                // Every MUST held; SHOULD-level checks failed: they count with --strict.
+                let failures: String = judged.should.iter().map(|f| f.describe(vector)).collect();
+                let detail = format!("every MUST-level check held; SHOULD-level:{failures}");
+                let detail = if took.is_empty() {
+                    detail
+                } else {
+                    format!("{took}\n  {detail}")
+                };
+                (Outcome::Fail, Some(Level::Should), detail)
+            }
         }
-        Ok(Err(failure)) if failure.harness => (Outcome::Error, failure.describe(vector)),
-        Ok(Err(failure)) => (Outcome::Fail, failure.describe(vector)),
-        Err(_) => (Outcome::Error, "the suite's script thread panicked".into()),
+        Ok(Err(failure)) if failure.harness && failure.problem.starts_with(UNSUPPORTED) => {
+            (Outcome::Unsupported, None, failure.describe(vector))
+        }
+        Ok(Err(failure)) if failure.harness => (Outcome::Error, None, failure.describe(vector)),
+        Ok(Err(failure)) => (Outcome::Fail, Some(failure.level), failure.describe(vector)),
+        Err(_) => (
+            Outcome::Error,
+            None,
+            "the suite's script thread panicked".into(),
+        ),
     };
     let detail = if stderr.is_empty() || outcome == Outcome::Pass {
         detail
     } else {
         format!("{detail}\n  agent stderr: {stderr}")
     };
-    (outcome, detail, transcript)
+    (outcome, level, detail, transcript)
 }
 
 /// Starts the agent of a case ([AGENT-1]) and accepts its two connections ([AGENT-2]).
@@ -337,8 +374,9 @@ fn start(
         }
         _ => {
             let config = config_of(&case.vector);
+            let extensions = extensions_of(&case.vector);
             std::thread::spawn(move || {
-                let _ = reference_agent(transport_addr, control_addr, role, config);
+                let _ = reference_agent(transport_addr, control_addr, role, config, extensions);
             });
             Agent::Thread
         }

@@ -7,6 +7,7 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
 
 use muxado_reference::session::{Config, Role};
+use muxado_vectors::session_run::Extensions;
 use serde_json::{Value, json};
 
 use crate::agent::reference_agent_on;
@@ -53,6 +54,14 @@ impl Hello {
                 .parse()
                 .map_err(|e| format!("bad transport address: {e}"))?,
         })
+    }
+}
+
+/// The extensions of SPEC section 10 a `MUXADO_CONFIG` object turns on ([AGENT-1]).
+pub fn extensions_from_json(json: &Value) -> Extensions {
+    Extensions {
+        typed_streams: json["typed_streams"] == true,
+        heartbeat: json["heartbeat"] == true,
     }
 }
 
@@ -120,6 +129,7 @@ pub fn serve_case(mut control: TcpStream) -> Result<(), String> {
         control,
         hello.role,
         config_from_json(&hello.config),
+        extensions_from_json(&hello.config),
     )
 }
 

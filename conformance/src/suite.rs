@@ -29,32 +29,17 @@ const FILES: &[(&str, &str)] = &[
 /// SPEC.md, for the text of the requirements a failing case checks.
 pub const SPEC: &str = include_str!("../../SPEC.md");
 
-/// How much a case counts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Level {
-    /// Checks only what SPEC.md requires: a failure is a failure.
-    Must,
-    /// Pins a choice SPEC.md leaves open (a SHOULD or MAY, named by the vector's flags): a
-    /// failure counts only with `--strict`.
-    Should,
-}
-
-impl Level {
-    /// `MUST` or `SHOULD`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Level::Must => "MUST",
-            Level::Should => "SHOULD",
-        }
-    }
-}
+/// The level of a check: MUST, or SHOULD for a check that pins a choice SPEC.md leaves open
+/// (a failure then counts only with `--strict`).
+pub use muxado_vectors::judge::Level;
 
 /// One test case.
 #[derive(Debug)]
 pub struct Case {
     /// The vector file it comes from (`flow`, ...).
     pub group: &'static str,
-    /// The level.
+    /// The highest level among its checks: MUST when any check is a MUST (a case's SHOULD
+    /// checks, if any, are judged beside them), SHOULD when every check pins a choice.
     pub level: Level,
     /// The session vector: id, description, requirements, script.
     pub vector: SessionVector,
@@ -73,7 +58,7 @@ pub fn cases() -> Vec<Case> {
     for (group, text) in FILES {
         let file: SessionFile = serde_json::from_str(text).expect("embedded vectors parse");
         for vector in file.vectors {
-            let level = if vector.flags.is_empty() {
+            let level = if vector.has_must_checks() {
                 Level::Must
             } else {
                 Level::Should

@@ -78,7 +78,7 @@ fn runs_case(mutant: Option<Mutant>, case: &Case) -> bool {
         .vector
         .steps
         .iter()
-        .any(|s| matches!(s, muxado_vectors::session_model::Step::Flood(_)));
+        .any(|s| matches!(s.action, muxado_vectors::session_model::Step::Flood(_)));
     match mutant {
         Some(m) if heavy => m
             .requirements()

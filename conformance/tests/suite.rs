@@ -149,20 +149,28 @@ fn expectations_and_levels_decide_what_counts() {
     let r = run(&all, &passing, &options).remove(0);
     assert_eq!((r.outcome, r.counts), (Outcome::UnexpectedPass, true));
 
-    let should = selected(&all, "session-flow-credit-at-half-window");
+    // A MUST-level case with one check that pins a SHOULD ([STREAM-11]'s 5 s linger): an
+    // implementation that answers late frames at once fails only that check, which counts
+    // only with --strict, and the MUST checks after it still ran.
+    let should = selected(&all, "session-reset-late-frames-within-linger-ignored");
     assert_eq!(
         all[should[0]].level,
-        suite::Level::Should,
-        "it pins CreditTiming"
+        suite::Level::Must,
+        "it has MUST checks"
     );
-    let wrong = agent_command("MUXADO_CONFIG='{\"max_window_size\": 4}' ");
+    let no_linger = agent_command("MUXADO_VARIANT=reset-linger=0 ");
     for strict in [false, true] {
-        let mut options = self::options(Target::Exec(wrong.clone()));
+        let mut options = self::options(Target::Exec(no_linger.clone()));
         options.strict = strict;
         let r = run(&all, &should, &options).remove(0);
         assert_eq!(
-            (r.outcome, r.counts),
-            (Outcome::Fail, strict),
+            (r.outcome, r.level, r.counts),
+            (Outcome::Fail, suite::Level::Should, strict),
+            "{}",
+            r.detail
+        );
+        assert!(
+            r.detail.contains("every MUST-level check held"),
             "{}",
             r.detail
         );

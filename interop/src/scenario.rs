@@ -488,7 +488,7 @@ async fn reset_server(session: &Session) -> R<Value> {
         .read_exact(&mut buf)
         .await
         .map_err(|e| format!("read: {e}"))?;
-    stream.reset(ErrorCode::STREAM_RESET);
+    let _ = stream.reset(ErrorCode::STREAM_RESET);
     tokio::time::sleep(Duration::from_millis(500)).await;
     Ok(json!({}))
 }
@@ -887,14 +887,14 @@ async fn soak_stream(seed: u64, k: u64, stream: Stream) -> SoakEnd {
             let n = soak_write(&mut rng).min(limit - off);
             if wr.write_all(&data[off..off + n]).await.is_err() {
                 // Make sure the reader ends too.
-                wr.reset(ErrorCode::STREAM_CANCELLED);
+                let _ = wr.reset(ErrorCode::STREAM_CANCELLED);
                 return false;
             }
             off += n;
         }
         if plan.abort {
             // [STREAM-11] an endpoint may reset a stream at any time.
-            wr.reset(ErrorCode::STREAM_CANCELLED);
+            let _ = wr.reset(ErrorCode::STREAM_CANCELLED);
             return true;
         }
         wr.shutdown().await.is_ok()

@@ -270,7 +270,8 @@ async fn reset_mid_transfer_is_seen_with_its_code(kind: Kind) {
         let mut b = server.accept().await.unwrap();
         let mut some = [0u8; 1000];
         b.read_exact(&mut some).await.unwrap();
-        a.reset(ErrorCode::STREAM_CANCELLED);
+        a.reset(ErrorCode::STREAM_CANCELLED)
+            .expect("the session is alive");
         let err = loop {
             match b.read(&mut some).await {
                 Ok(0) => panic!("a reset stream must not end cleanly"),

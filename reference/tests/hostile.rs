@@ -747,7 +747,7 @@ fn hundred_thousand_streams_opened_and_reset() {
         for _ in 0..N {
             let mut stream = session.open().await.unwrap();
             stream.write_all(b"y").await.unwrap();
-            stream.reset(ErrorCode::STREAM_CANCELLED);
+            let _ = stream.reset(ErrorCode::STREAM_CANCELLED);
         }
         let local_last = 2 * N;
         peer.wait_for("the last local RST", |s| {

@@ -287,7 +287,7 @@ async fn client_stream(session: Session, n: u64, mut rng: Rng) -> (u64, Outcome)
         }
     }
     if reset_at.is_some() && !write_failed {
-        wr.reset(ErrorCode::STREAM_CANCELLED);
+        let _ = wr.reset(ErrorCode::STREAM_CANCELLED);
         outcome.errored = true;
     } else if write_failed || wr.shutdown().await.is_err() {
         outcome.errored = true;
@@ -327,7 +327,7 @@ async fn server_stream(stream: muxado_reference::Stream, mut rng: Rng) -> (Optio
     let mut buf = vec![0u8; rng.range(1, 16 * 1024)];
     loop {
         if reset_after.is_some_and(|at| total >= at) {
-            wr.reset(ErrorCode::STREAM_RESET);
+            let _ = wr.reset(ErrorCode::STREAM_RESET);
             outcome.errored = true;
             return (Some(n), outcome);
         }

@@ -79,6 +79,20 @@ pub struct SessionConfig {
     /// How long a begun frame may stall before the session ends (SPEC [LIMIT-8]); default
     /// none.
     pub read_timeout_ms: Option<u64>,
+    /// The session uses typed streams (SPEC 10.1): streams the peer opens are taken by
+    /// `accept_typed`, with their type.
+    pub typed_streams: Option<bool>,
+    /// The session runs the heartbeat extension (SPEC 10.2): its responder answers every
+    /// stream of the heartbeat type without delivering it ([HEARTBEAT-2]). Implies typed
+    /// streams.
+    pub heartbeat: Option<bool>,
+}
+
+impl SessionConfig {
+    /// Whether streams the peer opens are typed (typed streams or the heartbeat are on).
+    pub fn typed(&self) -> bool {
+        self.typed_streams == Some(true) || self.heartbeat == Some(true)
+    }
 }
 
 /// One session vector.
@@ -96,14 +110,55 @@ pub struct SessionVector {
     /// Settings that differ from the defaults.
     #[serde(default)]
     pub config: SessionConfig,
-    /// Choices the SPEC leaves open (SHOULD, MAY) that the vector pins; see the README.
+    /// Choices the SPEC leaves open (SHOULD, MAY) that steps of the vector pin (each such step
+    /// says which in its `pins`); see the README.
     #[serde(default)]
     pub flags: Vec<String>,
     /// Set when muxado-reference is known not to meet this vector. The vector states what
     /// SPEC.md requires; runners of other implementations ignore the field.
     pub reference_bug: Option<ReferenceBug>,
     /// The script.
-    pub steps: Vec<Step>,
+    pub steps: Vec<StepEntry>,
+}
+
+impl SessionVector {
+    /// Whether any check of the vector is at MUST level: a step that checks something and pins
+    /// no choice (a vector whose every check pins one is a SHOULD-level vector).
+    pub fn has_must_checks(&self) -> bool {
+        fn any(steps: &[StepEntry]) -> bool {
+            steps.iter().any(|s| {
+                s.pins.is_none() && s.action.checks()
+                    || matches!(&s.action, Step::ExpectSentOneOf(alts)
+                        if alts.iter().any(|a| any(&a.then)))
+            })
+        }
+        any(&self.steps)
+    }
+}
+
+/// One step of a script, and the choice it pins, if any: a step with `pins` checks a choice
+/// SPEC.md leaves open (a SHOULD or MAY, named by a flag), so its checks are SHOULD-level:
+/// reported, but counted only with `--strict`, and the script goes on after them.
+#[derive(Debug)]
+pub struct StepEntry {
+    /// The action.
+    pub action: Step,
+    /// The flag of the choice it pins (`ResetLinger`, ...).
+    pub pins: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for StepEntry {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<StepEntry, D::Error> {
+        use serde::de::Error as _;
+        let mut map = serde_json::Map::<String, serde_json::Value>::deserialize(d)?;
+        let pins = match map.remove("pins") {
+            None => None,
+            Some(serde_json::Value::String(flag)) => Some(flag),
+            Some(other) => return Err(D::Error::custom(format!("pins: {other} is no flag"))),
+        };
+        let action = Step::deserialize(serde_json::Value::Object(map)).map_err(D::Error::custom)?;
+        Ok(StepEntry { action, pins })
+    }
 }
 
 /// A known deviation of muxado-reference from a vector.
@@ -124,6 +179,10 @@ pub struct Alternative {
     pub choice: String,
     /// The frames.
     pub frames: Vec<WireFrame>,
+    /// Steps that follow when this alternative was taken (what the IUT must do next depends
+    /// on its choice); the script then goes on after the `expect_sent_one_of`.
+    #[serde(default)]
+    pub then: Vec<StepEntry>,
 }
 
 /// One step of a script: exactly one action key.
@@ -132,6 +191,13 @@ pub struct Alternative {
 pub enum Step {
     /// The peer sends these frames (in one transport write).
     Recv(Vec<WireFrame>),
+    /// The peer sends these frames `ms` milliseconds after the next application call was
+    /// asked of the implementation: a call that does not wait for the bytes sent before it
+    /// (SPEC [AGENT-3]'s `after`) misses them. Offline, the same as `recv`.
+    RecvDelayed(RecvDelayedStep),
+    /// The peer echoes, in one DATA frame on the stream, the last `bytes` bytes the
+    /// implementation sent on it (a heartbeat responder's answer, SPEC [HEARTBEAT-2]).
+    Echo(EchoStep),
     /// The peer sends these raw bytes (in one transport write).
     RecvHex(Hex),
     /// The peer closes the transport; the value is always `true`.
@@ -142,6 +208,10 @@ pub enum Step {
     Open(OpenStep),
     /// The application takes the next stream the peer opened.
     Accept(AcceptStep),
+    /// The application opens a typed stream (SPEC [TYPED-1], [TYPED-2]).
+    OpenTyped(OpenTypedStep),
+    /// The application takes the next typed stream whose type has arrived (SPEC [TYPED-3]).
+    AcceptTyped(AcceptStep),
     /// The application writes on a stream.
     Write(WriteStep),
     /// The application reads from a stream.
@@ -175,6 +245,10 @@ impl Step {
     pub fn name(&self) -> &'static str {
         match self {
             Step::Recv(_) => "recv",
+            Step::RecvDelayed(_) => "recv_delayed",
+            Step::Echo(_) => "echo",
+            Step::OpenTyped(_) => "open_typed",
+            Step::AcceptTyped(_) => "accept_typed",
             Step::RecvHex(_) => "recv_hex",
             Step::RecvEof(_) => "recv_eof",
             Step::AdvanceMs(_) => "advance_ms",
@@ -194,6 +268,52 @@ impl Step {
             Step::Heartbeat(_) => "heartbeat",
         }
     }
+
+    /// Whether the step checks the implementation (an expectation, or a call with an expected
+    /// result), as opposed to only acting on it.
+    pub fn checks(&self) -> bool {
+        !matches!(
+            self,
+            Step::Recv(_)
+                | Step::RecvDelayed(_)
+                | Step::RecvHex(_)
+                | Step::RecvEof(_)
+                | Step::AdvanceMs(_)
+                | Step::Echo(_)
+                | Step::CloseStream(_)
+                | Step::Close(_)
+        )
+    }
+}
+
+/// `recv_delayed`: frames the peer sends a little after the next call.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecvDelayedStep {
+    /// How long after the call was asked.
+    pub ms: u64,
+    /// The frames, in one write.
+    pub frames: Vec<WireFrame>,
+}
+
+/// `echo`: the peer sends back the last `bytes` bytes the implementation sent on a stream.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EchoStep {
+    /// The stream.
+    pub stream_id: u32,
+    /// How many of the last bytes.
+    pub bytes: usize,
+}
+
+/// `open_typed`: open a stream and send its 4-byte type.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpenTypedStep {
+    /// The type.
+    pub stream_type: u32,
+    /// The result.
+    pub expect: OpenExpect,
 }
 
 /// An error code in an expectation: a SPEC section 9 name, or a number for codes without one.
@@ -232,14 +352,19 @@ pub struct AcceptStep {
     pub expect: AcceptExpect,
 }
 
-/// The result of `accept`: exactly one field.
+/// The result of `accept` and `accept_typed`: a stream id (with `accept_typed`, and its
+/// type), `none`, or an error.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AcceptExpect {
     /// The id of the accepted stream.
     pub stream_id: Option<u32>,
+    /// `accept_typed`: the stream's type.
+    pub stream_type: Option<u32>,
     /// No stream is waiting (always `true`).
     pub none: Option<bool>,
+    /// The error (the session has ended, SPEC [SESSION-4]).
+    pub error: Option<CodeRef>,
 }
 
 /// A write of `data` (or `data_fill`) on a stream.

@@ -143,9 +143,9 @@ impl Stream {
 
     /// Resets the stream with an error code: RST to the peer, and every pending and later
     /// operation fails (SPEC [STREAM-11]).
-    pub fn reset(&self, code: ErrorCode) {
+    pub fn reset(&self, code: ErrorCode) -> Result<(), Error> {
         let id = self.read.inner.id;
-        let _ = self.read.inner.shared.with(|proto| proto.reset(id, code));
+        self.read.inner.shared.with(|proto| proto.reset(id, code))
     }
 
     /// Half-closes the stream (Go's `CloseWrite`); the same as `AsyncWriteExt::shutdown`.
@@ -202,9 +202,9 @@ impl WriteHalf {
     }
 
     /// See [`Stream::reset`].
-    pub fn reset(&self, code: ErrorCode) {
+    pub fn reset(&self, code: ErrorCode) -> Result<(), Error> {
         let id = self.inner.id;
-        let _ = self.inner.shared.with(|proto| proto.reset(id, code));
+        self.inner.shared.with(|proto| proto.reset(id, code))
     }
 }
 

@@ -24,8 +24,14 @@ pub struct Config {
     pub max_streams: usize,
     /// GOAWAY debug bytes kept (SPEC [LIMIT-4]). Go: 1 MiB.
     pub max_goaway_debug: usize,
-    /// Largest DATA frame body this session sends; writes are split at it and at the window.
+    /// Largest DATA frame body this session sends; writes are split at it and at the window
+    /// (SPEC [FLOW-3] lets a sender frame its bytes as it likes). A typed stream's type is
+    /// never split ([TYPED-2]).
     pub max_frame_size: usize,
+    /// Credit every read at once, one WNDINC per read that returned bytes, as Go does, instead
+    /// of coalescing until the buffer empties or half a window was read. Both meet SPEC
+    /// [FLOW-6]; coalescing sends fewer frames.
+    pub credit_every_read: bool,
     /// Bytes of encoded frames waiting for the transport before writers must wait and input
     /// stops being processed (SPEC [LIMIT-6]). Go's queue holds 64 frames.
     pub write_queue_bytes: usize,
@@ -51,6 +57,7 @@ impl Default for Config {
             max_streams: 65_536,
             max_goaway_debug: 1 << 20,
             max_frame_size: 64 * 1024,
+            credit_every_read: false,
             write_queue_bytes: 1 << 20,
             reset_linger: Duration::from_secs(5),
             syn_alone: false,

@@ -5,6 +5,9 @@
 
 use std::time::Duration;
 
+use super::{Read, Session};
+use crate::frame::StreamId;
+
 /// The values beats carry: random below 2^31, like Go's `Int31` (SPEC [HEARTBEAT-1]), from
 /// an xorshift64* generator, which needs no dependency and is plenty for a nonce.
 #[derive(Clone, Debug)]
@@ -125,6 +128,56 @@ impl Requester {
     /// Whether a wrong echo stopped the requester.
     pub fn is_stopped(&self) -> bool {
         self.stopped
+    }
+}
+
+/// The responder side of the heartbeat over the sans-IO [`Session`]: every stream of the
+/// heartbeat type it is given is echoed, 4 bytes at a time, in order, unchanged, and never
+/// reaches the application (SPEC [HEARTBEAT-2]).
+#[derive(Clone, Debug, Default)]
+pub struct Responder {
+    /// Each heartbeat stream, with the bytes of an echo not yet complete.
+    streams: Vec<(StreamId, Vec<u8>)>,
+}
+
+impl Responder {
+    /// A responder with no stream.
+    pub fn new() -> Responder {
+        Responder::default()
+    }
+
+    /// Takes a heartbeat stream whose type was read.
+    pub fn add(&mut self, id: StreamId) {
+        self.streams.push((id, Vec::with_capacity(4)));
+    }
+
+    /// Reads every heartbeat stream and echoes each complete 4 bytes; a stream that ended is
+    /// closed and dropped.
+    pub fn poll(&mut self, session: &mut Session) {
+        self.streams.retain_mut(|(id, partial)| {
+            loop {
+                let mut buf = [0u8; 4];
+                let want = 4 - partial.len();
+                match session.read(*id, &mut buf[..want]) {
+                    Ok(Read::Data(n)) if n > 0 => {
+                        partial.extend_from_slice(&buf[..n]);
+                        if partial.len() == 4 {
+                            // A whole echo or nothing: the window or the write queue may be
+                            // full, and then the bytes wait for the next poll.
+                            match session.write_whole(*id, partial) {
+                                Ok(true) => partial.clear(),
+                                Ok(false) => return true,
+                                Err(_) => break,
+                            }
+                        }
+                    }
+                    Ok(Read::Data(_)) | Ok(Read::Blocked) => return true,
+                    Ok(Read::Eof) | Err(_) => break,
+                }
+            }
+            session.close_stream(*id);
+            false
+        });
     }
 }
 

@@ -33,6 +33,7 @@ pub mod heartbeat;
 mod input;
 mod snapshot;
 mod stream;
+pub mod typed;
 
 #[cfg(test)]
 mod tests;
@@ -387,13 +388,13 @@ impl Session {
             .write_queue_bytes
             .saturating_sub(self.output.len());
         let stream = self.sendable(id)?;
-        if (stream.send.window as usize) < data.len()
-            || room < data.len()
-            || data.len() > self.config.max_frame_size.max(1)
-        {
+        if (stream.send.window as usize) < data.len() || room < data.len() {
             return Ok(false);
         }
-        Ok(self.write(id, data)? == data.len())
+        let max_frame = std::mem::replace(&mut self.config.max_frame_size, data.len().max(1));
+        let written = self.write(id, data);
+        self.config.max_frame_size = max_frame;
+        Ok(written? == data.len())
     }
 
     /// Half-closes the stream: DATA with FIN, after an empty DATA with SYN if nothing was sent
@@ -423,6 +424,7 @@ impl Session {
     /// (SPEC [FLOW-6]).
     pub fn read(&mut self, id: StreamId, buf: &mut [u8]) -> Result<Read, Error> {
         let window = self.config.max_window_size;
+        let per_read = self.config.credit_every_read;
         let ended = self.ended.as_ref().map(|t| t.local);
         let stream = self.streams.get_mut(&id).ok_or(Error::UnknownStream(id))?;
         if let Some(err @ Error::ResetLocally(_)) = &stream.error {
@@ -447,7 +449,8 @@ impl Session {
             stream.recv.uncredited += n as u32;
             // [FLOW-6] credit no later than when the buffer empties; in between, once half a
             // window was read, so a sender is never idle waiting on bytes already consumed.
-            let due = stream.recv.buffer.is_empty() || stream.recv.uncredited >= window / 2;
+            let due =
+                per_read || stream.recv.buffer.is_empty() || stream.recv.uncredited >= window / 2;
             if due && stream.receiving() && ended.is_none() {
                 let increment = std::mem::take(&mut stream.recv.uncredited);
                 self.emit(Frame::WndInc(WndInc {
@@ -483,6 +486,10 @@ impl Session {
     /// every later operation fails (SPEC [STREAM-11]).
     pub fn reset(&mut self, id: StreamId, code: ErrorCode) -> Result<(), Error> {
         let stream = self.streams.get(&id).ok_or(Error::UnknownStream(id))?;
+        if self.ended.is_some() {
+            // [SESSION-4] stream operations after the session ended report it.
+            return Err(Error::SessionEnded(ErrorCode::SESSION_CLOSED));
+        }
         if stream.error.is_some() || stream.finished() {
             return Ok(());
         }
