@@ -10,7 +10,9 @@ package notes
 
 import (
 	"bytes"
+	"errors"
 	"net"
+	"os"
 	"testing"
 	"time"
 
@@ -298,6 +300,60 @@ func TestGoCloseWhileWriteBlocked(t *testing.T) {
 					t.Fatalf("Close: %v", err)
 				}
 			})
+		}
+	})
+}
+
+// A read deadline cannot end a Read that waits for an incomplete DATA frame.
+// In v2.0.1 and v2.0.2 the session's reader holds the stream buffer's lock
+// until the body is complete (inboundBuffer.ReadFrom); Read, and
+// SetReadDeadline itself (inboundBuffer.SetDeadline), wait for that lock, so
+// SetReadDeadline does not even return until the frame is complete. On an
+// empty buffer v2's deadline works. In 2016 SetReadDeadline does nothing
+// (inboundBuffer.SetDeadline is empty): a Read waits past any deadline.
+//
+// checks: [STREAM-6] [INTEROP-17]
+func TestGoReadDeadlineDuringPartialFrame(t *testing.T) {
+	forEachVersion(t, func(t *testing.T, impl upstream.Impl) {
+		is2016 := impl.Version == "2016"
+		p, s := start(t, impl, true, upstream.Config{})
+		c := acceptSyn(t, p, s, 3, 0, nil)
+
+		// Empty buffer, no frame in progress.
+		_ = c.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+		read := readAsync(c, 1)
+		if is2016 {
+			stillPending(t, "a 2016 Read past its deadline", read, quiet)
+			p.send(dataFrame(3, 0, []byte("x")))
+			if r := result(t, "the Read", read); r.err != nil || string(r.b) != "x" {
+				t.Fatalf("Read = %q, %v; want \"x\"", r.b, r.err)
+			}
+		} else {
+			r := result(t, "a Read with a deadline", read)
+			if !errors.Is(r.err, os.ErrDeadlineExceeded) {
+				t.Fatalf("Read = %q, %v; want a deadline error", r.b, r.err)
+			}
+			_ = c.SetReadDeadline(time.Time{})
+		}
+
+		// A frame in progress.
+		frame := dataFrame(3, 0, []byte("abcdefghij"))
+		p.send(frame[:8+4])
+		time.Sleep(quiet / 3)
+		read = readAsync(c, 1)
+		set := async(func() error { return c.SetReadDeadline(time.Now().Add(2 * time.Second)) })
+		if is2016 {
+			result(t, "SetReadDeadline", set)
+		} else {
+			stillPending(t, "v2's SetReadDeadline while a frame is incomplete", set, quiet)
+		}
+		stillPending(t, "a Read while a frame is incomplete", read, quiet/3)
+		p.send(frame[8+4:])
+		if !is2016 {
+			result(t, "SetReadDeadline once the frame is complete", set)
+		}
+		if r := result(t, "the Read once the frame is complete", read); r.err != nil || string(r.b) != "a" {
+			t.Fatalf("Read = %q, %v; want \"a\"", r.b, r.err)
 		}
 	})
 }
