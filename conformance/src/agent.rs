@@ -110,7 +110,7 @@ pub fn serve(iut: &mut dyn Iut, line: &str) -> Value {
             })
         }
         "close_write" => answer(iut.close_write(id), |()| json!({})),
-        "close_stream" => unit(iut.close_stream(id)),
+        "close_stream" => answer(iut.close_stream(id), |()| json!({})),
         "reset" => answer(iut.reset(id, code), |()| json!({})),
         "go_away" => match bytes("debug") {
             Ok(debug) => answer(iut.go_away(code, &debug), |()| json!({})),
@@ -335,6 +335,17 @@ fn closed_by_peer(e: &std::io::Error) -> bool {
 /// How a harness error from an `unsupported` answer starts ([AGENT-4]).
 pub const UNSUPPORTED: &str = muxado_vectors::session_run::UNSUPPORTED;
 
+/// One command the suite sent on the control connection, and the agent's answer.
+#[derive(Clone, Debug)]
+pub struct Exchange {
+    /// When it was sent, since the case started.
+    pub at: Duration,
+    /// The command line.
+    pub command: String,
+    /// The answer line; `None` when none came.
+    pub answer: Option<String>,
+}
+
 /// Bytes one side sent, with when, for the case's transcript.
 #[derive(Clone, Debug)]
 pub struct Chunk {
@@ -380,6 +391,8 @@ pub struct RemoteIut {
     delayed: Option<std::thread::JoinHandle<Result<(), String>>>,
     /// The command sent and not answered yet (a timeout names it).
     pending: Arc<Mutex<Option<String>>>,
+    /// Every command and its answer.
+    log: Arc<Mutex<Vec<Exchange>>>,
 }
 
 impl RemoteIut {
@@ -437,6 +450,7 @@ impl RemoteIut {
             written: 0,
             delayed: None,
             pending: Arc::default(),
+            log: Arc::default(),
         })
     }
 
@@ -460,15 +474,28 @@ impl RemoteIut {
         self.pending.lock().expect("pending").clone()
     }
 
+    /// Every command sent so far, with its answer.
+    pub fn log(&self) -> Vec<Exchange> {
+        self.log.lock().expect("log").clone()
+    }
+
     fn command(&mut self, mut command: Value) -> Result<Value, String> {
         command["after"] = json!(self.written);
         *self.pending.lock().expect("pending") = Some(command.to_string());
+        self.log.lock().expect("log").push(Exchange {
+            at: self.start.elapsed(),
+            command: command.to_string(),
+            answer: None,
+        });
         let stream = self.control.get_mut();
         writeln!(stream, "{command}").map_err(|e| format!("control connection: {e}"))?;
         let mut line = String::new();
         let read = self.control.read_line(&mut line);
         if matches!(read, Ok(n) if n > 0) {
             *self.pending.lock().expect("pending") = None;
+            if let Some(last) = self.log.lock().expect("log").last_mut() {
+                last.answer = Some(line.trim_end().to_string());
+            }
         }
         match read {
             Ok(0) => Err("the agent closed the control connection".into()),
@@ -777,9 +804,8 @@ impl Iut for RemoteIut {
         self.unit(json!({"close_write": {"stream_id": id}}))
     }
 
-    fn close_stream(&mut self, id: u32) -> Result<(), String> {
-        self.unit(json!({"close_stream": {"stream_id": id}}))?
-            .map_err(|e| format!("close_stream failed: {}", e.message))
+    fn close_stream(&mut self, id: u32) -> Call<()> {
+        self.unit(json!({"close_stream": {"stream_id": id}}))
     }
 
     fn reset(&mut self, id: u32, code: u32) -> Call<()> {

@@ -106,8 +106,9 @@ mutants! {
     GoAwayLastStreamOffByTwo = "goaway-last-stream-off-by-two", Output, ["GOAWAY-5"];
     /// Leaves the SYN flag off the first frame of a stream it opens.
     SynMissing = "syn-missing", Output, ["STREAM-1", "STREAM-2"];
-    /// Sends a second FIN when a half-closed stream is closed (Go's `Close` after `CloseWrite`).
-    FinRepeated = "fin-repeated", Output, ["STREAM-9", "STREAM-12"];
+    /// Flushes a last byte of DATA when a stream it already half-closed is closed: bytes
+    /// after its own FIN.
+    DataAfterFin = "data-after-fin", Output, ["STREAM-12"];
     /// Credits one byte more than the application consumed, in every WNDINC.
     CreditOffByOne = "credit-off-by-one", Output, ["FLOW-6"];
     /// Never sends WNDINC: a peer that used its window waits forever.
@@ -486,19 +487,20 @@ impl Iut for MutantIut {
         self.inner.close_write(id)
     }
 
-    fn close_stream(&mut self, id: u32) -> Result<(), String> {
-        if self.mutant != Some(Mutant::FinRepeated) {
+    fn close_stream(&mut self, id: u32) -> Call<()> {
+        if self.mutant != Some(Mutant::DataAfterFin) {
             return self.inner.close_stream(id);
         }
         self.pump()?;
         let fin_before = self.fin_sent.contains(&id);
-        self.inner.close_stream(id)?;
+        self.inner.close_stream(id)?.map_err(|e| e.message)?;
         if fin_before {
-            // Go's `Close` after `CloseWrite`: another zero-length DATA+FIN.
-            self.out.extend_from_slice(&[0, 0, 0, DATA << 4 | FIN]);
+            // One byte of DATA, no flags, after the FIN.
+            self.out.extend_from_slice(&[0, 0, 1, DATA << 4]);
             self.out.extend_from_slice(&id.to_be_bytes());
+            self.out.push(b'x');
         }
-        Ok(())
+        Ok(Ok(()))
     }
 
     fn reset(&mut self, id: u32, code: u32) -> Call<()> {

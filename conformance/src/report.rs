@@ -6,14 +6,197 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
+use crate::agent::Chunk;
 use crate::run::{CaseResult, Outcome, frame_lines};
-use crate::suite::{Case, requirement_text};
+use crate::suite::{Case, SPEC, requirement_text};
+
+/// The `schema` value of a JSON report (`conformance/report.schema.json`).
+pub const SCHEMA: &str = "muxado-conformance-report";
+
+/// Transport chunks longer than this are kept in reports by length and their first bytes only:
+/// a failing 1 MiB case stays readable, and its report small.
+pub const CHUNK_KEPT: usize = 4096;
+
+/// Bytes of an elided chunk that reports still show.
+const CHUNK_HEAD: usize = 64;
+
+/// Command and answer lines longer than this are cut in reports.
+pub const LINE_KEPT: usize = 1024;
+
+/// What a report says about the run as a whole.
+#[derive(Clone, Debug)]
+pub struct RunInfo {
+    /// The implementation's name (`--name`, else the agent command).
+    pub implementation: String,
+    /// The command line, as given.
+    pub command_line: Vec<String>,
+    /// When the run started.
+    pub started: std::time::SystemTime,
+    /// How long it took.
+    pub elapsed: std::time::Duration,
+    /// `--strict`.
+    pub strict: bool,
+}
+
+/// The suite's version (the crate's).
+pub const SUITE_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The SPEC.md revision the suite embeds: its status line's version and an FNV-1a hash of its
+/// text, so that a report names exactly the text it judged against.
+pub fn spec_revision() -> String {
+    let version = SPEC
+        .lines()
+        .find_map(|l| l.strip_prefix("Status: "))
+        .and_then(|l| l.split(',').nth(1))
+        .map_or("unknown version".to_string(), |v| v.trim().to_string());
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in SPEC.bytes() {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{version}, fnv1a64 {hash:016x}")
+}
+
+/// A transport chunk's bytes for a report: whole up to [`CHUNK_KEPT`], else the first
+/// [`CHUNK_HEAD`] bytes and a marker with the length.
+pub fn chunk_hex(bytes: &[u8]) -> String {
+    if bytes.len() <= CHUNK_KEPT {
+        hex(bytes)
+    } else {
+        format!(
+            "{}… ({} bytes in all, elided)",
+            hex(&bytes[..CHUNK_HEAD]),
+            bytes.len()
+        )
+    }
+}
+
+/// A control line for a report, cut at [`LINE_KEPT`] characters with a marker.
+pub fn line_kept(line: &str) -> String {
+    if line.len() <= LINE_KEPT {
+        return line.to_string();
+    }
+    let mut cut = LINE_KEPT;
+    while !line.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!(
+        "{}… ({} characters in all, elided)",
+        &line[..cut],
+        line.len()
+    )
+}
+
+fn chunk_json(c: &Chunk) -> Value {
+    let mut v = json!({
+        "dir": if c.to_iut { "to_iut" } else { "from_iut" },
+        "t_us": c.at.as_micros() as u64,
+        "len": c.bytes.len(),
+    });
+    if c.bytes.len() <= CHUNK_KEPT {
+        v["hex"] = json!(hex(&c.bytes));
+    } else {
+        v["hex_head"] = json!(hex(&c.bytes[..CHUNK_HEAD]));
+        v["elided"] = json!(true);
+    }
+    v
+}
+
+/// How many cases ended how, and which of them count against the run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Every case run.
+    pub total: usize,
+    /// Passed every check.
+    pub pass: usize,
+    /// Failed a MUST-level check (counted).
+    pub fail_must: usize,
+    /// Failed only SHOULD-level checks (counted with `--strict`).
+    pub fail_should: usize,
+    /// Failures of either level that count.
+    pub fail_counted: usize,
+    /// Did not finish in time (counted).
+    pub timeout: usize,
+    /// The agent could not be started or reached, or broke the contract (counted).
+    pub error: usize,
+    /// The agent cannot play the case.
+    pub unsupported: usize,
+    /// Failed as the expectations file says.
+    pub expected_failure: usize,
+    /// Passed although the expectations file says it fails (counted).
+    pub unexpected_pass: usize,
+}
+
+impl Summary {
+    /// Counts `results`.
+    pub fn of(results: &[CaseResult]) -> Summary {
+        let mut s = Summary {
+            total: results.len(),
+            ..Summary::default()
+        };
+        for r in results {
+            match r.outcome {
+                Outcome::Pass => s.pass += 1,
+                Outcome::Fail => {
+                    if r.level == crate::suite::Level::Must {
+                        s.fail_must += 1;
+                    } else {
+                        s.fail_should += 1;
+                    }
+                    s.fail_counted += usize::from(r.counts);
+                }
+                Outcome::Timeout => s.timeout += 1,
+                Outcome::Error => s.error += 1,
+                Outcome::Unsupported => s.unsupported += 1,
+                Outcome::ExpectedFailure => s.expected_failure += 1,
+                Outcome::UnexpectedPass => s.unexpected_pass += 1,
+            }
+        }
+        s
+    }
+
+    /// The summary line: what counts against the run, then what does not.
+    pub fn line(&self) -> String {
+        let should_counted = self.fail_counted - self.fail_must.min(self.fail_counted);
+        format!(
+            "{} cases: {} pass | counted: {} fail MUST, {} fail SHOULD (--strict), {} timeout, \
+             {} error, {} unexpected-pass | not counted: {} fail SHOULD only, {} unsupported, \
+             {} expected-failure",
+            self.total,
+            self.pass,
+            self.fail_must,
+            should_counted,
+            self.timeout,
+            self.error,
+            self.unexpected_pass,
+            self.fail_should - should_counted,
+            self.unsupported,
+            self.expected_failure
+        )
+    }
+
+    /// As JSON.
+    pub fn to_json(self) -> Value {
+        json!({
+            "total": self.total,
+            "pass": self.pass,
+            "fail_must": self.fail_must,
+            "fail_should": self.fail_should,
+            "fail_counted": self.fail_counted,
+            "timeout": self.timeout,
+            "error": self.error,
+            "unsupported": self.unsupported,
+            "expected_failure": self.expected_failure,
+            "unexpected_pass": self.unexpected_pass,
+        })
+    }
+}
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// A result as JSON.
+/// A result as JSON (`conformance/report.schema.json`, `results` items).
 pub fn result_json(case: &Case, result: &CaseResult) -> Value {
     json!({
         "id": result.id,
@@ -25,22 +208,36 @@ pub fn result_json(case: &Case, result: &CaseResult) -> Value {
         "counts": result.counts,
         "detail": result.detail,
         "elapsed_ms": result.elapsed.as_millis() as u64,
-        "transcript": result.transcript.iter().map(|c| json!({
-            "dir": if c.to_iut { "to_iut" } else { "from_iut" },
-            "t_us": c.at.as_micros() as u64,
-            "hex": hex(&c.bytes),
+        "log": result.log.iter().map(|e| json!({
+            "t_us": e.at.as_micros() as u64,
+            "command": line_kept(&e.command),
+            "answer": e.answer.as_deref().map(line_kept),
         })).collect::<Vec<_>>(),
+        "transcript": result.transcript.iter().map(chunk_json).collect::<Vec<_>>(),
     })
 }
 
-/// The whole run as JSON.
-pub fn json_report(cases: &[&Case], results: &[CaseResult]) -> String {
-    let results: Vec<Value> = cases
+/// The whole run as JSON, as `conformance/report.schema.json` describes it.
+pub fn json_report(info: &RunInfo, cases: &[&Case], results: &[CaseResult]) -> String {
+    let list: Vec<Value> = cases
         .iter()
         .zip(results)
         .map(|(c, r)| result_json(c, r))
         .collect();
-    serde_json::to_string_pretty(&json!({"results": results})).expect("serializable") + "\n"
+    let report = json!({
+        "schema": SCHEMA,
+        "schema_version": 1,
+        "suite_version": SUITE_VERSION,
+        "spec_revision": spec_revision(),
+        "implementation": info.implementation,
+        "command_line": info.command_line,
+        "started": humantime::format_rfc3339_seconds(info.started).to_string(),
+        "elapsed_ms": info.elapsed.as_millis() as u64,
+        "strict": info.strict,
+        "totals": Summary::of(results).to_json(),
+        "results": list,
+    });
+    serde_json::to_string_pretty(&report).expect("serializable") + "\n"
 }
 
 fn escape(text: &str) -> String {
@@ -50,8 +247,9 @@ fn escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// The results as JUnit XML: one testsuite per case group, one testcase per case; counted
-/// failures are `<failure>`, uncounted ones and unsupported cases `<skipped>`.
+/// The results as JUnit XML: one testsuite per case group, one testcase per case with its
+/// level and requirement ids as properties; counted failures are `<failure>`, uncounted ones
+/// and unsupported cases `<skipped>`.
 pub fn junit(cases: &[&Case], results: &[CaseResult]) -> String {
     let mut groups: Vec<&str> = cases.iter().map(|c| c.group).collect();
     groups.dedup();
@@ -77,6 +275,20 @@ pub fn junit(cases: &[&Case], results: &[CaseResult]) -> String {
                 escape(&r.id),
                 r.elapsed.as_secs_f64()
             );
+            out.push_str("<properties>");
+            let _ = write!(
+                out,
+                "<property name=\"level\" value=\"{}\"/>",
+                r.level.name()
+            );
+            for id in &case.vector.requirements {
+                let _ = write!(
+                    out,
+                    "<property name=\"requirement\" value=\"{}\"/>",
+                    escape(id)
+                );
+            }
+            out.push_str("</properties>");
             let message = format!(
                 "{} ({}; {})",
                 r.outcome.name(),
@@ -112,20 +324,35 @@ fn page(title: &str, body: &str) -> String {
     )
 }
 
-/// Writes an HTML report into `dir`: `index.html` with every case, and one page per case with
-/// its requirements, what happened, and the transcript decoded and in hex.
+/// Writes an HTML report into `dir`: `index.html` with the totals, then every case, those that
+/// count against the run first; and one page per case with its requirements, what happened,
+/// the command log and the transcript decoded and in hex.
 pub fn html(
     dir: &Path,
-    title: &str,
+    info: &RunInfo,
     cases: &[&Case],
     results: &[CaseResult],
 ) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
+    let title = format!("muxado conformance: {}", info.implementation);
+    let summary = Summary::of(results);
     let mut index = format!(
-        "<h1>{}</h1>\n<table><tr><th>outcome</th><th>level</th><th>case</th><th>requirements</th><th>description</th></tr>\n",
-        escape(title)
+        "<h1>{}</h1>\n<p>{}</p>\n<p>suite {SUITE_VERSION}, SPEC.md {}, started {}, {:.1} s{}</p>\n\
+         <table><tr><th>outcome</th><th>level</th><th>case</th><th>requirements</th><th>description</th></tr>\n",
+        escape(&title),
+        escape(&summary.line()),
+        escape(&spec_revision()),
+        humantime::format_rfc3339_seconds(info.started),
+        info.elapsed.as_secs_f64(),
+        if info.strict { ", --strict" } else { "" },
     );
-    for (case, r) in cases.iter().zip(results) {
+    // What counts first, then what did not pass, then the passes.
+    let mut order: Vec<usize> = (0..results.len()).collect();
+    order.sort_by_key(|&i| {
+        let r = &results[i];
+        (!r.counts, r.outcome == Outcome::Pass)
+    });
+    for (case, r) in order.iter().map(|&i| (cases[i], &results[i])) {
         let file = format!("{}.html", r.id);
         let _ = writeln!(
             index,
@@ -158,6 +385,23 @@ pub fn html(
                 escape(&r.detail)
             );
         }
+        let log: Vec<String> = r
+            .log
+            .iter()
+            .map(|e| {
+                format!(
+                    "{:>10.3}ms → {}\n             ← {}",
+                    e.at.as_secs_f64() * 1000.0,
+                    line_kept(&e.command),
+                    e.answer.as_deref().map_or("(no answer)".into(), line_kept)
+                )
+            })
+            .collect();
+        let _ = write!(
+            body,
+            "<h2>Commands and answers</h2><pre>{}</pre>",
+            escape(&log.join("\n"))
+        );
         for (to_iut, name) in [
             (true, "Frames the suite sent"),
             (false, "Frames the IUT sent"),
@@ -176,7 +420,7 @@ pub fn html(
                     "{:>10.3}ms {} {}",
                     c.at.as_secs_f64() * 1000.0,
                     if c.to_iut { "→" } else { "←" },
-                    hex(&c.bytes)
+                    chunk_hex(&c.bytes)
                 )
             })
             .collect();
@@ -188,5 +432,5 @@ pub fn html(
         std::fs::write(dir.join(file), page(&r.id, &body))?;
     }
     index.push_str("</table>\n");
-    std::fs::write(dir.join("index.html"), page(title, &index))
+    std::fs::write(dir.join("index.html"), page(&title, &index))
 }

@@ -16,7 +16,7 @@ use muxado_vectors::session_model;
 use muxado_vectors::session_run::{config_of, extensions_of, run_script};
 use serde_json::{Value, json};
 
-use crate::agent::{Chunk, RemoteIut, UNSUPPORTED, Waits, reference_agent};
+use crate::agent::{Chunk, Exchange, RemoteIut, UNSUPPORTED, Waits, reference_agent};
 use crate::standing::{Hello, greet};
 use crate::suite::{Case, Level};
 
@@ -102,6 +102,8 @@ pub struct CaseResult {
     pub detail: String,
     /// Both directions' bytes.
     pub transcript: Vec<Chunk>,
+    /// The commands sent to the agent and its answers.
+    pub log: Vec<Exchange>,
     /// How long it took.
     pub elapsed: Duration,
 }
@@ -139,7 +141,13 @@ pub fn run_all(
 /// Runs one case and judges it.
 pub fn run_case(case: &Case, options: &Options) -> CaseResult {
     let start = Instant::now();
-    let (raw, level, detail, transcript) = play(case, options);
+    let Played {
+        outcome: raw,
+        level,
+        detail,
+        transcript,
+        log,
+    } = play(case, options);
     let level = level.unwrap_or(case.level);
     let expected = options.expected.contains(case.id());
     let outcome = match (raw, expected) {
@@ -160,6 +168,7 @@ pub fn run_case(case: &Case, options: &Options) -> CaseResult {
         counts,
         detail,
         transcript,
+        log,
         elapsed: start.elapsed(),
     }
 }
@@ -218,9 +227,31 @@ fn standing(
     Ok((transport, control))
 }
 
+/// What playing a case gave.
+struct Played {
+    outcome: Outcome,
+    /// The level of the check that decided a failure.
+    level: Option<Level>,
+    detail: String,
+    transcript: Vec<Chunk>,
+    log: Vec<Exchange>,
+}
+
+impl Played {
+    fn early(outcome: Outcome, detail: String) -> Played {
+        Played {
+            outcome,
+            level: None,
+            detail,
+            transcript: Vec::new(),
+            log: Vec::new(),
+        }
+    }
+}
+
 /// Plays a case: its outcome, the level of the check that decided it (for a failure), what
-/// happened, and the transcript.
-fn play(case: &Case, options: &Options) -> (Outcome, Option<Level>, String, Vec<Chunk>) {
+/// happened, the transcript and the command log.
+fn play(case: &Case, options: &Options) -> Played {
     let vector = &case.vector;
     let deadline = Instant::now() + options.timeout;
     let connected = match &options.target {
@@ -244,7 +275,7 @@ fn play(case: &Case, options: &Options) -> (Outcome, Option<Level>, String, Vec<
     };
     let (transport, control, agent) = match connected {
         Ok(connected) => connected,
-        Err((outcome, detail)) => return (outcome, None, detail, Vec::new()),
+        Err((outcome, detail)) => return Played::early(outcome, detail),
     };
     let closers = (transport.try_clone(), control.try_clone());
     let iut = RemoteIut::new(transport, control, options.chop, options.waits);
@@ -252,7 +283,7 @@ fn play(case: &Case, options: &Options) -> (Outcome, Option<Level>, String, Vec<
         Ok(iut) => iut,
         Err(e) => {
             stop(agent);
-            return (Outcome::Error, None, e.to_string(), Vec::new());
+            return Played::early(Outcome::Error, e.to_string());
         }
     };
     let (tx, rx) = mpsc::channel();
@@ -274,6 +305,7 @@ fn play(case: &Case, options: &Options) -> (Outcome, Option<Level>, String, Vec<
     });
     let transcript = iut.transcript();
     let pending = iut.pending_command();
+    let log = iut.log();
     // Closing the control connection tells the agent to exit ([AGENT-2]).
     for stream in [&closers.0, &closers.1].into_iter().flatten() {
         let _ = stream.shutdown(Shutdown::Both);
@@ -328,7 +360,13 @@ fn play(case: &Case, options: &Options) -> (Outcome, Option<Level>, String, Vec<
     } else {
         format!("{detail}\n  agent stderr: {stderr}")
     };
-    (outcome, level, detail, transcript)
+    Played {
+        outcome,
+        level,
+        detail,
+        transcript,
+        log,
+    }
 }
 
 /// Starts the agent of a case ([AGENT-1]) and accepts its two connections ([AGENT-2]).
@@ -385,9 +423,20 @@ fn start(
         .and_then(|t| accept(&control, deadline, &mut agent).map(|c| (t, c)));
     match connections {
         Ok((t, c)) => Ok((t, c, agent)),
-        Err(e) => {
-            stop(agent);
-            Err(e)
+        Err((outcome, detail)) => {
+            // Why it did not connect is usually on its standard error ([AGENT-8]).
+            let stderr = stop(agent);
+            let tail: Vec<&str> = stderr.lines().rev().take(10).collect();
+            let detail = if tail.is_empty() {
+                format!("{detail}; its standard error was empty")
+            } else {
+                let tail: Vec<&str> = tail.into_iter().rev().collect();
+                format!(
+                    "{detail}; its standard error ends:\n    {}",
+                    tail.join("\n    ")
+                )
+            };
+            Err((outcome, detail))
         }
     }
 }
@@ -474,7 +523,16 @@ pub fn frame_lines(transcript: &[Chunk], to_iut: bool) -> Vec<String> {
     while used < bytes.len() {
         match decode_frame(&bytes[used..]) {
             Ok((frame, n)) => {
-                lines.push(frame.to_string());
+                // A megabyte of GOAWAY debug text is no line to read: its start is enough.
+                let mut line = frame.to_string();
+                if line.len() > 200 {
+                    let mut cut = 160;
+                    while !line.is_char_boundary(cut) {
+                        cut -= 1;
+                    }
+                    line = format!("{}… ({} characters, elided)", &line[..cut], line.len());
+                }
+                lines.push(line);
                 used += n;
             }
             Err(DecodeError::Incomplete { .. }) => {
@@ -523,9 +581,9 @@ pub fn probe(options: &Options) -> Result<&'static str, String> {
         Outcome::Pass => Ok("plays any case it is given"),
         Outcome::Unsupported => Ok("refuses cases it does not know (exit 127)"),
         _ => Err(format!(
-            "the agent failed the compliance probe ({}):{}",
+            "the agent failed the compliance probe ({}): {}",
             result.outcome.name(),
-            result.detail
+            result.detail.trim_start()
         )),
     }
 }

@@ -102,7 +102,12 @@ fn an_iut_with_another_window_fails_the_flow_cases() {
     assert_eq!(r.outcome, Outcome::Fail, "{}", r.detail);
     assert!(r.counts);
     assert!(r.detail.contains("step 2 (write)"), "{}", r.detail);
-    assert!(r.detail.contains("expected 5, got 4"), "{}", r.detail);
+    assert!(
+        r.detail
+            .contains("expected 5 bytes written, got 4 bytes written"),
+        "{}",
+        r.detail
+    );
     assert!(!r.transcript.is_empty());
 }
 
@@ -218,6 +223,10 @@ fn standing_agents_both_ways() {
     assert!(xml.contains("<testsuite name=\"goaway\""), "{xml}");
     assert_eq!(xml.matches("<testcase ").count(), indices.len());
     assert!(!xml.contains("<failure"));
+    assert!(
+        xml.contains("<property name=\"requirement\" value=\"GOAWAY-5\"/>"),
+        "requirement ids are testcase properties: {xml}"
+    );
 
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
@@ -282,4 +291,145 @@ fn the_compliance_probe_tells_agents_apart() {
     );
     let err = probe("exit 3".into()).unwrap_err();
     assert!(err.contains("compliance probe"), "{err}");
+}
+
+/// The command line fails closed: an agent that plays nothing (exit 127 for every case) does
+/// not make a green run, and an agent that cannot start stops the run at the probe with its
+/// exit status and standard error ([AGENT-8]).
+///
+/// checks: [AGENT-1] [AGENT-8]
+#[test]
+fn the_command_line_fails_closed() {
+    let run = |exec: &str, extra: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_conformance"))
+            .args(["run", "--case", "session-flow-*", "--exec", exec])
+            .args(extra)
+            .output()
+            .expect("conformance runs");
+        let text = String::from_utf8_lossy(&out.stdout).to_string()
+            + &String::from_utf8_lossy(&out.stderr);
+        (out.status.code(), text)
+    };
+    let (code, text) = run("exit 127", &[]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("no case passed"), "{text}");
+    assert!(text.contains("were unsupported"), "{text}");
+    let (code, text) = run("exit 127", &["--max-unsupported", "100"]);
+    assert_eq!(
+        code,
+        Some(1),
+        "nothing passed, whatever the threshold: {text}"
+    );
+
+    let (code, text) = run("echo 'no such implementation' >&2; exit 3", &[]);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(text.contains("compliance probe"), "{text}");
+    assert!(text.contains("exit status: 3"), "{text}");
+    assert!(text.contains("no such implementation"), "{text}");
+
+    let agent = agent_command("exec ");
+    let (code, text) = run(&agent, &[]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("16 cases: 16 pass | counted: 0 fail MUST"),
+        "{text}"
+    );
+}
+
+/// The JSON report follows `conformance/report.schema.json` (checked with Python's
+/// `jsonschema`, which `ci/test` installs), carries the run's facts and each case's command
+/// log, and stays small when a failing case moved a megabyte: large chunks are elided.
+///
+/// checks: [AGENT-6]
+#[test]
+fn the_json_report_follows_its_schema_and_elides_large_payloads() {
+    let dir = std::env::temp_dir().join(format!("muxado-report-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let json = dir.join("report.json");
+    let html = dir.join("html");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_conformance"))
+        .args([
+            "run",
+            "--case",
+            "session-limit-goaway-debug-over-1mib",
+            "--name",
+            "mutant",
+        ])
+        .arg("--case")
+        .arg("session-flow-credit-at-half-window")
+        .arg("--report")
+        .arg(format!("json={}", json.display()))
+        .arg("--report")
+        .arg(format!("html={}", html.display()))
+        .arg("--exec")
+        .arg(agent_command("MUXADO_MUTANT=debug-limit-ignored exec "))
+        .output()
+        .expect("conformance runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "one case fails: {stdout}");
+    assert!(
+        stdout.len() < 64 * 1024,
+        "the terminal report is {} bytes",
+        stdout.len()
+    );
+    let text = std::fs::read_to_string(&json).unwrap();
+    assert!(
+        text.len() < 64 * 1024,
+        "the JSON report is {} bytes",
+        text.len()
+    );
+    let report: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(report["implementation"], "mutant");
+    assert_eq!(report["totals"]["total"], 2);
+    assert_eq!(report["totals"]["fail_must"], 1);
+    assert_eq!(report["totals"]["pass"], 1);
+    let failing = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["outcome"] == "fail")
+        .expect("a failing case");
+    assert!(
+        failing["transcript"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["elided"] == true && c["len"].as_u64() > Some(1 << 20)),
+        "the 1 MiB GOAWAY is elided: {failing}"
+    );
+    assert!(
+        failing["log"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["command"].as_str().unwrap().contains("\"session\"")),
+        "the command log is kept: {failing}"
+    );
+    let schema = concat!(env!("CARGO_MANIFEST_DIR"), "/report.schema.json");
+    let check = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import json, sys, jsonschema\n\
+             schema = json.load(open(sys.argv[1]))\n\
+             jsonschema.Draft202012Validator.check_schema(schema)\n\
+             jsonschema.validate(json.load(open(sys.argv[2])), schema)",
+        ])
+        .arg(schema)
+        .arg(&json)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        check.status.success(),
+        "the report does not follow its schema: {}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let index = std::fs::read_to_string(html.join("index.html")).unwrap();
+    let fail_at = index.find("session-limit-goaway-debug-over-1mib").unwrap();
+    let pass_at = index.find("session-flow-credit-at-half-window").unwrap();
+    assert!(fail_at < pass_at, "failures come first in the index");
+    assert!(
+        index.contains("counted: 1 fail MUST"),
+        "the totals head the index"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -111,6 +111,11 @@ impl Item {
     }
 }
 
+/// Bytes as hex, long runs elided in the middle.
+pub fn show_hex(bytes: &[u8]) -> String {
+    show_bytes(&bytes.iter().copied().map(Some).collect::<Vec<_>>())
+}
+
 /// Bytes as hex, long runs elided in the middle; `..` for a wildcard byte.
 fn show_bytes(bytes: &[Option<u8>]) -> String {
     let hex = |b: &Option<u8>| b.map_or("..".to_string(), |b| format!("{b:02x}"));
