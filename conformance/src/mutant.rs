@@ -3,11 +3,13 @@
 //!
 //! A mutant is a small, realistic bug, each of a kind found in real muxado, yamux or HTTP/2
 //! implementations: a skipped validation, a wrong error code, an off-by-one in a window, a
-//! flag ignored. The reference crate stays clean: a mutant lives only in the agent, as a
-//! wrapper around the sans-IO session ([`MutantIut`]) that rewrites the frames going in (each
-//! reassembled whole first; bytes after a frame-rule violation pass untouched, so that the
-//! session's own checks see them), rewrites the frames coming out, or changes the session's
-//! configuration.
+//! flag ignored. Most live only in the agent, as a wrapper around the sans-IO session
+//! ([`MutantIut`]) that rewrites the frames going in (each reassembled whole first; bytes after
+//! a frame-rule violation pass untouched, so that the session's own checks see them), rewrites
+//! the frames coming out, or changes the session's configuration. Those of [`Site::Source`]
+//! are bugs in the reference session's own logic (a flag lost, a state transition skipped, an
+//! off-by-one, an order swapped, a GOAWAY field computed from the wrong set), compiled into the
+//! reference only with its test-only `mutants` feature and active only when named.
 //!
 //! **Test-only**: the reference agent plays a mutant when the environment variable
 //! `MUXADO_MUTANT` names one (`MUXADO_MUTANT=ignore-fin conformance agent`, or
@@ -18,6 +20,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use muxado_reference::frame::{DecodeError, ErrorCode, Flags, FrameType, decode_header};
+use muxado_reference::session::mutation::Mutation;
 use muxado_reference::session::{Config, Role};
 use muxado_vectors::session_run::{
     Call, Enough, Extensions, Flooded, Iut, Offline, ReadResult, SessionState,
@@ -37,6 +40,9 @@ pub enum Site {
     Config,
     /// It changes how the session is driven (end-of-file).
     Driver,
+    /// It is a bug in the reference session's own code (feature `mutants`,
+    /// `muxado_reference::session::mutation`).
+    Source,
 }
 
 macro_rules! mutants {
@@ -127,6 +133,42 @@ mutants! {
     BackpressureMissing = "backpressure-missing", Driver, ["LIMIT-6"];
     /// Its heartbeat requester ignores a wrong echo and goes on beating.
     HeartbeatEchoUnchecked = "heartbeat-echo-unchecked", Driver, ["HEARTBEAT-4"];
+    /// Loses the FIN of a frame that also carries SYN: the stream never ends.
+    SynFinDropped = "syn-fin-dropped", Source, ["DATA-3", "STREAM-6"];
+    /// Reads report end-of-stream as soon as the peer's FIN arrived, bytes still unread: data loss.
+    EofBeforeBytes = "eof-before-bytes", Source, ["STREAM-6"];
+    /// Credits bytes as they arrive, before the application consumed them.
+    CreditOnArrival = "credit-on-arrival", Source, ["FLOW-7"];
+    /// Takes a DATA frame that exactly fills the window for an overrun.
+    OverrunAtWindow = "overrun-at-window", Source, ["FLOW-4"];
+    /// Names in GOAWAY the highest id of every stream, its own included, not the peer's last accepted.
+    GoAwayLastAnyStream = "goaway-last-any-stream", Source, ["GOAWAY-5"];
+    /// Answers an RST for an unknown stream with RST STREAM_CLOSED.
+    RstAnswersRst = "rst-answers-rst", Source, ["RST-5"];
+    /// Sets SYN on every frame of a write, not only the stream's first.
+    SynEveryFrame = "syn-every-frame", Source, ["STREAM-2"];
+    /// Forgets a stream when it half-closes it, though the peer may still send.
+    ForgetAfterOwnFin = "forget-after-own-fin", Source, ["STREAM-6", "STREAM-10"];
+    /// Hands over the newest stream on accept, not the oldest.
+    AcceptNewestFirst = "accept-newest-first", Source, ["STREAM-4"];
+    /// Keeps its streams above a received GOAWAY's last stream id open.
+    GoAwayKeepsUnseen = "goaway-keeps-unseen", Source, ["GOAWAY-7"];
+    /// Advances its stream ids by 4.
+    IdsStepFour = "ids-step-four", Source, ["ID-4"];
+    /// Counts its own streams against the peer's stream bound.
+    StreamLimitCountsOwn = "stream-limit-counts-own", Source, ["LIMIT-2"];
+    /// Buffers DATA that arrives after the peer's FIN instead of answering RST STREAM_CLOSED.
+    DataAfterFinBuffered = "data-after-fin-buffered", Source, ["STREAM-8"];
+    /// Answers a zero-length DATA+FIN for an unknown stream with RST.
+    EmptyFinAnswered = "empty-fin-answered", Source, ["STREAM-7"];
+    /// Treats a WNDINC for an unknown stream as a connection error.
+    WndIncUnknownFatal = "wndinc-unknown-fatal", Source, ["WNDINC-5"];
+    /// Still accepts SYNs after it sent GOAWAY.
+    GoAwaySentAcceptsSyn = "goaway-sent-accepts-syn", Source, ["GOAWAY-8"];
+    /// Lets the application open streams after the session ended.
+    ErrorNotSticky = "error-not-sticky", Source, ["SESSION-4"];
+    /// Sends no FIN when the application closes a stream.
+    CloseWithoutFin = "close-without-fin", Source, ["STREAM-9"];
 }
 
 impl Mutant {
@@ -158,6 +200,24 @@ impl Mutant {
             Mutant::BacklogOffByOne => config.accept_backlog += 1,
             Mutant::StreamLimitIgnored => config.max_streams = usize::MAX,
             Mutant::DebugLimitIgnored => config.max_goaway_debug = usize::MAX,
+            Mutant::SynFinDropped => config.mutation = Some(Mutation::SynFinDropped),
+            Mutant::EofBeforeBytes => config.mutation = Some(Mutation::EofBeforeBytes),
+            Mutant::CreditOnArrival => config.mutation = Some(Mutation::CreditOnArrival),
+            Mutant::OverrunAtWindow => config.mutation = Some(Mutation::OverrunAtWindow),
+            Mutant::GoAwayLastAnyStream => config.mutation = Some(Mutation::GoAwayLastAnyStream),
+            Mutant::RstAnswersRst => config.mutation = Some(Mutation::RstAnswersRst),
+            Mutant::SynEveryFrame => config.mutation = Some(Mutation::SynEveryFrame),
+            Mutant::ForgetAfterOwnFin => config.mutation = Some(Mutation::ForgetAfterOwnFin),
+            Mutant::AcceptNewestFirst => config.mutation = Some(Mutation::AcceptNewestFirst),
+            Mutant::GoAwayKeepsUnseen => config.mutation = Some(Mutation::GoAwayKeepsUnseen),
+            Mutant::IdsStepFour => config.mutation = Some(Mutation::IdsStepFour),
+            Mutant::StreamLimitCountsOwn => config.mutation = Some(Mutation::StreamLimitCountsOwn),
+            Mutant::DataAfterFinBuffered => config.mutation = Some(Mutation::DataAfterFinBuffered),
+            Mutant::EmptyFinAnswered => config.mutation = Some(Mutation::EmptyFinAnswered),
+            Mutant::WndIncUnknownFatal => config.mutation = Some(Mutation::WndIncUnknownFatal),
+            Mutant::GoAwaySentAcceptsSyn => config.mutation = Some(Mutation::GoAwaySentAcceptsSyn),
+            Mutant::ErrorNotSticky => config.mutation = Some(Mutation::ErrorNotSticky),
+            Mutant::CloseWithoutFin => config.mutation = Some(Mutation::CloseWithoutFin),
             _ => {}
         }
         config

@@ -161,6 +161,12 @@ fn every_mutant_is_caught_by_the_suite() {
 #[test]
 fn mutants_are_named_documented_and_checked() {
     assert!(Mutant::ALL.len() >= 16, "{} mutants", Mutant::ALL.len());
+    // Beside the wrappers, bugs in the reference session's own logic (feature `mutants`).
+    let source = Mutant::ALL
+        .iter()
+        .filter(|m| m.site() == muxado_conformance::mutant::Site::Source)
+        .count();
+    assert!(source >= 15, "{source} source-level mutants");
     let names: BTreeSet<&str> = Mutant::ALL.iter().map(|m| m.name()).collect();
     assert_eq!(names.len(), Mutant::ALL.len(), "mutant names are unique");
     for mutant in Mutant::ALL {

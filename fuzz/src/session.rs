@@ -90,6 +90,8 @@ pub fn config(byte: u8) -> Config {
         max_streams: MAX_STREAMS[usize::from(byte >> 5 & 3)],
         max_goaway_debug: if byte & 0x80 != 0 { 4 } else { 1 << 20 },
         max_frame_size: 1000,
+        // Both credit schedules SPEC [FLOW-6] allows.
+        credit_every_read: byte & 0x09 == 0x09,
         write_queue_bytes: 64 * 1024,
         reset_linger: Duration::from_secs(5),
         syn_alone: byte & 0x40 != 0 && byte & 0x20 != 0,

@@ -47,6 +47,10 @@ pub struct Config {
     /// sends part of a frame and stops (slowloris). A session idle between frames never times
     /// out; the heartbeat watches that. `None`, Go's behaviour, waits forever.
     pub read_timeout: Option<Duration>,
+    /// Test-only (feature `mutants`): a deliberate bug to play ([`super::mutation`]).
+    #[cfg(feature = "mutants")]
+    #[doc(hidden)]
+    pub mutation: Option<super::mutation::Mutation>,
 }
 
 impl Default for Config {
@@ -62,6 +66,8 @@ impl Default for Config {
             reset_linger: Duration::from_secs(5),
             syn_alone: false,
             read_timeout: None,
+            #[cfg(feature = "mutants")]
+            mutation: None,
         }
     }
 }

@@ -8,6 +8,7 @@ use crate::frame::{
 };
 
 use super::error::RemoteGoAway;
+use super::mutation::mutated;
 use super::stream::Stream;
 use super::{Error, Session};
 
@@ -161,16 +162,18 @@ impl Session {
             remaining: length,
             fin,
         };
+        let late_buffered = mutated!(self, DataAfterFinBuffered);
+        let at_window = usize::from(mutated!(self, OverrunAtWindow));
         match self.streams.get(&id) {
-            Some(stream) if stream.receiving() => {
+            Some(stream) if stream.receiving() || late_buffered && stream.error.is_none() => {
                 // [FLOW-4] [FLOW-10] the whole frame must fit in what is left of the window.
-                if stream.recv.buffer.len() + length > window {
+                if stream.recv.buffer.len() + length + at_window > window {
                     self.reset_stream(id, ErrorCode::FLOW_CONTROL_ERROR);
                     return skip(length);
                 }
                 deliver
             }
-            _ if length == 0 && fin => skip(0), // [STREAM-7]
+            _ if length == 0 && fin && !mutated!(self, EmptyFinAnswered) => skip(0), // [STREAM-7]
             _ => {
                 // [STREAM-8] DATA for an unknown stream, or one whose receive half ended.
                 if !self.recently_reset(id) {
@@ -184,7 +187,7 @@ impl Session {
     fn on_syn(&mut self, header: &Header) -> Reading {
         let id = header.stream_id;
         let length = header.length as usize;
-        if self.local_gone_away {
+        if self.local_gone_away && !mutated!(self, GoAwaySentAcceptsSyn) {
             // [GOAWAY-8] refused, and the body consumed (unlike Go, [INTEROP-6]).
             if self.streams.get(&id).is_some_and(|s| !s.finished()) {
                 // A duplicate SYN of an open stream ([ID-7], which [GOAWAY-8] overrides): the
@@ -227,7 +230,12 @@ impl Session {
             }
             None => {}
         }
-        let refusal = if self.remote_streams >= self.config.max_streams {
+        let held = if mutated!(self, StreamLimitCountsOwn) {
+            self.streams.len()
+        } else {
+            self.remote_streams
+        };
+        let refusal = if held >= self.config.max_streams {
             Some(ErrorCode::STREAM_REFUSED) // [LIMIT-2]
         } else if self.accept_queue.len() >= self.config.accept_backlog {
             Some(ErrorCode::ACCEPT_QUEUE_FULL) // [STREAM-5] [LIMIT-3]
@@ -257,7 +265,7 @@ impl Session {
         Reading::Data {
             id,
             remaining: length,
-            fin: header.flags.contains(Flags::FIN),
+            fin: header.flags.contains(Flags::FIN) && !mutated!(self, SynFinDropped),
         }
     }
 
@@ -276,6 +284,12 @@ impl Session {
                 self.events_streams.insert(id);
             }
             stream.recv.buffer.extend(part);
+            if mutated!(self, CreditOnArrival) {
+                self.emit(Frame::WndInc(frame::WndInc {
+                    stream_id: id,
+                    increment: part.len() as u32,
+                }));
+            }
         }
     }
 
@@ -302,6 +316,12 @@ impl Session {
             Frame::Data(_) => debug_assert!(false, "DATA body kept whole"),
             Frame::Rst(rst) => {
                 // [RST-4] ends both halves; [RST-5] ignored for unknown streams.
+                if mutated!(self, RstAnswersRst) && !self.streams.contains_key(&rst.stream_id) {
+                    self.emit(Frame::Rst(frame::Rst {
+                        stream_id: rst.stream_id,
+                        error_code: ErrorCode::STREAM_CLOSED,
+                    }));
+                }
                 if let Some(stream) = self.streams.get_mut(&rst.stream_id) {
                     if stream.error.is_none() && !stream.finished() {
                         stream.error = Some(Error::ResetByPeer(rst.error_code));
@@ -327,6 +347,11 @@ impl Session {
                     })
                     .map(|(id, _)| *id)
                     .collect();
+                let unseen = if mutated!(self, GoAwayKeepsUnseen) {
+                    Vec::new()
+                } else {
+                    unseen
+                };
                 for id in unseen {
                     if let Some(stream) = self.streams.get_mut(&id) {
                         stream.error = Some(Error::RemoteGoneAway);

@@ -31,6 +31,11 @@ mod config;
 mod error;
 pub mod heartbeat;
 mod input;
+#[cfg(feature = "mutants")]
+#[doc(hidden)]
+pub mod mutation;
+#[cfg(not(feature = "mutants"))]
+mod mutation;
 mod snapshot;
 mod stream;
 pub mod typed;
@@ -48,6 +53,7 @@ pub use snapshot::{Census, Snapshot, StreamSnapshot};
 
 use crate::frame::{Data, ErrorCode, Frame, GoAway, MAX_INCREMENT, Rst, StreamId, WndInc};
 use input::Reading;
+use mutation::mutated;
 use stream::Stream;
 
 /// The result of [`Session::read`].
@@ -270,7 +276,7 @@ impl Session {
             return Err(Error::StreamsExhausted); // [ID-5]
         }
         let id = StreamId::new(self.next_local_id as u32);
-        self.next_local_id += 2; // [ID-4]
+        self.next_local_id += if mutated!(self, IdsStepFour) { 4 } else { 2 }; // [ID-4]
         self.streams
             .insert(id, Stream::new(self.config.max_window_size, true));
         Ok(id)
@@ -279,6 +285,9 @@ impl Session {
     /// Takes the next stream the peer opened, if any, in the order the SYNs arrived
     /// (SPEC [STREAM-4]).
     pub fn accept(&mut self) -> Option<StreamId> {
+        if mutated!(self, AcceptNewestFirst) {
+            return self.accept_queue.pop_back();
+        }
         self.accept_queue.pop_front()
     }
 
@@ -350,6 +359,7 @@ impl Session {
         }
         stream.send.window -= n as u64;
         let mut syn = !std::mem::replace(&mut stream.send.syn_sent, true);
+        syn |= mutated!(self, SynEveryFrame);
         if syn && self.config.syn_alone {
             self.emit_empty_syn(id);
             syn = false;
@@ -416,6 +426,9 @@ impl Session {
             syn: false,
             payload: b"",
         }));
+        if mutated!(self, ForgetAfterOwnFin) {
+            self.streams.remove(&id);
+        }
         self.forget_if_done(id);
         Ok(())
     }
@@ -426,11 +439,16 @@ impl Session {
         let window = self.config.max_window_size;
         let per_read = self.config.credit_every_read;
         let ended = self.ended.as_ref().map(|t| t.local);
+        let eof_early = mutated!(self, EofBeforeBytes);
+        let credited_on_arrival = mutated!(self, CreditOnArrival);
         let stream = self.streams.get_mut(&id).ok_or(Error::UnknownStream(id))?;
         if let Some(err @ Error::ResetLocally(_)) = &stream.error {
             // [STREAM-11] a stream this side reset is over at once, buffered bytes included.
             stream.recv.buffer.clear();
             return Err(err.clone());
+        }
+        if eof_early && stream.recv.fin {
+            return Ok(Read::Eof);
         }
         if buf.is_empty() && !stream.recv.buffer.is_empty() {
             // [STREAM-6] end-of-stream only once every earlier byte was read: an empty read
@@ -451,7 +469,7 @@ impl Session {
             // window was read, so a sender is never idle waiting on bytes already consumed.
             let due =
                 per_read || stream.recv.buffer.is_empty() || stream.recv.uncredited >= window / 2;
-            if due && stream.receiving() && ended.is_none() {
+            if due && stream.receiving() && ended.is_none() && !credited_on_arrival {
                 let increment = std::mem::take(&mut stream.recv.uncredited);
                 self.emit(Frame::WndInc(WndInc {
                     stream_id: id,
@@ -509,7 +527,10 @@ impl Session {
         let Some(stream) = self.streams.get_mut(&id) else {
             return;
         };
-        let send_fin = stream.sending() && stream.send.syn_sent && self.ended.is_none();
+        let send_fin = stream.sending()
+            && stream.send.syn_sent
+            && self.ended.is_none()
+            && !mutated!(self, CloseWithoutFin);
         // [STREAM-9] bytes discarded unread are credited back, so that a peer waiting on the
         // window sends again and learns of the close from the RST its next DATA draws.
         let discarded = if stream.receiving() && self.ended.is_none() {
@@ -556,6 +577,9 @@ impl Session {
     // ---- internals ------------------------------------------------------------------------
 
     fn check_alive(&self) -> Result<(), Error> {
+        if mutated!(self, ErrorNotSticky) {
+            return Ok(());
+        }
         match &self.ended {
             Some(t) => Err(Error::SessionEnded(t.local)),
             None => Ok(()),
@@ -594,7 +618,14 @@ impl Session {
         self.local_gone_away = true;
         // [LIMIT-4] never more debug data than every Go version parses correctly.
         let debug = &debug[..debug.len().min(1 << 20)];
-        let last_stream_id = self.last_accepted_remote;
+        let mut last_stream_id = self.last_accepted_remote;
+        if mutated!(self, GoAwayLastAnyStream) {
+            last_stream_id = self
+                .streams
+                .keys()
+                .copied()
+                .fold(last_stream_id, StreamId::max);
+        }
         self.emit(Frame::GoAway(GoAway {
             last_stream_id,
             error_code: code,
@@ -729,6 +760,13 @@ impl Session {
 
     /// Credits a stream's send window (SPEC [FLOW-5], [FLOW-8]).
     fn credit(&mut self, id: StreamId, increment: u32) {
+        if mutated!(self, WndIncUnknownFatal) && !self.streams.contains_key(&id) {
+            self.fail(
+                ErrorCode::PROTOCOL_ERROR,
+                format!("WNDINC for unknown stream {id}"),
+            );
+            return;
+        }
         let Some(stream) = self.streams.get_mut(&id) else {
             return;
         };
