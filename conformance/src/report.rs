@@ -18,7 +18,7 @@ pub const SCHEMA: &str = "muxado-conformance-report";
 pub const CHUNK_KEPT: usize = 4096;
 
 /// Bytes of an elided chunk that reports still show.
-const CHUNK_HEAD: usize = 64;
+pub const CHUNK_HEAD: usize = 64;
 
 /// Command and answer lines longer than this are cut in reports.
 pub const LINE_KEPT: usize = 1024;

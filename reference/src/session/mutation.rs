@@ -1,6 +1,6 @@
 //! Test-only, feature `mutants`: deliberate bugs in the session's own logic, for testing the
 //! tests (the conformance suite must catch each at MUST level; `conformance/tests/mutants.rs`
-//! asserts it). Without the feature none of this exists and every [`mutated!`] site is the
+//! asserts it). Without the feature none of this exists and every `mutated!` site is the
 //! constant `false`. With it a site is active only when [`super::Config::mutation`] names it.
 //!
 //! Each is a small bug of a kind found in real multiplexers: a flag lost, a state transition
