@@ -332,6 +332,34 @@ fn closed_by_peer(e: &std::io::Error) -> bool {
     )
 }
 
+/// Whether an `ok` value has the shape appendix A's table gives for the command `name`.
+fn answer_shape(name: &str, v: &Value) -> Result<(), String> {
+    let id = |v: &Value| v["stream_id"].as_u64().is_some_and(|id| id <= 0x7FFF_FFFF);
+    let none = |v: &Value| v["none"] == true && v.as_object().is_some_and(|o| o.len() == 1);
+    let fine = match name {
+        "open" | "open_typed" => id(v),
+        "accept" => id(v) || none(v),
+        "accept_typed" => id(v) && v["stream_type"].as_u64().is_some() || none(v),
+        "write" => v["written"].as_u64().is_some(),
+        "read" => {
+            v["data"].as_str().is_some_and(|d| unhex(d).is_ok())
+                || v["eof"] == true
+                || v["blocked"] == true
+        }
+        "session" => {
+            v.get("ended")
+                .is_some_and(|e| e.is_null() || e["code"].is_u64())
+                && v.get("remote").is_none_or(|r| r.is_null() || r.is_object())
+        }
+        _ => v.is_object(),
+    };
+    if fine {
+        Ok(())
+    } else {
+        Err("not an answer appendix A gives for it".into())
+    }
+}
+
 /// How a harness error from an `unsupported` answer starts ([AGENT-4]).
 pub const UNSUPPORTED: &str = muxado_vectors::session_run::UNSUPPORTED;
 
@@ -505,17 +533,40 @@ impl RemoteIut {
     }
 
     fn call(&mut self, command: Value) -> Call<Value> {
+        let name = command
+            .as_object()
+            .and_then(|o| o.keys().next().cloned())
+            .unwrap_or_default();
         let answer = self.command(command)?;
+        let breach = |why: String| Err(format!("the agent broke the contract ([AGENT-4]): {why}"));
+        let Some(object) = answer.as_object().filter(|o| o.len() == 1) else {
+            return breach(format!(
+                "the answer to {name} is {answer}, not one object with one key"
+            ));
+        };
         if let Some(why) = answer.get("unsupported") {
             return Err(format!("{UNSUPPORTED}{}", why.as_str().unwrap_or("")));
         }
         if let Some(error) = answer.get("error") {
+            let Some(code) = error["code"].as_u64().and_then(|c| u32::try_from(c).ok()) else {
+                return breach(format!(
+                    "the error answer to {name} has no 32-bit code: {answer}"
+                ));
+            };
             return Ok(Err(CallError {
-                code: error["code"].as_u64().unwrap_or(u64::from(u32::MAX)) as u32,
+                code,
                 message: error["message"].as_str().unwrap_or("").to_string(),
             }));
         }
-        Ok(Ok(answer["ok"].clone()))
+        let Some(value) = object.get("ok") else {
+            return breach(format!(
+                "the answer to {name} is {answer}: neither ok, error nor unsupported"
+            ));
+        };
+        match answer_shape(&name, value) {
+            Ok(()) => Ok(Ok(value.clone())),
+            Err(why) => breach(format!("the answer to {name} is {answer}: {why}")),
+        }
     }
 
     fn unit(&mut self, command: Value) -> Call<()> {

@@ -433,3 +433,27 @@ fn the_json_report_follows_its_schema_and_elides_large_payloads() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// An answer the contract does not give is an `error` that says how the agent broke the
+/// contract, never a pass or a fail: here an agent (a few lines of Python) that answers every
+/// command with `{"ok": {"weird": 1}}`.
+///
+/// checks: [AGENT-4] [AGENT-6]
+#[test]
+fn an_answer_outside_the_contract_is_an_error() {
+    let agent = "exec python3 -c 'import os, socket\n\
+                 t = socket.create_connection(os.environ[\"MUXADO_ADDR\"].rsplit(\":\", 1))\n\
+                 c = socket.create_connection(os.environ[\"MUXADO_CONTROL\"].rsplit(\":\", 1))\n\
+                 for line in c.makefile():\n    c.sendall(b\"{\\\"ok\\\": {\\\"weird\\\": 1}}\\n\")'";
+    let all = suite::cases();
+    let indices = selected(&all, "session-client-stream-ids");
+    let r = run(&all, &indices, &options(Target::Exec(agent.into()))).remove(0);
+    assert_eq!(
+        (r.outcome, r.counts),
+        (Outcome::Error, true),
+        "{}",
+        r.detail
+    );
+    assert!(r.detail.contains("broke the contract"), "{}", r.detail);
+    assert!(r.detail.contains("weird"), "{}", r.detail);
+}
