@@ -424,6 +424,9 @@ pub struct ReadExpect {
     pub blocked: Option<bool>,
     /// The error.
     pub error: Option<CodeRef>,
+    /// Any one of these results (where SPEC.md allows several, e.g. bytes delivered before
+    /// their frame's last byte arrived, [STREAM-6]).
+    pub one_of: Option<Vec<ReadExpect>>,
 }
 
 /// A call on one stream, succeeding unless `expect` names an error.

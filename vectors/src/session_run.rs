@@ -1278,6 +1278,30 @@ fn expect_call(got: Result<(), CallError>, want: &Option<CallExpect>) -> Result<
 }
 
 fn check_read(e: &ReadExpect, got: Result<ReadResult, CallError>) -> Result<(), String> {
+    if let Some(alternatives) = &e.one_of {
+        let others = [
+            e.data.is_some(),
+            e.data_fill.is_some(),
+            e.eof.is_some(),
+            e.blocked.is_some(),
+            e.error.is_some(),
+        ];
+        if alternatives.is_empty() || others.iter().any(|f| *f) {
+            return Err(malformed("read one_of stands alone, with alternatives"));
+        }
+        let mut problems = Vec::new();
+        for alternative in alternatives {
+            match check_read(alternative, got.clone()) {
+                Ok(()) => return Ok(()),
+                Err(p) if p.starts_with(MALFORMED) => return Err(p),
+                Err(p) => problems.push(p),
+            }
+        }
+        return Err(format!(
+            "none of the results SPEC.md allows: {}",
+            problems.join("; ")
+        ));
+    }
     let fields = [
         e.data.is_some() || e.data_fill.is_some(),
         e.eof.is_some(),
