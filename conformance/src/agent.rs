@@ -279,7 +279,8 @@ pub fn reference_agent_on(
                 .ok()
                 .and_then(|v| v["after"].as_u64())
                 .unwrap_or(0);
-            if after > taken_in && !transport_ended {
+            let waits = mutant != Some(crate::mutant::Mutant::AfterIgnored);
+            if waits && after > taken_in && !transport_ended {
                 break;
             }
             let line = pending.pop_front().expect("front");

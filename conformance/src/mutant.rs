@@ -133,6 +133,9 @@ mutants! {
     BackpressureMissing = "backpressure-missing", Driver, ["LIMIT-6"];
     /// Its heartbeat requester ignores a wrong echo and goes on beating.
     HeartbeatEchoUnchecked = "heartbeat-echo-unchecked", Driver, ["HEARTBEAT-4"];
+    /// Its agent runs each command at once, without waiting for the transport bytes the
+    /// command's `after` counts.
+    AfterIgnored = "after-ignored", Driver, ["AGENT-3"];
     /// Loses the FIN of a frame that also carries SYN: the stream never ends.
     SynFinDropped = "syn-fin-dropped", Source, ["DATA-3", "STREAM-6"];
     /// Reads report end-of-stream as soon as the peer's FIN arrived, bytes still unread: data loss.
