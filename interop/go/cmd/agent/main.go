@@ -46,6 +46,9 @@ const (
 	// afterLimit bounds the wait for the transport bytes a command's
 	// "after" names (AGENT-3).
 	afterLimit = 5 * time.Second
+	// callLimit bounds calls that return at once unless the send window is
+	// empty (open_typed's Write of the type).
+	callLimit = time.Second
 	// unsupportedExit is AGENT-1's exit code for a case the agent cannot play.
 	unsupportedExit = 127
 )
@@ -71,7 +74,7 @@ func run(args []string) int {
 		fmt.Fprintf(os.Stderr, "agent: unknown --impl %q: this build links 2016 and ngrok (%s)\n", *implName, v2.Version)
 		return 2
 	}
-	cfg, why := config(os.Getenv("MUXADO_CONFIG"))
+	cfg, ext, why := config(os.Getenv("MUXADO_CONFIG"))
 	if why != "" {
 		fmt.Fprintf(os.Stderr, "agent: Go muxado %s cannot play this case: %s\n", impl.Version, why)
 		return unsupportedExit
@@ -98,7 +101,7 @@ func run(args []string) int {
 		fmt.Fprintf(os.Stderr, "agent: %v\n", err)
 		return 1
 	}
-	a := newAgent(impl, sess, transport)
+	a := newAgent(impl, sess, transport, ext)
 	in := bufio.NewReader(ctl)
 	for {
 		line, err := in.ReadBytes('\n')
@@ -116,46 +119,63 @@ func run(args []string) int {
 	}
 }
 
+// extensions are the MUXADO_CONFIG keys of SPEC section 10 (AGENT-1).
+type extensions struct {
+	// typed: the peer's streams are typed; they are taken by Go's
+	// AcceptTypedStream, and by accept_typed.
+	typed bool
+	// heartbeat: the session is wrapped in Go's heartbeat (NewHeartbeat),
+	// whose AcceptTypedStream answers the peer's heartbeat streams; implies
+	// typed.
+	heartbeat bool
+}
+
 // config reads MUXADO_CONFIG into Go's settings, or says why Go cannot apply
 // it. Go has no limit on concurrent streams and a fixed GOAWAY debug limit, so
 // a case that sets max_streams or max_goaway_debug would test something Go
 // does not have: the agent declines it (exit 127) instead of ignoring it.
-func config(text string) (upstream.Config, string) {
+func config(text string) (upstream.Config, extensions, string) {
 	var c struct {
 		MaxWindowSize  *uint32 `json:"max_window_size"`
 		AcceptBacklog  *uint32 `json:"accept_backlog"`
 		MaxStreams     *uint32 `json:"max_streams"`
 		MaxGoAwayDebug *uint32 `json:"max_goaway_debug"`
 		ReadTimeoutMs  *uint64 `json:"read_timeout_ms"`
+		TypedStreams   *bool   `json:"typed_streams"`
+		Heartbeat      *bool   `json:"heartbeat"`
 	}
+	var ext extensions
 	if text != "" && text != "null" {
 		if err := json.Unmarshal([]byte(text), &c); err != nil {
-			return upstream.Config{}, fmt.Sprintf("bad MUXADO_CONFIG: %v", err)
+			return upstream.Config{}, ext, fmt.Sprintf("bad MUXADO_CONFIG: %v", err)
 		}
 	}
 	if c.MaxStreams != nil {
-		return upstream.Config{}, "max_streams: Go has no limit on concurrent streams"
+		return upstream.Config{}, ext, "max_streams: Go has no limit on concurrent streams"
 	}
 	if c.MaxGoAwayDebug != nil {
-		return upstream.Config{}, "max_goaway_debug: Go's GOAWAY debug limit is fixed (1 MiB)"
+		return upstream.Config{}, ext, "max_goaway_debug: Go's GOAWAY debug limit is fixed (1 MiB)"
 	}
 	if c.ReadTimeoutMs != nil {
-		return upstream.Config{}, "read_timeout_ms: Go has no session read timeout"
+		return upstream.Config{}, ext, "read_timeout_ms: Go has no session read timeout"
 	}
+	ext.heartbeat = c.Heartbeat != nil && *c.Heartbeat
+	// AGENT-1: a session with the heartbeat on uses typed streams too.
+	ext.typed = ext.heartbeat || c.TypedStreams != nil && *c.TypedStreams
 	var out upstream.Config
 	if c.MaxWindowSize != nil {
 		if *c.MaxWindowSize == 0 {
-			return out, "max_window_size 0: Go reads 0 as its default"
+			return out, ext, "max_window_size 0: Go reads 0 as its default"
 		}
 		out.MaxWindowSize = *c.MaxWindowSize
 	}
 	if c.AcceptBacklog != nil {
 		if *c.AcceptBacklog == 0 {
-			return out, "accept_backlog 0: Go reads 0 as its default"
+			return out, ext, "accept_backlog 0: Go reads 0 as its default"
 		}
 		out.AcceptBacklog = *c.AcceptBacklog
 	}
-	return out, ""
+	return out, ext, ""
 }
 
 // countingConn counts the bytes the session has taken in from the transport,
@@ -189,6 +209,8 @@ type result struct {
 	n    int
 	data []byte
 	err  error
+	// streamType is the type of a stream AcceptTypedStream returned.
+	streamType uint32
 }
 
 type stream struct {
@@ -201,29 +223,85 @@ type stream struct {
 type agent struct {
 	impl upstream.Impl
 	sess upstream.Session
-	// heartbeats is the heartbeat started by the heartbeat command, if any.
+	ext  extensions
+	// heartbeats is the session's heartbeat wrapper: made at the start when
+	// the config turns the heartbeat on (its AcceptTypedStream loop answers
+	// the peer's heartbeat streams), or by the heartbeat command otherwise.
 	heartbeats upstream.Heartbeat
-	transport  *countingConn
-	streams    map[uint32]*stream
+	// beating is set once the heartbeat command started a requester.
+	beating   bool
+	transport *countingConn
+	streams   map[uint32]*stream
 	// accepting is the result channel of an Accept call still waiting.
 	accepting chan result
-	dead      chan struct{}
-	local     error
-	remote    error
-	debug     []byte
+	// typedAccepted gets what the typed accept loop (acceptTyped) took:
+	// streams with their type, and last the error that ended the session.
+	typedAccepted chan result
+	// typedEnd is the error that ended the typed accept loop, once
+	// accept_typed has taken it.
+	typedEnd error
+	dead     chan struct{}
+	local    error
+	remote   error
+	debug    []byte
 	// seen is how many transport bytes the session had read when the last
 	// command ran.
 	seen int64
 }
 
-func newAgent(impl upstream.Impl, sess upstream.Session, transport *countingConn) *agent {
-	a := &agent{impl: impl, sess: sess, transport: transport, streams: map[uint32]*stream{}, dead: make(chan struct{})}
+func newAgent(impl upstream.Impl, sess upstream.Session, transport *countingConn, ext extensions) *agent {
+	a := &agent{impl: impl, sess: sess, ext: ext, transport: transport, streams: map[uint32]*stream{}, dead: make(chan struct{})}
 	go func() {
 		local, remote, debug := sess.Wait()
 		a.local, a.remote, a.debug = local, remote, debug
 		close(a.dead)
 	}()
+	if ext.typed {
+		accept := sess.AcceptTypedStream
+		if ext.heartbeat {
+			// SPEC HEARTBEAT-2, INTEROP-22: Go's heartbeat answers the
+			// peer's heartbeat streams only from inside its
+			// AcceptTypedStream, so the loop runs on the heartbeat. The
+			// requester's timings are set by the heartbeat command; until
+			// then they are Go's defaults, and it is not started.
+			cfg := upstream.HeartbeatConfig{Interval: 10 * time.Second, Tolerance: 15 * time.Second, Type: 0xFFFFFFFF}
+			a.heartbeats = sess.NewHeartbeat(cfg, func(time.Duration, bool) {})
+			accept = a.heartbeats.AcceptTypedStream
+		}
+		a.typedAccepted = make(chan result, 1024)
+		go a.acceptTyped(accept)
+	}
 	return a
+}
+
+// acceptTyped is the typed session's accept loop, as a Go application runs
+// it: it calls Go's AcceptTypedStream (the heartbeat's, when the heartbeat is
+// on) again and again and queues what it returns for accept_typed.
+//
+// Emulation: Go's AcceptTypedStream waits, for a stream and then for its
+// type; the loop runs in the background from the start so that accept_typed
+// need not wait. When a stream ends before its type, AcceptTypedStream closes
+// it and returns that stream's error while the session goes on (SPEC
+// INTEROP-23); the loop, like an application that keeps accepting, goes on
+// too, and hands such errors to nobody. An error returned once the session
+// has ended is the session's: it ends the loop and is the answer of every
+// later accept_typed.
+func (a *agent) acceptTyped(accept func() (net.Conn, uint32, error)) {
+	for {
+		c, t, err := accept()
+		if err == nil {
+			a.typedAccepted <- result{conn: c, streamType: t}
+			continue
+		}
+		select {
+		case <-a.dead:
+			a.typedAccepted <- result{err: err}
+			return
+		case <-time.After(5 * settle):
+			// The session goes on: a stream ended before its type.
+			fmt.Fprintf(os.Stderr, "agent: AcceptTypedStream: %v (the session goes on)\n", err)
+		}
+	}
 }
 
 type answer map[string]any
@@ -266,14 +344,21 @@ func (a *agent) serve(line []byte) answer {
 			// heartbeat (SPEC AGENT-3)
 			IntervalMs  int64 `json:"interval_ms"`
 			ToleranceMs int64 `json:"tolerance_ms"`
+			// open_typed (SPEC AGENT-3)
+			StreamType uint32 `json:"stream_type"`
 		}
 		if err := json.Unmarshal(raw, &args); err != nil {
 			return answer{"error": map[string]any{"code": uint32(0xFFFFFFFF), "message": "bad arguments: " + err.Error()}}
 		}
 		var out answer
-		if name == "heartbeat" {
+		switch name {
+		case "heartbeat":
 			out = a.heartbeat(time.Duration(args.IntervalMs)*time.Millisecond, time.Duration(args.ToleranceMs)*time.Millisecond)
-		} else {
+		case "open_typed":
+			out = a.openTyped(args.StreamType)
+		case "accept_typed":
+			out = a.acceptTypedStream()
+		default:
 			out = a.call(name, args.StreamID, args.Data, args.Max, args.ErrorCode, args.Debug)
 		}
 		// AGENT-5 (Emulation): Go's writer goroutine sends the frames a call
@@ -337,20 +422,92 @@ func (a *agent) call(name string, id uint32, data string, max int, code uint32, 
 	case "session":
 		return a.state()
 	}
-	return answer{"error": map[string]any{"code": uint32(0xFFFFFFFF), "message": "unknown command " + name}}
+	// A command this agent does not know is a call it cannot make (AGENT-4),
+	// not a failure of Go's.
+	return unsupported("the Go agent has no command " + name)
 }
 
 // heartbeat starts Go's heartbeat requester on the session (SPEC HEARTBEAT-1):
 // it opens the heartbeat stream at once and beats every interval. Its
 // measurements are not reported: the suite judges the frames.
+//
+// With the heartbeat on in the config, the requester is started on the
+// heartbeat made at the start, whose AcceptTypedStream loop answers the
+// peer's heartbeat streams: v2 takes the command's timings with SetInterval
+// and SetTolerance before Start. The 2016 Heartbeat has no such setters (its
+// config is fixed by NewHeartbeat), so the requester is a second Heartbeat
+// with the command's timings on the same typed session: its requester uses
+// nothing of the Heartbeat but that config and the session, so it beats as
+// the first one would.
 func (a *agent) heartbeat(interval, tolerance time.Duration) answer {
-	if a.heartbeats != nil {
-		return answer{"error": map[string]any{"code": uint32(0xFFFFFFFF), "message": "the heartbeat already runs"}}
+	if a.beating {
+		return unsupported("the heartbeat requester already runs: Go starts one per Heartbeat")
+	}
+	if interval <= 0 || tolerance < 0 {
+		return unsupported(fmt.Sprintf("heartbeat interval %v, tolerance %v: Go's requester needs a positive interval", interval, tolerance))
 	}
 	cfg := upstream.HeartbeatConfig{Interval: interval, Tolerance: tolerance, Type: 0xFFFFFFFF}
-	a.heartbeats = a.sess.NewHeartbeat(cfg, func(time.Duration, bool) {})
-	a.heartbeats.Start()
+	h := a.heartbeats
+	if set, found := h.(interface {
+		SetInterval(time.Duration)
+		SetTolerance(time.Duration)
+	}); found {
+		set.SetInterval(interval)
+		set.SetTolerance(tolerance)
+	} else {
+		h = a.sess.NewHeartbeat(cfg, func(time.Duration, bool) {})
+		if a.heartbeats == nil {
+			a.heartbeats = h
+		}
+	}
+	h.Start()
+	a.beating = true
 	return ok(map[string]any{})
+}
+
+// openTyped opens a typed stream (Go's OpenTypedStream: OpenStream, then a
+// Write of the 4-byte type, SPEC TYPED-2).
+//
+// Emulation: the Write waits when the send window cannot take 4 bytes; the
+// agent gives it callLimit, and if it has not returned, how far it got is
+// unknown: unsupported.
+func (a *agent) openTyped(streamType uint32) answer {
+	ch := make(chan result, 1)
+	go func() {
+		c, err := a.sess.OpenTypedStream(streamType)
+		ch <- result{conn: c, err: err}
+	}()
+	select {
+	case r := <-ch:
+		if r.err != nil {
+			return a.fail(r.err)
+		}
+		return ok(map[string]any{"stream_id": a.add(r.conn)})
+	case <-time.After(callLimit):
+		return unsupported("Go's OpenTypedStream did not return: its Write of the type waits for send window")
+	}
+}
+
+// acceptTypedStream takes the next typed stream the accept loop (acceptTyped)
+// took, with its type, if there is one within the grace; once the session
+// ended, its error.
+func (a *agent) acceptTypedStream() answer {
+	if a.typedAccepted == nil {
+		return unsupported("the session was not configured with typed_streams: its streams are taken by accept, untyped")
+	}
+	if a.typedEnd != nil {
+		return a.fail(a.typedEnd)
+	}
+	select {
+	case r := <-a.typedAccepted:
+		if r.err != nil {
+			a.typedEnd = r.err
+			return a.fail(r.err)
+		}
+		return ok(map[string]any{"stream_id": a.add(r.conn), "stream_type": r.streamType})
+	case <-time.After(grace):
+		return ok(map[string]any{"none": true})
+	}
 }
 
 func (a *agent) add(c net.Conn) uint32 {
@@ -381,6 +538,9 @@ func (a *agent) withStream(id uint32, f func(*stream) answer) answer {
 // result. A pending Accept takes the next stream out of Go's queue as soon as
 // it arrives, so from then on one stream more than the backlog fits.
 func (a *agent) accept() answer {
+	if a.typedAccepted != nil {
+		return unsupported("the session uses typed streams: its accept loop takes the peer's streams with their type (accept_typed)")
+	}
 	if a.accepting == nil {
 		ch := make(chan result, 1)
 		go func() {
@@ -393,9 +553,10 @@ func (a *agent) accept() answer {
 	case r := <-a.accepting:
 		a.accepting = nil
 		if r.err != nil {
-			// Go's Accept fails only once the session is dead: no stream
-			// will ever be ready.
-			return ok(map[string]any{"none": true})
+			// Go's Accept fails only once the session is dead, with the
+			// session's error (SPEC SESSION-4); a later accept calls it
+			// again and gets the same.
+			return a.fail(r.err)
 		}
 		return ok(map[string]any{"stream_id": a.add(r.conn)})
 	case <-time.After(grace):
