@@ -18,17 +18,26 @@
 //! - `after` ([AGENT-3]): the wrapper counts the bytes the crate's session read.
 //! - Output before answers ([AGENT-5]): the crate's writer task writes frames asynchronously;
 //!   the agent waits until the bytes written stop changing ([`Agent::settle`]).
+//! - Typed streams (SPEC section 10.1): the session is `typed::Typed`, split into its open
+//!   and accept halves; with `typed_streams` in the config a background task runs the
+//!   crate's `accept_typed` in a loop ([`accept_typed_loop`]). The heartbeat (section 10.2)
+//!   cannot be played: see [`config`].
 
 use std::collections::HashMap;
 use std::io;
+use std::ops::{Deref, DerefMut};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use muxado::{Accept, Error as MuxError, MuxadoSession, OpenClose, SessionBuilder, Stream};
+use muxado::typed::{StreamType, Typed, TypedAccept, TypedOpenClose, TypedSession, TypedStream};
+use muxado::{
+    Accept, Error as MuxError, MuxadoAccept, MuxadoOpen, OpenClose, SessionBuilder, Stream,
+};
 use ngrok_peer::conn::{self, ConnCtl};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
+use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep, timeout};
 
 /// How long a call that the crate makes wait may take before the agent treats it as "would
@@ -109,6 +118,8 @@ struct Config {
     window: Option<usize>,
     accept_queue: Option<usize>,
     stream_limit: Option<usize>,
+    /// `typed_streams`: the peer's streams are taken by the crate's `accept_typed`.
+    typed: bool,
 }
 
 /// Reads `MUXADO_CONFIG`. `max_window_size` is `SessionBuilder::window_size`,
@@ -117,6 +128,13 @@ struct Config {
 /// local and peer streams; deviation 11): the crate's settings of those names, applied as they
 /// are, so the suite sees what they do. The crate has no GOAWAY debug limit (it keeps no debug
 /// data at all), so a case that sets `max_goaway_debug` is declined.
+///
+/// `typed_streams` is the crate's `typed::Typed` wrapper. `heartbeat` is declined: the crate's
+/// only heartbeat is `heartbeat::Heartbeat::start`, which opens its requester's stream and
+/// beats at once (its first tick is immediate) when the wrapper is made, and its responder
+/// runs only inside that wrapper's `accept_typed`. A session that answers the peer's heartbeat
+/// streams but starts its requester only on the `heartbeat` command, as [AGENT-1] asks, cannot
+/// be made with it.
 fn config(text: Option<&str>) -> Result<Config, Exit> {
     let text = text.unwrap_or("").trim();
     if text.is_empty() || text == "null" {
@@ -144,10 +162,26 @@ fn config(text: Option<&str>) -> Result<Config, Exit> {
                 .into(),
         ));
     }
+    let flag = |key: &str| -> Result<bool, Exit> {
+        match &value[key] {
+            Value::Null => Ok(false),
+            Value::Bool(b) => Ok(*b),
+            v => Err(Exit::Usage(format!(
+                "MUXADO_CONFIG {key}: not a boolean: {v}"
+            ))),
+        }
+    };
+    if flag("heartbeat")? {
+        return Err(Exit::Unsupported(
+            "heartbeat: the crate's Heartbeat::start opens its requester's stream and beats at once, and answers the peer's heartbeat streams only inside that wrapper: it has no responder without a running requester"
+                .into(),
+        ));
+    }
     Ok(Config {
         window: get("max_window_size")?,
         accept_queue: get("accept_backlog")?,
         stream_limit: get("max_streams")?,
+        typed: flag("typed_streams")?,
     })
 }
 
@@ -173,7 +207,16 @@ async fn run(client: bool, config: Config) -> Result<(), String> {
     if let Some(limit) = config.stream_limit {
         builder = builder.stream_limit(limit);
     }
-    let session = builder.start();
+    // The crate's typed wrapper, split into the halves the agent drives: `Typed` derefs to
+    // the plain halves, so `open`, `close` and `accept` are the crate's plain calls.
+    let (open, accept) = Typed::new(builder.start()).split_typed();
+    let incoming = if config.typed {
+        let (tx, rx) = mpsc::unbounded_channel();
+        tokio::spawn(accept_typed_loop(accept, tx));
+        Incoming::Typed { rx, ended: None }
+    } else {
+        Incoming::Plain(accept)
+    };
     let control = TcpStream::connect(&control)
         .await
         .map_err(|e| format!("dial {control}: {e}"))?;
@@ -181,7 +224,8 @@ async fn run(client: bool, config: Config) -> Result<(), String> {
     let mut lines = BufReader::new(control_in).lines();
     let mut agent = Agent {
         client,
-        session,
+        open,
+        incoming,
         ctl,
         streams: HashMap::new(),
         opened: 0,
@@ -203,7 +247,7 @@ async fn run(client: bool, config: Config) -> Result<(), String> {
 /// A stream the agent holds.
 struct Entry {
     /// The crate's stream; `None` once `close_stream` dropped it.
-    stream: Option<Stream>,
+    stream: Option<Held>,
     /// For an opened stream whose id is the crate's numbering (see [`Agent::open`]), not yet
     /// seen on the wire: the id answered.
     unconfirmed: Option<u32>,
@@ -212,9 +256,64 @@ struct Entry {
     wrong_id: Option<String>,
 }
 
+/// What the typed accept loop took: a stream with its type, or the crate's error. The number
+/// is how many streams the crate's `accept()` had handed over before, this one included, which
+/// names the stream's SYN on the wire.
+type TypedAccepted = (usize, Result<TypedStream, MuxError>);
+
+/// The accept half of the session.
+enum Incoming {
+    /// Untyped: `accept` calls the crate's `accept()`.
+    Plain(Typed<MuxadoAccept>),
+    /// `typed_streams`: [`accept_typed_loop`] owns the accept half.
+    Typed {
+        rx: mpsc::UnboundedReceiver<TypedAccepted>,
+        /// The error that ended the loop, once `accept_typed` took it.
+        ended: Option<MuxError>,
+    },
+}
+
+/// The typed session's accept loop, as an application on the crate runs it: the crate's
+/// `accept_typed` again and again, each result queued for `accept_typed`.
+///
+/// Emulation: `accept_typed` waits for a stream and then for its 4 type bytes
+/// (`read_exact`), and is not cancellation-safe (a cancelled call loses the stream it took),
+/// so it runs in the background from the start. It fails with `SESSION_CLOSED` when the
+/// crate's `accept()` ends (no stream will come: the loop ends), and with `STREAM_CLOSED`
+/// when a stream ended before its type (the crate drops that stream; the session goes on, and
+/// so does the loop, handing the error to nobody).
+async fn accept_typed_loop(
+    mut accept: Typed<MuxadoAccept>,
+    tx: mpsc::UnboundedSender<TypedAccepted>,
+) {
+    let mut taken = 0;
+    loop {
+        match accept.accept_typed().await {
+            Ok(stream) => {
+                taken += 1;
+                if tx.send((taken, Ok(stream))).is_err() {
+                    return;
+                }
+            }
+            Err(MuxError::SessionClosed) => {
+                let _ = tx.send((taken, Err(MuxError::SessionClosed)));
+                return;
+            }
+            Err(e) => {
+                taken += 1;
+                eprintln!(
+                    "ngrok-agent: accept_typed: {e} (stream {taken} ended before its type; the session goes on)"
+                );
+            }
+        }
+    }
+}
+
 struct Agent {
     client: bool,
-    session: MuxadoSession,
+    /// The open half (the crate's `open`, `open_typed`, `close`).
+    open: Typed<MuxadoOpen>,
+    incoming: Incoming,
     ctl: ConnCtl,
     streams: HashMap<u32, Entry>,
     /// Successful `open` calls.
@@ -333,12 +432,24 @@ impl Agent {
                 "the crate reports no session state: no session error, no received GOAWAY (its code reaches the application only as a stream write error, its debug data is dropped)",
             ),
             "heartbeat" => unsupported(
-                "the crate's Heartbeat::start takes the session by value, and this agent keeps the session for the other commands",
+                "the crate's only heartbeat, Heartbeat::start, wraps the session when it is made (the agent declines heartbeat configs, see config)",
             ),
-            other => harness(format!("unknown command {other}")),
+            "open_typed" => {
+                let typ = args["stream_type"].as_u64().unwrap_or(0) as u32;
+                self.open_typed(typ).await
+            }
+            "accept_typed" => self.accept_typed().await,
+            // A command this agent does not know is a call it cannot make ([AGENT-4]), not a
+            // failure of the crate's.
+            other => unsupported(format!("the ngrok agent has no command {other}")),
         };
         // [AGENT-5]: the frames the call queued are on the wire before the answer.
         self.settle().await;
+        // An opened typed stream sent its type: check the id answered against the wire.
+        let id = match (name.as_str(), answer["ok"]["stream_id"].as_u64()) {
+            ("open_typed", Some(opened)) => opened as u32,
+            _ => id,
+        };
         match self.confirm(id, heads_before) {
             Some(wrong) if answer.get("unsupported").is_none() => harness(wrong),
             _ => answer,
@@ -432,32 +543,109 @@ impl Agent {
     /// frames the stream sends must carry that id, or every later call on the stream fails
     /// ([`Agent::confirm`]).
     async fn open(&mut self) -> Value {
-        match timeout(CALL_LIMIT, self.session.open()).await {
+        match timeout(CALL_LIMIT, self.open.open()).await {
             Err(_) => unsupported("the crate's open() did not return"),
             Ok(Err(e)) => mux_error(e),
+            Ok(Ok(stream)) => ok(json!({ "stream_id": self.opened(Held::Plain(stream)) })),
+        }
+    }
+
+    /// Registers a stream the crate opened, under the id of the n-th successful open (see
+    /// [`Agent::open`]), unconfirmed until its frames show it.
+    fn opened(&mut self, stream: Held) -> u32 {
+        let id = if self.client { 3 } else { 2 } + 2 * self.opened;
+        self.opened += 1;
+        self.streams.insert(
+            id,
+            Entry {
+                stream: Some(stream),
+                unconfirmed: Some(id),
+                wrong_id: None,
+            },
+        );
+        id
+    }
+
+    /// `open_typed`: the crate's `Typed::open_typed`, which opens a stream (numbered as in
+    /// [`Agent::open`]) and writes the 4-byte type with one `write`, so its SYN goes out now
+    /// and the id answered is checked against the wire at once ([`Agent::confirm`]).
+    ///
+    /// Emulation: the write waits when the send window is empty; the agent gives the call
+    /// [`CALL_LIMIT`], and if it has not returned, the answer is unsupported (cancelling it
+    /// leaves no handle to the stream it opened).
+    async fn open_typed(&mut self, typ: u32) -> Value {
+        match timeout(CALL_LIMIT, self.open.open_typed(StreamType::clamp(typ))).await {
+            Err(_) => unsupported(
+                "the crate's open_typed() did not return (its write of the type waits for send window)",
+            ),
+            Ok(Err(e)) => mux_error(e),
             Ok(Ok(stream)) => {
-                let id = if self.client { 3 } else { 2 } + 2 * self.opened;
-                self.opened += 1;
-                self.streams.insert(
-                    id,
-                    Entry {
-                        stream: Some(stream),
-                        unconfirmed: Some(id),
-                        wrong_id: None,
-                    },
-                );
+                let id = self.opened(Held::Typed(stream));
                 ok(json!({ "stream_id": id }))
             }
         }
     }
 
+    /// `accept_typed`: the next stream [`accept_typed_loop`] took, with its type, if one is
+    /// there within [`GRACE`]; once the crate's accept ended, its error (`SESSION_CLOSED`, the
+    /// crate's `accept_typed` result, for this and every later call). The stream's id is the
+    /// id of the n-th received frame with SYN, as in [`Agent::accept`].
+    async fn accept_typed(&mut self) -> Value {
+        let Incoming::Typed { rx, ended } = &mut self.incoming else {
+            return unsupported(
+                "the session was not configured with typed_streams: its streams are taken by accept, untyped",
+            );
+        };
+        if let Some(e) = ended {
+            return mux_error(*e);
+        }
+        let (taken, result) = match timeout(GRACE, rx.recv()).await {
+            Err(_) => return ok(json!({ "none": true })),
+            Ok(None) => return harness("agent: the typed accept loop ended without a result"),
+            Ok(Some(got)) => got,
+        };
+        let stream = match result {
+            Err(e) => {
+                *ended = Some(e);
+                return mux_error(e);
+            }
+            Ok(stream) => stream,
+        };
+        let typ = *stream.typ();
+        let ids = self.ctl.received_syn_any_ids();
+        let Some(&id) = ids.get(taken - 1) else {
+            return harness(format!(
+                "agent: accepted stream {taken} but the wire shows only {} SYNs",
+                ids.len()
+            ));
+        };
+        self.streams.insert(
+            id,
+            Entry {
+                stream: Some(Held::Typed(stream)),
+                unconfirmed: None,
+                wrong_id: None,
+            },
+        );
+        ok(json!({ "stream_id": id, "stream_type": typ }))
+    }
+
     /// `accept`: the crate's `accept()`, given [`GRACE`] (Emulation: it waits; cancelling it
     /// is safe, it only polls a channel). Its stream's id is the id of the n-th received frame
-    /// with SYN, read off the wire. `None` (the reader task ended) is "none" too: no stream
-    /// will come.
+    /// with SYN, read off the wire. `None` says that no stream will come (the crate's reader
+    /// task ended: the session ended, or the reader stopped, README.md deviations 3 and 11),
+    /// without an error code: [SESSION-4]'s answer, the session's error, cannot be given.
     async fn accept(&mut self) -> Value {
-        match timeout(GRACE, self.session.accept()).await {
-            Err(_) | Ok(None) => ok(json!({ "none": true })),
+        let Incoming::Plain(accept) = &mut self.incoming else {
+            return unsupported(
+                "the session uses typed streams: its accept loop takes the peer's streams with their type (accept_typed)",
+            );
+        };
+        match timeout(GRACE, accept.accept()).await {
+            Err(_) => ok(json!({ "none": true })),
+            Ok(None) => unsupported(
+                "the crate's accept() returned None (no stream will come), which carries no error code",
+            ),
             Ok(Some(stream)) => {
                 let ids = self.ctl.received_syn_any_ids();
                 let Some(&id) = ids.get(self.accepted) else {
@@ -473,7 +661,7 @@ impl Agent {
                 self.streams.insert(
                     id,
                     Entry {
-                        stream: Some(stream),
+                        stream: Some(Held::Plain(stream)),
                         unconfirmed: None,
                         wrong_id: None,
                     },
@@ -498,7 +686,7 @@ impl Agent {
             Some(Entry {
                 stream: Some(stream),
                 ..
-            }) => Ok(stream),
+            }) => Ok(&mut **stream),
         }
     }
 
@@ -608,7 +796,7 @@ impl Agent {
         let Ok(text) = String::from_utf8(debug) else {
             return unsupported("the crate's close takes the debug data as a String: not UTF-8");
         };
-        match timeout(CALL_LIMIT, self.session.close(error, text)).await {
+        match timeout(CALL_LIMIT, OpenClose::close(&mut *self.open, error, text)).await {
             Err(_) => unsupported("the crate's close() did not return"),
             Ok(Err(e)) => mux_error(e),
             Ok(Ok(())) => ok(json!({})),
@@ -621,13 +809,39 @@ impl Agent {
     async fn close(&mut self) -> Value {
         match timeout(
             CALL_LIMIT,
-            self.session.close(MuxError::None, String::new()),
+            OpenClose::close(&mut *self.open, MuxError::None, String::new()),
         )
         .await
         {
             Err(_) => unsupported("the crate's close() did not return"),
             Ok(Err(e)) => mux_error(e),
             Ok(Ok(())) => ok(json!({})),
+        }
+    }
+}
+
+/// A stream the agent holds: the crate's `TypedStream` keeps its `Stream` inside (no accessor
+/// but `Deref`), so typed streams are held as they are.
+enum Held {
+    Plain(Stream),
+    Typed(TypedStream),
+}
+
+impl Deref for Held {
+    type Target = Stream;
+    fn deref(&self) -> &Stream {
+        match self {
+            Held::Plain(stream) => stream,
+            Held::Typed(stream) => stream,
+        }
+    }
+}
+
+impl DerefMut for Held {
+    fn deref_mut(&mut self) -> &mut Stream {
+        match self {
+            Held::Plain(stream) => stream,
+            Held::Typed(stream) => stream,
         }
     }
 }
