@@ -9,8 +9,18 @@
 //!   checks no requirement of the protocol: it says so with `checks: tooling`, and is counted
 //!   apart, so that "cites nothing" stays an error and the exemption is explicit.
 //!
-//! [`scan`] collects all three; [`Trace::errors`] lists what must fail CI: an id defined twice,
-//! a citation of an undefined id, a test that cites nothing.
+//! - An interop note (`[INTEROP-N]`, SPEC section 12) says what an implementation people run
+//!   does; each must be reproduced against that implementation. A note is about ngrok's Rust
+//!   crate when its heading names "ngrok's Rust crate", and about Go otherwise. A Go note is
+//!   backed by a Go test that cites it (`checks:` in a `_test.go` file) or a frame vector whose
+//!   `go` entry's `note` names it (run through Go's framers); a crate note by a Rust test under
+//!   `interop/ngrok-peer/tests/`. A conformance case a note names (`` `session-...` ``) must be
+//!   listed in an expectation file of the same implementation (`conformance/expect/go-*.txt`,
+//!   `conformance/expect/ngrok-*.txt`).
+//!
+//! [`scan`] collects all of it; [`Trace::errors`] lists what must fail CI: an id defined twice,
+//! a citation of an undefined id, a test that cites nothing, an interop note without its
+//! backing.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -37,6 +47,39 @@ pub struct Citation {
     pub name: String,
 }
 
+/// Which implementation an interop note is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Subject {
+    /// The Go libraries (2016, v2.0.1, v2.0.2).
+    Go,
+    /// ngrok's Rust crate `muxado`.
+    NgrokCrate,
+}
+
+/// What reproduces an interop note against the implementation it is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Backing {
+    /// A Go test (`checks:` in a `_test.go` file).
+    GoTest,
+    /// A frame vector's `go` entry (`note`), run through every Go framer.
+    GoVector,
+    /// A Rust test under `interop/ngrok-peer/tests/`.
+    CrateTest,
+}
+
+/// One interop note of SPEC section 12.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Note {
+    /// `INTEROP-7`.
+    pub id: String,
+    /// Line of SPEC.md where the note's paragraph starts.
+    pub line: usize,
+    /// The implementation it is about, from its heading.
+    pub subject: Subject,
+    /// Conformance case ids the note names (`` `session-...` ``).
+    pub cases: Vec<String>,
+}
+
 /// Everything the scan found.
 #[derive(Debug, Default)]
 pub struct Trace {
@@ -54,6 +97,12 @@ pub struct Trace {
     pub uncited_tests: Vec<Citation>,
     /// Tests marked `checks: tooling`: they check the project's tools, not the protocol.
     pub tooling_tests: Vec<Citation>,
+    /// The interop notes, in SPEC order.
+    pub notes: Vec<Note>,
+    /// Interop note id to what reproduces it.
+    pub note_backing: BTreeMap<String, BTreeSet<Backing>>,
+    /// Conformance expectation file name (`go-2016.txt`) to the case ids it lists.
+    pub expected_cases: BTreeMap<String, BTreeSet<String>>,
     /// Number of tests seen.
     pub tests: usize,
     /// Number of vectors seen.
@@ -80,6 +129,42 @@ impl Trace {
                 "{} test {} cites no requirement (add `checks: [ID]`)",
                 test.place, test.name
             ));
+        }
+        for note in &self.notes {
+            let backing = self.note_backing.get(&note.id);
+            let has = |b: Backing| backing.is_some_and(|s| s.contains(&b));
+            match note.subject {
+                Subject::Go if !has(Backing::GoTest) && !has(Backing::GoVector) => {
+                    errors.push(format!(
+                        "SPEC.md:{} [{}] is about Go, but no Go test (`checks:` in a `_test.go` file) \
+                         and no frame vector (a `go` entry's `note`) cites it",
+                        note.line, note.id
+                    ))
+                }
+                Subject::NgrokCrate if !has(Backing::CrateTest) => errors.push(format!(
+                    "SPEC.md:{} [{}] is about ngrok's Rust crate, but no test in \
+                     interop/ngrok-peer/tests/ cites it",
+                    note.line, note.id
+                )),
+                _ => {}
+            }
+            let prefix = match note.subject {
+                Subject::Go => "go-",
+                Subject::NgrokCrate => "ngrok-",
+            };
+            for case in &note.cases {
+                let listed = self
+                    .expected_cases
+                    .iter()
+                    .any(|(file, cases)| file.starts_with(prefix) && cases.contains(case));
+                if !listed {
+                    errors.push(format!(
+                        "SPEC.md:{} [{}] names conformance case `{case}`, which no \
+                         conformance/expect/{prefix}*.txt lists",
+                        note.line, note.id
+                    ));
+                }
+            }
         }
         errors
     }
@@ -146,6 +231,71 @@ pub fn parse_spec(text: &str) -> (Vec<Requirement>, Vec<(String, Vec<usize>)>) {
     (requirements, duplicates)
 }
 
+/// Parses SPEC.md's interop notes: each `[INTEROP-N]` definition, the implementation its
+/// `###` heading names, and the conformance cases quoted in its text (up to the next heading).
+pub fn parse_notes(text: &str) -> Vec<Note> {
+    let start = Regex::new(r"^\[(INTEROP-[0-9]+)\]").expect("valid regex");
+    let case = Regex::new(r"`(session-[a-z0-9-]+)`").expect("valid regex");
+    let lines: Vec<&str> = text.lines().collect();
+    let mut notes = Vec::new();
+    let mut heading = "";
+    for (i, line) in lines.iter().enumerate() {
+        if line.starts_with('#') {
+            heading = line;
+            continue;
+        }
+        let opens_paragraph = i == 0 || lines[i - 1].trim().is_empty();
+        let Some(m) = start.captures(line).filter(|_| opens_paragraph) else {
+            continue;
+        };
+        let subject = if heading.contains("ngrok's Rust crate") {
+            Subject::NgrokCrate
+        } else {
+            Subject::Go
+        };
+        let mut cases: Vec<String> = Vec::new();
+        for l in lines[i..].iter().take_while(|l| !l.starts_with('#')) {
+            for c in case.captures_iter(l) {
+                if !cases.contains(&c[1].to_string()) {
+                    cases.push(c[1].to_string());
+                }
+            }
+        }
+        notes.push(Note {
+            id: m[1].to_string(),
+            line: i + 1,
+            subject,
+            cases,
+        });
+    }
+    notes
+}
+
+/// Reads the case ids of every `conformance/expect/*.txt` file (first word of each line that
+/// is not a comment).
+fn scan_expectations(root: &Path, trace: &mut Trace) -> std::io::Result<()> {
+    let dir = root.join("conformance/expect");
+    if !dir.is_dir() {
+        return Ok(());
+    }
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        if !name.ends_with(".txt") {
+            continue;
+        }
+        let cases = std::fs::read_to_string(&path)?
+            .lines()
+            .filter(|l| !l.trim_start().starts_with('#'))
+            .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+            .collect();
+        trace.expected_cases.insert(name.to_string(), cases);
+    }
+    Ok(())
+}
+
 /// Scans the repository rooted at `root`.
 pub fn scan(root: &Path) -> std::io::Result<Trace> {
     let spec = std::fs::read_to_string(root.join("SPEC.md"))?;
@@ -153,8 +303,10 @@ pub fn scan(root: &Path) -> std::io::Result<Trace> {
     let mut trace = Trace {
         requirements,
         duplicates,
+        notes: parse_notes(&spec),
         ..Trace::default()
     };
+    scan_expectations(root, &mut trace)?;
     let defined: BTreeSet<String> = trace.requirements.iter().map(|r| r.id.clone()).collect();
 
     // References inside SPEC.md itself must name defined ids too.
@@ -315,6 +467,22 @@ fn scan_source(rel: &str, text: &str, ext: &str, defined: &BTreeSet<String>, tra
                     String::new()
                 },
             };
+            if is_check && m[1].starts_with("INTEROP-") && defined.contains(&m[1]) {
+                let backing = if rel.ends_with("_test.go") {
+                    Some(Backing::GoTest)
+                } else if ext == "rs" && rel.starts_with("interop/ngrok-peer/tests/") {
+                    Some(Backing::CrateTest)
+                } else {
+                    None
+                };
+                if let Some(b) = backing {
+                    trace
+                        .note_backing
+                        .entry(m[1].to_string())
+                        .or_default()
+                        .insert(b);
+                }
+            }
             cite(trace, defined, &m[1], citation, is_check);
         }
     }
@@ -358,6 +526,13 @@ fn scan_vectors(rel: &str, text: &str, defined: &BTreeSet<String>, trace: &mut T
             .flatten()
         {
             if let Some(note) = deviation.get("note").and_then(|n| n.as_str()) {
+                if rel.starts_with("vectors/frames/") && defined.contains(note) {
+                    trace
+                        .note_backing
+                        .entry(note.to_string())
+                        .or_default()
+                        .insert(Backing::GoVector);
+                }
                 ids.push(note.to_string());
             }
         }
@@ -381,6 +556,16 @@ pub fn report(trace: &Trace, verbose: bool) -> String {
     out.push_str(&format!(
         "{} tests check the project's tools, not the protocol (`checks: tooling`)\n",
         trace.tooling_tests.len()
+    ));
+    let crate_notes = trace
+        .notes
+        .iter()
+        .filter(|n| n.subject == Subject::NgrokCrate)
+        .count();
+    out.push_str(&format!(
+        "{} interop notes: {} about Go (each needs a Go test or a frame vector), {crate_notes} about ngrok's Rust crate (each needs a test in interop/ngrok-peer/tests/)\n",
+        trace.notes.len(),
+        trace.notes.len() - crate_notes
     ));
     for r in &trace.requirements {
         let tests = trace.tested_by.get(&r.id).map(|s| s.len()).unwrap_or(0);
