@@ -632,9 +632,14 @@ impl Agent {
 
     /// `accept`: the crate's `accept()`, given [`GRACE`] (Emulation: it waits; cancelling it
     /// is safe, it only polls a channel). Its stream's id is the id of the n-th received frame
-    /// with SYN, read off the wire. `None` says that no stream will come (the crate's reader
-    /// task ended: the session ended, or the reader stopped, README.md deviations 3 and 11),
-    /// without an error code: [SESSION-4]'s answer, the session's error, cannot be given.
+    /// with SYN, read off the wire.
+    ///
+    /// `None` says that no stream will ever come: the crate's reader task ended, without an
+    /// error code. While the transport is still open in both directions the session has not
+    /// ended ([SESSION-1]; the reader stops by itself, README.md deviations 3 and 11), and no
+    /// stream is ready: "none". Once the transport's input ended, the session has, and
+    /// [SESSION-4]'s answer, the session's error code, is one the crate does not give:
+    /// unsupported.
     async fn accept(&mut self) -> Value {
         let Incoming::Plain(accept) = &mut self.incoming else {
             return unsupported(
@@ -643,9 +648,10 @@ impl Agent {
         };
         match timeout(GRACE, accept.accept()).await {
             Err(_) => ok(json!({ "none": true })),
-            Ok(None) => unsupported(
-                "the crate's accept() returned None (no stream will come), which carries no error code",
+            Ok(None) if self.ctl.read_progress().1 => unsupported(
+                "the session ended (its transport did) and the crate's accept() returned None, which carries no error code",
             ),
+            Ok(None) => ok(json!({ "none": true })),
             Ok(Some(stream)) => {
                 let ids = self.ctl.received_syn_any_ids();
                 let Some(&id) = ids.get(self.accepted) else {
