@@ -15,6 +15,7 @@ package notes
 import (
 	"bytes"
 	"net"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -272,21 +273,37 @@ func TestGoWriteDeadlineIgnoredWhileWaitingForWindow(t *testing.T) {
 // Two goroutines writing the first bytes of a new stream at once: the one
 // that wins the SYN (the compare-and-swap on synOnce) is not always the one
 // that wins the writer lock, so the stream's first frame on the wire can be
-// the other goroutine's DATA without SYN, followed by the SYN frame. The test
-// repeats the race until it sees that order (about 1 stream in 200 on two
-// cores) and checks that each stream still carries exactly one SYN.
+// the other goroutine's DATA without SYN, followed by the SYN frame. Without
+// help this happens to about 1 stream in 200 on two idle cores, far less on
+// busy ones; the test widens the race with a third goroutine that keeps
+// taking the writer lock (SetWriteDeadline), repeats it until it sees that
+// order, and checks that each stream still carries exactly one SYN.
 //
 // checks: [STREAM-1] [STREAM-2] [INTEROP-25]
 func TestGoConcurrentFirstWritesSynSecond(t *testing.T) {
 	forEachVersion(t, func(t *testing.T, impl upstream.Impl) {
+		// More Ps than cores: the spinning goroutines below then share the
+		// cores by the OS's time slices instead of Go's 10 ms preemption.
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(8))
 		p, s := start(t, impl, false, upstream.Config{})
 		p.ignore = func(rawFrame) bool { return false }
 		deadline := time.Now().Add(4 * patience)
 		trials, synSecond := 0, 0
 		for synSecond == 0 && time.Now().Before(deadline) {
-			const batch = 500
+			const batch = 100
 			for i := 0; i < batch; i++ {
 				c := open(t, s)
+				// A third goroutine keeps taking the stream's writer lock
+				// (SetWriteDeadline takes it, and spends no SYN), so both
+				// writers wait for it, and which gets it first is no longer
+				// decided by which took the SYN.
+				var stop atomic.Bool
+				hammer := async(func() bool {
+					for !stop.Load() {
+						_ = c.SetWriteDeadline(time.Time{})
+					}
+					return true
+				})
 				var ready atomic.Int32
 				var wg sync.WaitGroup
 				for _, b := range []byte("AB") {
@@ -301,6 +318,8 @@ func TestGoConcurrentFirstWritesSynSecond(t *testing.T) {
 					}()
 				}
 				wg.Wait()
+				stop.Store(true)
+				<-hammer
 			}
 			frames := collect(t, p, 2*batch)
 			for sid, fs := range frames {
