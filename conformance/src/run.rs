@@ -579,7 +579,10 @@ pub fn probe(options: &Options) -> Result<&'static str, String> {
     let result = run_case(&case, &options);
     match result.outcome {
         Outcome::Pass => Ok("plays any case it is given"),
-        Outcome::Unsupported => Ok("refuses cases it does not know (exit 127)"),
+        Outcome::Unsupported if result.detail.contains("does not support this case") => {
+            Ok("refuses cases it does not know (exit 127)")
+        }
+        Outcome::Unsupported => Ok("plays any case, but cannot tell its session's state"),
         _ => Err(format!(
             "the agent failed the compliance probe ({}): {}",
             result.outcome.name(),
