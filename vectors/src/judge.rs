@@ -214,8 +214,10 @@ impl From<FrameView> for Seen {
     }
 }
 
-/// The streams whose FIN already went out, across the whole script: a zero-length DATA with
-/// FIN after it carries nothing ([STREAM-12] allows it; Go sends it, [INTEROP-10]).
+/// The streams over for sending, across the whole script: the implementation sent FIN or RST on
+/// them, or the peer reset them. A zero-length DATA with FIN after that carries nothing
+/// ([STREAM-12] allows it; Go sends it, [INTEROP-10]); any other DATA is judged, as a frame
+/// that must not be sent.
 pub type FinsSent = BTreeSet<u32>;
 
 /// Frames grouped per lane, framing erased.
@@ -234,8 +236,10 @@ impl Lanes {
                 "DATA" => {
                     let syn = v.flags & 0x2 != 0;
                     let fin = v.flags & 0x1 != 0;
-                    if seen.pattern.is_empty() && !syn && (!fin || fins.contains(&v.stream_id)) {
-                        // Carries nothing: no bytes, no flag that changes anything.
+                    let over = fins.contains(&v.stream_id);
+                    if seen.pattern.is_empty() && !syn && (fin == over) {
+                        // Carries nothing: no bytes and no flag on an open stream, or the
+                        // zero-length FIN [STREAM-12] allows after the stream's end.
                         continue;
                     }
                     let lane = lanes.entry(Lane::Stream(v.stream_id)).or_default();
@@ -258,10 +262,13 @@ impl Lanes {
                         fins.insert(v.stream_id);
                     }
                 }
-                "RST" => lanes
-                    .entry(Lane::Stream(v.stream_id))
-                    .or_default()
-                    .push(Item::Rst(v.error_code.unwrap_or_default())),
+                "RST" => {
+                    fins.insert(v.stream_id);
+                    lanes
+                        .entry(Lane::Stream(v.stream_id))
+                        .or_default()
+                        .push(Item::Rst(v.error_code.unwrap_or_default()));
+                }
                 "GOAWAY" if v.stream_id == 0 => {
                     lanes.entry(Lane::Session).or_default().push(Item::GoAway {
                         last_stream_id: v.last_stream_id.unwrap_or_default(),
@@ -330,6 +337,68 @@ fn show_items(items: &[Item]) -> String {
         .join(", then ")
 }
 
+/// The first rule a sender broke in `bytes` (whole frames the implementation sent), with the
+/// requirement: a reserved bit set ([FRAME-4], [WNDINC-3], [GOAWAY-3]), an undefined flag bit
+/// set ([FRAME-9]), or a WNDINC on a stream it had reset ([STREAM-11]). `reset` holds the
+/// streams the implementation reset, across the script.
+pub fn sender_rule_broken(
+    bytes: &[u8],
+    reset: &mut BTreeSet<u32>,
+) -> Option<(&'static str, String)> {
+    let mut used = 0;
+    while let Ok((_, n)) = decode_frame(&bytes[used..]) {
+        let f = &bytes[used..used + n];
+        used += n;
+        let kind = f[3] >> 4;
+        let flags = f[3] & 0xF;
+        let id = u32::from_be_bytes([f[4], f[5], f[6], f[7]]) & 0x7FFF_FFFF;
+        if f[4] & 0x80 != 0 {
+            return Some((
+                "FRAME-4",
+                format!("a frame on stream {id} with the reserved bit set"),
+            ));
+        }
+        let undefined = match kind {
+            1 => flags & 0xC,
+            0 | 2 | 3 => flags,
+            _ => 0,
+        };
+        if undefined != 0 {
+            return Some((
+                "FRAME-9",
+                format!(
+                    "a frame of type {kind} on stream {id} with undefined flag bits {undefined:#x}"
+                ),
+            ));
+        }
+        match kind {
+            0 => {
+                reset.insert(id);
+            }
+            2 if f[8] & 0x80 != 0 => {
+                return Some((
+                    "WNDINC-3",
+                    format!("a WNDINC on stream {id} with the reserved bit set"),
+                ));
+            }
+            2 if reset.contains(&id) => {
+                return Some((
+                    "STREAM-11",
+                    format!("a WNDINC on stream {id} after the implementation reset it"),
+                ));
+            }
+            3 if f[8] & 0x80 != 0 => {
+                return Some((
+                    "GOAWAY-3",
+                    "a GOAWAY with the reserved bit of its last stream id set".into(),
+                ));
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
 /// One stream's receive side, as the peer sees it from outside.
 #[derive(Clone, Debug, Default)]
 struct Inflow {
@@ -383,6 +452,10 @@ pub struct Credit {
     heartbeat: bool,
     /// Streams the peer opens are typed.
     typed: bool,
+    /// Streams the peer reset.
+    peer_reset: BTreeSet<u32>,
+    /// Streams the peer opened (SYN) since the last [`Credit::take_opened`].
+    peer_opened: Vec<u32>,
 }
 
 impl Credit {
@@ -418,12 +491,24 @@ impl Credit {
                             let syn = flags & 0x2 != 0;
                             let internal = self.heartbeat && syn && body.starts_with(&[0xFF; 4]);
                             let s = self.streams.entry(id).or_default();
+                            if syn {
+                                // A new stream: what an earlier one of that id got is over.
+                                *s = Inflow::default();
+                            }
                             s.delivered += body.len() as u64;
                             s.fin |= flags & 0x1 != 0;
                             s.internal |= internal;
                             s.typed |= self.typed && syn;
+                            if syn {
+                                // A new stream of that id, whatever came before ([ID-8]).
+                                self.peer_reset.remove(&id);
+                                self.peer_opened.push(id);
+                            }
                         }
-                        0 => self.streams.entry(id).or_default().over = true,
+                        0 => {
+                            self.streams.entry(id).or_default().over = true;
+                            self.peer_reset.insert(id);
+                        }
                         _ => {}
                     }
                     used += n;
@@ -437,6 +522,17 @@ impl Credit {
             }
         }
         self.pending.drain(..used);
+    }
+
+    /// The ids the peer opened streams on since the last call: what was known of an earlier
+    /// stream of that id no longer applies.
+    pub fn take_opened(&mut self) -> Vec<u32> {
+        std::mem::take(&mut self.peer_opened)
+    }
+
+    /// The streams the peer reset so far.
+    pub fn peer_reset(&self) -> &BTreeSet<u32> {
+        &self.peer_reset
     }
 
     /// The implementation sent these frames; `go_away_asked`: the application asked for a

@@ -20,7 +20,7 @@ use muxado_reference::session::heartbeat::{BeatValues, Echo, Requester, Responde
 use muxado_reference::session::typed::TypedAcceptor;
 use muxado_reference::session::{self, Config, Read, Session};
 
-use crate::judge::{Credit, FinsSent, Lanes, Level, Seen, show_hex};
+use crate::judge::{Credit, FinsSent, Lanes, Level, Seen, sender_rule_broken, show_hex};
 use crate::model::FrameView;
 use crate::session_model::{
     AcceptExpect, CallExpect, CodeRef, ReadExpect, Role, SessionExpect, SessionVector, Step,
@@ -295,6 +295,9 @@ pub fn run_script(vector: &SessionVector, iut: &mut dyn Iut) -> Result<Judged, F
     if let Some(stop) = rest.stop {
         return Err(fail(stop, None, Level::Must));
     }
+    if let Some((requirement, problem)) = rest.broken {
+        return Err(fail(problem, Some(requirement), Level::Must));
+    }
     if !rest.lanes.is_empty() {
         return Err(fail(
             format!(
@@ -319,6 +322,8 @@ struct Collected {
     /// A typed stream the implementation opened whose type did not come whole in its first
     /// DATA frame with bytes ([TYPED-2]).
     type_split: Option<String>,
+    /// A rule of sending the implementation broke, with its requirement.
+    broken: Option<(&'static str, String)>,
 }
 
 /// A script's running state.
@@ -328,6 +333,8 @@ struct Script {
     fins_sent: FinsSent,
     /// Streams the script expected FIN on.
     fins_expected: FinsSent,
+    /// Streams the implementation reset.
+    reset_sent: BTreeSet<u32>,
     /// The credit ledger.
     credit: Credit,
     /// The application asked for a GOAWAY (one is then no sign the session ended).
@@ -391,6 +398,16 @@ impl Script {
     /// Every frame the implementation sent since the last call, waiting until `want` is
     /// there and the credit due has arrived; the ledger and `stream_out` take them in.
     fn collect(&mut self, iut: &mut dyn Iut, want: &Lanes) -> Result<Collected, String> {
+        for id in self.credit.take_opened() {
+            self.fins_sent.remove(&id);
+            self.fins_expected.remove(&id);
+            self.reset_sent.remove(&id);
+        }
+        // The peer's RSTs end streams for sending too ([RST-4], [STREAM-12]).
+        for id in self.credit.peer_reset() {
+            self.fins_sent.insert(*id);
+            self.fins_expected.insert(*id);
+        }
         let (fins, credit, asked) = (&self.fins_sent, &self.credit, self.go_away_asked);
         let mut enough = |bytes: &[u8]| {
             let (views, _) = decode_all(bytes);
@@ -401,6 +418,7 @@ impl Script {
             (want.compare(&got).is_ok() || want.reached_by(&got)) && credit.settled()
         };
         let bytes = iut.sent(&mut enough)?;
+        let broken = sender_rule_broken(&bytes, &mut self.reset_sent);
         let (views, stop) = decode_all(&bytes);
         self.credit.iut_sent(&views, self.go_away_asked);
         let mut type_split = None;
@@ -427,6 +445,7 @@ impl Script {
             lanes,
             stop: stop.map(|s| format!("the implementation sent bytes that are no frame: {s}")),
             type_split,
+            broken,
         })
     }
 
@@ -589,6 +608,13 @@ impl Script {
                         requirement: Some("TYPED-2".into()),
                     });
                 }
+                if let Some((requirement, problem)) = got.broken {
+                    return Err(Stop::Check {
+                        problem,
+                        level: Level::Must,
+                        requirement: Some(requirement.into()),
+                    });
+                }
                 check(want.compare(&got.lanes))?;
                 self.credit_checks(Some(self.step)).map_err(Stop::then)?;
             }
@@ -654,6 +680,13 @@ impl Script {
         let got = harness(self.collect(iut, &largest))?;
         if let Some(stop) = got.stop {
             return Err(Stop::must(stop));
+        }
+        if let Some((requirement, problem)) = got.broken {
+            return Err(Stop::Check {
+                problem,
+                level: Level::Must,
+                requirement: Some(requirement.into()),
+            });
         }
         let mut problems = Vec::new();
         for (alternative, (want, alt_fins)) in alternatives.iter().zip(wants) {
