@@ -183,6 +183,9 @@ pub struct Alternative {
     /// on its choice); the script then goes on after the `expect_sent_one_of`.
     #[serde(default)]
     pub then: Vec<StepEntry>,
+    /// The flag of a SHOULD this alternative departs from: SPEC.md allows it (the MUST checks
+    /// pass), but taking it fails a SHOULD-level check.
+    pub pins: Option<String>,
 }
 
 /// One step of a script: exactly one action key.

@@ -694,6 +694,19 @@ impl Script {
                 Ok(()) => {
                     self.fins_expected = alt_fins;
                     self.judged.choices.push(alternative.choice.clone());
+                    if let Some(flag) = &alternative.pins {
+                        self.judged.should.push(Failure {
+                            step: Some(self.step),
+                            problem: format!(
+                                "took \"{}\", which SPEC.md allows but does not recommend \
+                                 ({flag})",
+                                alternative.choice
+                            ),
+                            harness: false,
+                            level: Level::Should,
+                            requirement: None,
+                        });
+                    }
                     self.credit_checks(Some(self.step)).map_err(Stop::then)?;
                     let step = self.step;
                     for entry in &alternative.then {
