@@ -15,7 +15,7 @@ pub const HEADER_LEN: usize = 8;
 pub const MAX_BODY_LEN: usize = 0x00FF_FFFF;
 
 /// A decoded frame header, before its body is looked at.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Header {
     /// Number of body bytes after the header (SPEC [FRAME-2]).
     pub length: u32,

@@ -13,7 +13,7 @@ pub enum Role {
 }
 
 /// Session settings. `Config::default()` gives Go's defaults.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Config {
     /// The window size W: initial send window of every stream and the most unread bytes
     /// buffered per stream (SPEC [FLOW-2], [LIMIT-1]). Go's default: 256 KiB.

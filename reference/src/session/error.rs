@@ -4,7 +4,7 @@ use crate::frame::{ErrorCode, StreamId};
 
 /// Why a stream or session operation failed. [`Error::code`] gives the muxado error code,
 /// as Go's `GetError` does.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, thiserror::Error)]
 pub enum Error {
     /// The peer reset the stream (SPEC [RST-4]).
     #[error("stream reset by peer: {0}")]
@@ -51,7 +51,7 @@ impl Error {
 }
 
 /// A GOAWAY the peer sent (SPEC [GOAWAY-9]).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct RemoteGoAway {
     /// The last of our streams the peer accepted.
     pub last_stream_id: StreamId,
@@ -62,7 +62,7 @@ pub struct RemoteGoAway {
 }
 
 /// Why a session ended: Go's `Wait` (local error, remote error, remote debug data).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Termination {
     /// The local reason: `SESSION_CLOSED` for [`Session::close`](super::Session::close),
     /// `PEER_EOF` when the transport ended, or the code of the connection error detected.

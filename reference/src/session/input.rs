@@ -13,7 +13,7 @@ use super::stream::Stream;
 use super::{Error, Session};
 
 /// Where the input stands within the current frame.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Reading {
     /// Waiting for a frame header.
     Header,

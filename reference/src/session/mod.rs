@@ -79,7 +79,10 @@ pub enum Event {
 }
 
 /// One muxado session, as one endpoint sees it.
-#[derive(Debug)]
+///
+/// `Clone`, `Eq` and `Hash` are for the model checker (`model/`), which stores every reachable
+/// pair of sessions and compares them by hash.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Session {
     role: Role,
     config: Config,

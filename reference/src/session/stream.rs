@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 use super::error::Error;
 
 /// The receiving half: bytes from the peer waiting for the application.
-#[derive(Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct RecvHalf {
     /// Bytes received and not yet read (SPEC [FLOW-4] bounds it by W).
     pub buffer: VecDeque<u8>,
@@ -16,7 +16,7 @@ pub(crate) struct RecvHalf {
 }
 
 /// The sending half: what the peer lets us send.
-#[derive(Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct SendHalf {
     /// Bytes we may still send (SPEC [FLOW-3]); starts at our own W (SPEC [FLOW-2]).
     pub window: u64,
@@ -27,7 +27,7 @@ pub(crate) struct SendHalf {
 }
 
 /// One stream of the session.
-#[derive(Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct Stream {
     pub recv: RecvHalf,
     pub send: SendHalf,
