@@ -27,10 +27,12 @@ use tokio::time::timeout;
 /// How long a call may take before the agent says "not now" ([AGENT-3]: calls never wait).
 const GRACE: Duration = Duration::from_millis(20);
 
-/// The transport, counting the bytes the session has read from it ([AGENT-3] `after`).
+/// The transport, counting the bytes the session has read from it ([AGENT-3] `after`), and
+/// its end as one more: after the suite closed the transport, `after` counts it.
 struct Counted {
     tcp: TcpStream,
     read: Arc<AtomicU64>,
+    ended: bool,
 }
 
 impl AsyncRead for Counted {
@@ -40,9 +42,13 @@ impl AsyncRead for Counted {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<std::io::Result<()>> {
         let before = buf.filled().len();
+        let room = buf.remaining() > 0;
         let poll = Pin::new(&mut self.tcp).poll_read(cx, buf);
         let n = buf.filled().len() - before;
-        self.read.fetch_add(n as u64, Ordering::SeqCst);
+        let end = room && n == 0 && matches!(poll, Poll::Ready(_)) && !self.ended;
+        self.ended |= end;
+        self.read
+            .fetch_add(n as u64 + u64::from(end), Ordering::SeqCst);
         poll
     }
 }
@@ -117,6 +123,7 @@ async fn main() -> ExitCode {
     let io = Counted {
         tcp,
         read: taken_in.clone(),
+        ended: false,
     };
     let session = match role {
         Role::Client => Session::client(io, config),

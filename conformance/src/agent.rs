@@ -424,6 +424,8 @@ pub struct RemoteIut {
     written: u64,
     /// A `recv_delayed` write still to happen: later writes wait for it, to keep the order.
     delayed: Option<std::thread::JoinHandle<Result<(), String>>>,
+    /// The suite closed its side of the transport.
+    eof_sent: bool,
     /// The command sent and not answered yet (a timeout names it).
     pending: Arc<Mutex<Option<String>>>,
     /// Every command and its answer.
@@ -484,6 +486,7 @@ impl RemoteIut {
             waits,
             written: 0,
             delayed: None,
+            eof_sent: false,
             pending: Arc::default(),
             log: Arc::default(),
         })
@@ -515,7 +518,8 @@ impl RemoteIut {
     }
 
     fn command(&mut self, mut command: Value) -> Result<Value, String> {
-        command["after"] = json!(self.written);
+        // [AGENT-3] once the transport's write side is closed, one more: the end counts.
+        command["after"] = json!(self.written + u64::from(self.eof_sent));
         *self.pending.lock().expect("pending") = Some(command.to_string());
         self.log.lock().expect("log").push(Exchange {
             at: self.start.elapsed(),
@@ -801,6 +805,7 @@ impl Iut for RemoteIut {
 
     fn recv_eof(&mut self) -> Result<(), String> {
         self.finish_delayed()?;
+        self.eof_sent = true;
         match self.transport.shutdown(Shutdown::Write) {
             Err(e) if !closed_by_peer(&e) => Err(format!("closing the transport: {e}")),
             _ => Ok(()),
