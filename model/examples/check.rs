@@ -1,5 +1,5 @@
 //! Runs the checker at a named bound and prints states, time and any counterexample as a frame
-//! log: `cargo run --release -p muxado-model --example check -- [default|deep] [threads]
+//! log: `cargo run --release -p muxado-model --example check -- [default|medium|deep] [threads]
 //! [dfs|bfs]`. Depth-first search (the default here) keeps only the path and the fingerprints
 //! seen; breadth-first keeps every frontier state whole, which deep bounds cannot afford, but
 //! finds the shortest counterexample.
@@ -17,7 +17,8 @@ fn main() {
     let bounds = match bound.as_str() {
         "default" => Bounds::default(),
         "deep" => Bounds::deep(),
-        other => panic!("unknown bound {other}: default or deep"),
+        "medium" => Bounds::medium(),
+        other => panic!("unknown bound {other}: default, medium or deep"),
     };
     println!("bound {bound}: {bounds:?}");
     let model = MuxadoModel::new(bounds);

@@ -30,6 +30,8 @@ pub use muxado_reference::session::mutation::Mutation;
 use muxado_reference::session::{Config, Error, Read, Role, Session, StreamSnapshot};
 use stateright::{Expectation, Model, Property};
 
+mod vector;
+
 /// How far the checker explores. Every field bounds one kind of nondeterminism.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Bounds {
@@ -92,8 +94,8 @@ impl Menu {
 
 impl Default for Bounds {
     /// The default bound, run by `cargo test -p muxado-model`: one stream each way, a window
-    /// of 2 bytes against 3 bytes to write (so flow control blocks), backlog 1, cut frames,
-    /// every action on the menu.
+    /// of 2 bytes against 3 bytes to write (so flow control blocks), backlog 1, cut and
+    /// coalesced receives, every action on the menu.
     fn default() -> Bounds {
         Bounds {
             streams: [1, 1],
@@ -107,13 +109,22 @@ impl Default for Bounds {
             app_actions: 4,
             time_steps: 1,
             cuts: true,
-            coalesce: false,
+            coalesce: true,
             menu: Menu::ALL,
         }
     }
 }
 
 impl Bounds {
+    /// Between the two: two client streams and one server stream, five actions.
+    pub fn medium() -> Bounds {
+        Bounds {
+            streams: [2, 1],
+            app_actions: 5,
+            ..Bounds::default()
+        }
+    }
+
     /// The deep bound, run once for the README: two streams each way, a window of 2 against
     /// 3 bytes to write, backlog 1, cut frames, every action on the menu, more actions.
     pub fn deep() -> Bounds {
@@ -287,6 +298,26 @@ pub struct Pipe {
     pub offset: usize,
     /// The sending side's session ended: after the frames, end-of-file.
     pub eof: bool,
+}
+
+impl Pipe {
+    /// The bytes [`Action::Deliver`] with this `upto` takes in.
+    pub fn chunk(&self, upto: usize) -> Vec<u8> {
+        let mut chunk = Vec::new();
+        for (n, frame) in self.frames.iter().enumerate() {
+            let start = if n == 0 { self.offset } else { 0 };
+            if upto != usize::MAX && n > 0 {
+                break;
+            }
+            let end = if upto == usize::MAX {
+                frame.len()
+            } else {
+                upto.min(frame.len())
+            };
+            chunk.extend_from_slice(&frame[start..end]);
+        }
+        chunk
+    }
 }
 
 /// The model's state.
@@ -859,8 +890,9 @@ impl MuxadoModel {
     }
 }
 
-/// How long the reset linger lasts; time passes by this much (SPEC [STREAM-11]).
-const LINGER: Duration = Duration::from_secs(1);
+/// How long the reset linger lasts (the reference's default, which session vectors assume);
+/// time passes by this much (SPEC [STREAM-11]).
+pub const LINGER: Duration = Duration::from_secs(5);
 
 /// The byte at `pos` of stream `id`: the stream and the position, so that a byte read on the
 /// wrong stream, out of order or twice is seen.
