@@ -23,6 +23,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use muxado_reference::frame::{self, ErrorCode, Frame, FrameType, HEADER_LEN, StreamId};
@@ -426,6 +427,14 @@ pub const P_AGREE: &str =
 pub const P_DRAINED: &str =
     "at quiescence every byte was consumed and every window is whole [FLOW-6] (no deadlock)";
 
+/// SPEC 6.2: the reaction to every frame received is the one its table gives for the
+/// stream's state.
+pub const P_TABLE: &str = "the reaction to each frame is SPEC 6.2's table row [STREAM-4] \
+                           [STREAM-6] [STREAM-7] [STREAM-8] [RST-4] [RST-5] [WNDINC-5] [FLOW-5]";
+
+/// The cells of SPEC 6.2's table the checker reached, when [`MuxadoModel::coverage`] is set.
+pub type Coverage = Arc<Mutex<BTreeSet<Cell>>>;
+
 /// The model: its bounds and, for testing the checker, a mutation of the reference to play.
 #[derive(Clone, Debug)]
 pub struct MuxadoModel {
@@ -433,6 +442,8 @@ pub struct MuxadoModel {
     pub bounds: Bounds,
     /// A source-level bug of the reference session (`session::mutation`) and where it plays.
     pub mutation: Option<(Mutation, Placement)>,
+    /// Where to note each cell of SPEC 6.2's table that a step reaches.
+    pub coverage: Option<Coverage>,
 }
 
 impl MuxadoModel {
@@ -441,6 +452,7 @@ impl MuxadoModel {
         MuxadoModel {
             bounds,
             mutation: None,
+            coverage: None,
         }
     }
 
@@ -533,6 +545,10 @@ impl MuxadoModel {
 
     /// Applies one action and the driver's moves after it; `None` if nothing changed.
     fn step(&self, last: &State, action: &Action, log: &mut Option<Vec<String>>) -> Option<State> {
+        let decision = match *action {
+            Action::Deliver { to, upto } => decision(last, to, upto),
+            _ => None,
+        };
         let mut s = last.clone();
         let now = LINGER * u32::from(s.ticks);
         let ended_before = [0, 1].map(|i| s.sides[i].session.termination().is_some());
@@ -722,11 +738,14 @@ impl MuxadoModel {
             }
         }
         let sent = self.drive(&mut s, ended_before, log);
+        if let Some(decision) = decision {
+            self.check_table(&mut s, &decision, &sent[decision.to.index()]);
+        }
         // [RST-4] [RST-5] [WNDINC-5] [STREAM-7]: the reaction to a frame taken in whole.
         for &(to, kind, id, empty_fin) in &taken {
             let quiet = kind == FrameType::RST || kind == FrameType::WNDINC || empty_fin;
             let alone = taken.iter().filter(|t| t.2 == id).count() == 1;
-            if quiet && alone && sent[to.index()].iter().any(|(_, sid)| *sid == id) {
+            if quiet && alone && sent[to.index()].iter().any(|(_, sid, _)| *sid == id) {
                 let detail = format!(
                     "{to} answered a {} on stream {id} with a frame on that stream",
                     if empty_fin {
@@ -749,8 +768,8 @@ impl MuxadoModel {
         s: &mut State,
         ended_before: [bool; 2],
         log: &mut Option<Vec<String>>,
-    ) -> [Vec<(FrameType, u32)>; 2] {
-        let mut sent: [Vec<(FrameType, u32)>; 2] = Default::default();
+    ) -> [Vec<(FrameType, u32, u32)>; 2] {
+        let mut sent: [Vec<(FrameType, u32, u32)>; 2] = Default::default();
         for peer in Peer::BOTH {
             let i = peer.index();
             let mut out = Vec::new();
@@ -772,7 +791,11 @@ impl MuxadoModel {
                     l.push(format!("  {peer} -> {frame}"));
                 }
                 let id = frame.stream_id().get();
-                sent[i].push((frame.frame_type(), id));
+                let code = match &frame {
+                    Frame::Rst(rst) => rst.error_code.0,
+                    _ => 0,
+                };
+                sent[i].push((frame.frame_type(), id, code));
                 if ended_before[i] {
                     s.violate(
                         P_ENDED,
@@ -874,6 +897,75 @@ impl MuxadoModel {
         }
     }
 
+    /// Checks the receiver's reaction to one frame against SPEC 6.2's table of reactions
+    /// (the row of the frame, the column of the stream's state), and notes the cell reached.
+    fn check_table(&self, s: &mut State, d: &Decision, sent: &[(FrameType, u32, u32)]) {
+        if let Some(cells) = &self.coverage {
+            cells.lock().expect("coverage lock").insert(d.cell);
+        }
+        let (state, lingering, event) = d.cell;
+        let side = s.side(d.to);
+        let on_stream: Vec<(FrameType, u32)> = sent
+            .iter()
+            .filter(|(_, id, _)| *id == d.id)
+            .map(|(t, _, code)| (*t, *code))
+            .collect();
+        let after = snapshot(side, d.id);
+        let ended = side.session.termination().is_some();
+        let rst = |code: ErrorCode| on_stream == [(FrameType::RST, code.0)];
+        let silent = on_stream.is_empty();
+        use StreamState::*;
+        let ok = match (event, state) {
+            // [STREAM-4] [ID-8] a new stream, or refused [STREAM-5] [GOAWAY-8] [LIMIT-2];
+            // [ID-7] refused while the application holds a closed stream of that id.
+            (Event::Syn, Idle | Closed) => {
+                let accepted = silent
+                    && after.is_some()
+                    && side.session.accept_queue_ids().any(|q| q.get() == d.id);
+                accepted
+                    || rst(ErrorCode::STREAM_REFUSED)
+                    || rst(ErrorCode::ACCEPT_QUEUE_FULL)
+                    || rst(ErrorCode::FLOW_CONTROL_ERROR)
+            }
+            // [ID-7] a SYN for a known stream is a connection error.
+            (Event::Syn, _) => ended,
+            // [STREAM-7] ignored; [STREAM-6] half-closes an open receive half.
+            (Event::EmptyFin, Open | HalfClosedLocal) => {
+                silent && after.as_ref().is_some_and(|a| a.recv_fin)
+            }
+            (Event::EmptyFin, _) => silent,
+            // [FLOW-4] delivered, counted against the window.
+            (Event::Data, Open | HalfClosedLocal) => silent,
+            // [STREAM-8] RST STREAM_CLOSED; within the linger SHOULD be ignored, MAY be
+            // answered ([STREAM-11]).
+            (Event::Data, _) => rst(ErrorCode::STREAM_CLOSED) || lingering && silent,
+            // [RST-5] ignored; [RST-4] closes without an answer.
+            (Event::Rst, Idle | Closed | ClosedByFin) => silent,
+            (Event::Rst, Open | HalfClosedLocal | HalfClosedRemote) => {
+                silent && after.as_ref().is_none_or(|a| a.error.is_some())
+            }
+            // [WNDINC-5] ignored; [FLOW-5] credits the send window of a sending half.
+            (Event::WndInc, _) => {
+                let credited = match (&d.before, &after) {
+                    (Some(b), Some(a)) if b.sending => {
+                        a.send_window == b.send_window + u64::from(d.increment)
+                    }
+                    _ => true,
+                };
+                silent && credited
+            }
+        };
+        if !ok {
+            let detail = format!(
+                "{} received {event:?} on stream {} in state {state:?}{}: sent {on_stream:?},                  after: {after:?}",
+                d.to,
+                d.id,
+                if lingering { " (reset lingering)" } else { "" }
+            );
+            s.violate(P_TABLE, detail);
+        }
+    }
+
     /// What a read of `id` by `peer` would return, without doing it: `false` when it would
     /// block (then the action is not offered).
     fn readable(&self, side: &Side, id: u32) -> bool {
@@ -888,6 +980,121 @@ impl MuxadoModel {
                 .stream(sid)
                 .is_some_and(|st| st.recv_fin)
     }
+}
+
+/// A stream's state in the receiver, as SPEC 6.2's tables name it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum StreamState {
+    /// Unknown to the session: never opened, or forgotten.
+    Idle,
+    /// Both halves open.
+    Open,
+    /// We sent FIN; we still receive.
+    HalfClosedLocal,
+    /// We received FIN; we still send.
+    HalfClosedRemote,
+    /// Both FINs exchanged, the application still holds the stream.
+    ClosedByFin,
+    /// Reset either way or closed locally, the application still holds the stream: closed
+    /// for the protocol.
+    Closed,
+}
+
+/// A frame received, as SPEC 6.2's table of reactions sorts them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Event {
+    /// DATA with SYN.
+    Syn,
+    /// DATA of length 0 with FIN, without SYN.
+    EmptyFin,
+    /// Any other DATA.
+    Data,
+    /// RST.
+    Rst,
+    /// WNDINC.
+    WndInc,
+}
+
+/// One cell of the table: the receiver's stream state, whether an RST for the stream was sent
+/// within the reset linger ([STREAM-11]), and the frame.
+pub type Cell = (StreamState, bool, Event);
+
+/// The frame a delivery makes the receiver act on, if it acts on exactly one.
+#[derive(Clone, Debug)]
+struct Decision {
+    to: Peer,
+    id: u32,
+    cell: Cell,
+    before: Option<StreamSnapshot>,
+    increment: u32,
+}
+
+fn classify(side: &Side, id: u32) -> (StreamState, bool, Option<StreamSnapshot>) {
+    let sid = StreamId::new(id);
+    let lingering = side
+        .session
+        .snapshot_of(&[sid])
+        .recently_reset
+        .contains(&sid);
+    let st = snapshot(side, id);
+    let state = match &st {
+        None => StreamState::Idle,
+        Some(st) if st.error.is_some() || st.released => StreamState::Closed,
+        Some(st) => match (st.send_fin, st.recv_fin) {
+            (false, false) => StreamState::Open,
+            (true, false) => StreamState::HalfClosedLocal,
+            (false, true) => StreamState::HalfClosedRemote,
+            (true, true) => StreamState::ClosedByFin,
+        },
+    };
+    (state, lingering, st)
+}
+
+/// The decision a delivery to `to` makes: a DATA frame is judged when its header is complete,
+/// the other frames when they are whole. `None` when the delivery spans several frames or
+/// completes no decision.
+fn decision(s: &State, to: Peer, upto: usize) -> Option<Decision> {
+    let pipe = &s.pipes[to.other().index()];
+    let head = pipe.frames.front()?;
+    if upto == usize::MAX && pipe.frames.len() > 1 {
+        return None;
+    }
+    let end = upto.min(head.len());
+    let header = frame::decode_header(head).ok()?;
+    let event = if header.frame_type == FrameType::DATA {
+        if !(pipe.offset < HEADER_LEN && end >= HEADER_LEN) {
+            return None;
+        }
+        if header.flags.contains(frame::Flags::SYN) {
+            Event::Syn
+        } else if header.length == 0 && header.flags.contains(frame::Flags::FIN) {
+            Event::EmptyFin
+        } else {
+            Event::Data
+        }
+    } else {
+        if end != head.len() {
+            return None;
+        }
+        match header.frame_type {
+            FrameType::RST => Event::Rst,
+            FrameType::WNDINC => Event::WndInc,
+            _ => return None,
+        }
+    };
+    let increment = match frame::decode_frame(head) {
+        Ok((Frame::WndInc(w), _)) => w.increment,
+        _ => 0,
+    };
+    let id = header.stream_id.get();
+    let (state, lingering, before) = classify(s.side(to), id);
+    Some(Decision {
+        to,
+        id,
+        cell: (state, lingering, event),
+        before,
+        increment,
+    })
 }
 
 /// How long the reset linger lasts (the reference's default, which session vectors assume);
@@ -1258,6 +1465,7 @@ impl Model for MuxadoModel {
             Property::always(P_HELD, held_streams_known),
             Property::always(P_AGREE, agree_at_quiescence),
             Property::always(P_DRAINED, drained_at_quiescence),
+            flagged!(P_TABLE),
             // Examples that show the bound reaches what it claims to.
             Property::sometimes("a stream is read to end-of-stream", |_, s: &State| {
                 s.sides
