@@ -427,6 +427,9 @@ pub const P_AGREE: &str =
 pub const P_DRAINED: &str =
     "at quiescence every byte was consumed and every window is whole [FLOW-6] (no deadlock)";
 
+/// [FLOW-6] liveness: every path reaches a state with nothing in flight and nothing unread.
+pub const P_QUIESCENT: &str = "eventually nothing is in flight or unread [FLOW-6] (liveness)";
+
 /// SPEC 6.2: the reaction to every frame received is the one its table gives for the
 /// stream's state.
 pub const P_TABLE: &str = "the reaction to each frame is SPEC 6.2's table row [STREAM-4] \
@@ -1466,6 +1469,13 @@ impl Model for MuxadoModel {
             Property::always(P_AGREE, agree_at_quiescence),
             Property::always(P_DRAINED, drained_at_quiescence),
             flagged!(P_TABLE),
+            // [FLOW-6] [SESSION-2] the session can always be drained: on every path, the
+            // wire falls quiet with nothing left unread (stateright checks `eventually` on
+            // terminal paths; the model has no cycles, every step consumes a bounded budget
+            // or input).
+            Property::eventually(P_QUIESCENT, |_: &MuxadoModel, s: &State| {
+                s.violation.is_some() || s.quiescent()
+            }),
             // Examples that show the bound reaches what it claims to.
             Property::sometimes("a stream is read to end-of-stream", |_, s: &State| {
                 s.sides
