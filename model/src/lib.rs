@@ -452,6 +452,12 @@ pub struct MuxadoModel {
 impl MuxadoModel {
     /// The model of two conforming sessions within `bounds`.
     pub fn new(bounds: Bounds) -> MuxadoModel {
+        // Each byte carries its stream id and position in 4 bits each (`tag`).
+        assert!(bounds.bytes_per_stream <= 15, "at most 15 bytes per stream");
+        assert!(
+            bounds.streams.iter().all(|&n| n <= 6),
+            "stream ids must stay below 16"
+        );
         MuxadoModel {
             bounds,
             mutation: None,
