@@ -6,6 +6,7 @@
 use muxado_model::{Bounds, MuxadoModel};
 use stateright::{Checker, Model};
 
+/// checks: [STREAM-6] [STREAM-2] [STREAM-4] [FLOW-4] [FLOW-7] [ID-1] [ID-4] [RST-5] [GOAWAY-5] [SESSION-4]
 #[test]
 fn default_bound_holds() {
     let model = MuxadoModel::new(Bounds::default());

@@ -60,11 +60,13 @@ fn assert_caught(mutation: Mutation, placement: Placement, bounds: Bounds, prope
     );
 }
 
+/// checks: [STREAM-6]
 #[test]
 fn eof_before_bytes() {
     assert_caught(Mutation::EofBeforeBytes, Placement::Server, small(), P_EOF);
 }
 
+/// checks: [FLOW-7]
 #[test]
 fn credit_on_arrival() {
     assert_caught(
@@ -75,6 +77,7 @@ fn credit_on_arrival() {
     );
 }
 
+/// checks: [FLOW-4]
 #[test]
 fn overrun_at_window() {
     assert_caught(
@@ -85,6 +88,7 @@ fn overrun_at_window() {
     );
 }
 
+/// checks: [GOAWAY-5]
 #[test]
 fn go_away_last_any_stream() {
     assert_caught(
@@ -95,6 +99,7 @@ fn go_away_last_any_stream() {
     );
 }
 
+/// checks: [RST-5]
 #[test]
 fn rst_answers_rst() {
     assert_caught(
@@ -105,11 +110,13 @@ fn rst_answers_rst() {
     );
 }
 
+/// checks: [STREAM-2]
 #[test]
 fn syn_every_frame() {
     assert_caught(Mutation::SynEveryFrame, Placement::Client, small(), P_SYN);
 }
 
+/// checks: [STREAM-6] [STREAM-10]
 #[test]
 fn forget_after_own_fin() {
     assert_caught(
@@ -120,6 +127,7 @@ fn forget_after_own_fin() {
     );
 }
 
+/// checks: [STREAM-4]
 #[test]
 fn accept_newest_first() {
     let bounds = two_client_streams();
@@ -131,6 +139,7 @@ fn accept_newest_first() {
     );
 }
 
+/// checks: [GOAWAY-7]
 #[test]
 fn go_away_keeps_unseen() {
     assert_caught(
@@ -141,6 +150,7 @@ fn go_away_keeps_unseen() {
     );
 }
 
+/// checks: [ID-4]
 #[test]
 fn ids_step_four() {
     assert_caught(
@@ -151,6 +161,7 @@ fn ids_step_four() {
     );
 }
 
+/// checks: [LIMIT-2]
 #[test]
 fn stream_limit_counts_own() {
     let bounds = Bounds {
@@ -165,6 +176,7 @@ fn stream_limit_counts_own() {
     );
 }
 
+/// checks: [STREAM-7]
 #[test]
 fn empty_fin_answered() {
     assert_caught(
@@ -175,6 +187,7 @@ fn empty_fin_answered() {
     );
 }
 
+/// checks: [WNDINC-5]
 #[test]
 fn wnd_inc_unknown_fatal() {
     assert_caught(
@@ -185,6 +198,7 @@ fn wnd_inc_unknown_fatal() {
     );
 }
 
+/// checks: [GOAWAY-8]
 #[test]
 fn go_away_sent_accepts_syn() {
     assert_caught(
@@ -195,6 +209,7 @@ fn go_away_sent_accepts_syn() {
     );
 }
 
+/// checks: [SESSION-4]
 #[test]
 fn error_not_sticky() {
     assert_caught(
@@ -205,6 +220,7 @@ fn error_not_sticky() {
     );
 }
 
+/// checks: [STREAM-9]
 #[test]
 fn close_without_fin() {
     assert_caught(
@@ -220,6 +236,8 @@ fn close_without_fin() {
 /// ([STREAM-12]). The model, two reference sessions, cannot reach them; the conformance suite's
 /// scripted peers do. Every property holds at the default bound with either mutant on both
 /// sides.
+///
+/// checks: tooling
 #[test]
 fn unreachable_between_reference_sessions() {
     for mutation in [Mutation::SynFinDropped, Mutation::DataAfterFinBuffered] {
@@ -244,6 +262,8 @@ fn unreachable_between_reference_sessions() {
 }
 
 /// The other bounds above find nothing without a mutation: a counterexample is the mutant's doing.
+///
+/// checks: tooling
 #[test]
 fn bounds_hold_without_mutation() {
     let limit = Bounds {

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use muxado_model::{Bounds, Cell, Event, MuxadoModel, P_TABLE, StreamState};
 use stateright::{Checker, Model};
 
+/// checks: [STREAM-6] [STREAM-7] [STREAM-8] [RST-4] [RST-5] [WNDINC-5]
 #[test]
 fn reactions_follow_the_state_table() {
     let coverage = Arc::new(Mutex::new(BTreeSet::new()));

@@ -64,11 +64,13 @@ fn reproduces(mutation: Mutation, iut: Peer, property: &'static str, requirement
     }
 }
 
+/// checks: [STREAM-6]
 #[test]
 fn eof_before_bytes_as_a_vector() {
     reproduces(Mutation::EofBeforeBytes, Peer::Server, P_EOF, &["STREAM-6"]);
 }
 
+/// checks: [RST-5]
 #[test]
 fn rst_answers_rst_as_a_vector() {
     reproduces(
@@ -79,11 +81,13 @@ fn rst_answers_rst_as_a_vector() {
     );
 }
 
+/// checks: [STREAM-2]
 #[test]
 fn syn_every_frame_as_a_vector() {
     reproduces(Mutation::SynEveryFrame, Peer::Client, P_SYN, &["STREAM-2"]);
 }
 
+/// checks: [STREAM-9]
 #[test]
 fn close_without_fin_as_a_vector() {
     reproduces(
