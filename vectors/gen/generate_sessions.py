@@ -632,7 +632,7 @@ def flow_vectors():
                 NOTHING_SENT, ALIVE], config=w8),
         server("session-flow-overrun-default-window",
                "With the default W = 262144, a full window is accepted and one more byte is an overrun.",
-               ["FLOW-2", "FLOW-4", "LIMIT-1"],
+               ["FLOW-2", "FLOW-11", "FLOW-4", "LIMIT-1"],
                [recv(SYN(3), DATA(3, fill=("61", W))), NOTHING_SENT, recv(DATA(3, b"b")),
                 sent(RST(3, FLOW_CONTROL_ERROR)), ALIVE]),
         server("session-flow-syn-over-window",
