@@ -7,12 +7,13 @@
 //! Run with `cargo test -p muxado-conformance --test mutants -- --nocapture` to see the kill
 //! table (mutant, the cases that caught it).
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use muxado_conformance::agent::Waits;
 use muxado_conformance::mutant::{ENV, Mutant};
 use muxado_conformance::run::{CaseResult, Options, Outcome, Target, run_case};
 use muxado_conformance::suite::{self, Case, Level};
@@ -23,22 +24,7 @@ const WORKERS: usize = 32;
 /// The reference agent process (`conformance agent`), broken as `mutant` says.
 fn options(mutant: Option<Mutant>) -> Options {
     let env = mutant.map_or(String::new(), |m| format!("{ENV}={} ", m.name()));
-    Options {
-        target: Target::Exec(format!(
-            "{env}exec {} agent",
-            env!("CARGO_BIN_EXE_conformance")
-        )),
-        timeout: Duration::from_secs(20),
-        chop: None,
-        jobs: 1,
-        strict: true,
-        expected: BTreeSet::new(),
-        // [AGENT-6]: late frames are waited for 2 s, no frame means 60 ms of quiet.
-        waits: Waits {
-            frames: Duration::from_secs(2),
-            quiet: Duration::from_millis(60),
-        },
-    }
+    common::strict_agent_options(&env, Duration::from_secs(20))
 }
 
 /// Runs every case against every run's agent, `WORKERS` cases at a time; per run, its results

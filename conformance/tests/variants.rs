@@ -9,13 +9,13 @@
 //!
 //! A case that compared frame boundaries or a credit schedule would fail here.
 
-use std::collections::BTreeSet;
+mod common;
+
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use muxado_conformance::agent::Waits;
-use muxado_conformance::run::{CaseResult, Options, Outcome, Target, run_case};
+use muxado_conformance::run::{CaseResult, Options, Outcome, run_case};
 use muxado_conformance::suite;
 use muxado_conformance::variant::ENV;
 
@@ -31,21 +31,7 @@ const VARIANTS: &[&str] = &[
 ];
 
 fn options(variant: &str) -> Options {
-    Options {
-        target: Target::Exec(format!(
-            "{ENV}={variant} exec {} agent",
-            env!("CARGO_BIN_EXE_conformance")
-        )),
-        timeout: Duration::from_secs(30),
-        chop: None,
-        jobs: 1,
-        strict: true,
-        expected: BTreeSet::new(),
-        waits: Waits {
-            frames: Duration::from_secs(2),
-            quiet: Duration::from_millis(60),
-        },
-    }
+    common::strict_agent_options(&format!("{ENV}={variant} "), Duration::from_secs(30))
 }
 
 /// checks: [FLOW-3] [FLOW-6] [FLOW-7] [TYPED-2] [AGENT-6]
