@@ -117,6 +117,16 @@ def recv_raw(data):
             return out
 
 
+def flat_steps(steps):
+    """Each step's action and argument, in order; a step's `pins` is left out, and an
+    `expect_sent_one_of` is followed by the `then` steps of its first alternative."""
+    for step in steps:
+        (action, arg), = ((k, a) for k, a in step.items() if k != "pins")
+        yield action, arg
+        if action == "expect_sent_one_of" and arg:
+            yield from flat_steps(arg[0].get("then", []))
+
+
 def session_script(v):
     known = []
 
@@ -125,8 +135,11 @@ def session_script(v):
 
     role = 1 if v["role"] == "server" else 0
     out = bytes([role, config_byte(v.get("config", {}))]) + struct.pack("<H", 0)
-    for step in v["steps"]:
-        (action, arg), = step.items()
+    for action, arg in flat_steps(v["steps"]):
+        if action == "recv_delayed":
+            action, arg = "recv", arg["frames"]
+        elif action in ("open_typed", "accept_typed"):
+            action = action[: -len("_typed")]
         if action == "recv":
             out += recv_raw(b"".join(encode_frame(f) for f in arg))
         elif action == "recv_hex":
