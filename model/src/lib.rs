@@ -495,6 +495,19 @@ impl MuxadoModel {
         config
     }
 
+    /// The shortest path to a state where `property` fails (breadth-first), if the bound holds
+    /// one.
+    pub fn shortest_counterexample(&self, property: &'static str) -> Option<Vec<Action>> {
+        use stateright::{Checker, HasDiscoveries};
+        self.clone()
+            .checker()
+            .finish_when(HasDiscoveries::AnyOf(BTreeSet::from([property])))
+            .spawn_bfs()
+            .join()
+            .discovery(property)
+            .map(|path| path.into_actions())
+    }
+
     /// Replays `actions` from the initial state and returns the frame log: each action, then
     /// each frame it made a side send.
     pub fn frame_log<'a>(&self, actions: impl IntoIterator<Item = &'a Action>) -> Vec<String> {

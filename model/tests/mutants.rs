@@ -2,8 +2,6 @@
 //! property it checks, each with a counterexample printed as a frame log; the mutants it cannot
 //! see between two reference sessions are listed with the reason.
 
-use std::collections::BTreeSet;
-
 use muxado_model::{
     Bounds, Menu, Mutation, MuxadoModel, P_ACCEPT_ORDER, P_AGREE, P_CREDIT, P_ENDED, P_EOF,
     P_GOAWAY_FAILS, P_GOAWAY_LAST, P_GOAWAY_REFUSES, P_HELD, P_IDS, P_NO_ANSWER, P_NO_ERROR,
@@ -38,15 +36,9 @@ fn two_client_streams() -> Bounds {
 
 /// Runs the checker until `property` fails; returns its counterexample as a frame log.
 fn counterexample(model: MuxadoModel, property: &'static str) -> Option<Vec<String>> {
-    let checker = model
-        .clone()
-        .checker()
-        .finish_when(HasDiscoveries::AnyOf(BTreeSet::from([property])))
-        .spawn_bfs()
-        .join();
-    checker
-        .discovery(property)
-        .map(|path| model.frame_log(&path.into_actions()))
+    model
+        .shortest_counterexample(property)
+        .map(|path| model.frame_log(&path))
 }
 
 fn assert_caught(mutation: Mutation, placement: Placement, bounds: Bounds, property: &'static str) {

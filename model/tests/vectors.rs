@@ -3,27 +3,17 @@
 //! passes against the conforming reference and fails against the mutant, offline, with the
 //! runner of `muxado-vectors`. The files land in the test's temporary directory.
 
-use std::collections::BTreeSet;
-
 use muxado_model::{
     Action, Bounds, Mutation, MuxadoModel, P_AGREE, P_EOF, P_NO_ANSWER, P_SYN, Peer, Placement,
 };
 use muxado_reference::session::{Config, Role};
 use muxado_vectors::session_model::SessionVector;
 use muxado_vectors::session_run::{Extensions, Offline, run_script};
-use stateright::{Checker, HasDiscoveries, Model};
 
 fn shortest(model: &MuxadoModel, property: &'static str) -> Vec<Action> {
-    let checker = model
-        .clone()
-        .checker()
-        .finish_when(HasDiscoveries::AnyOf(BTreeSet::from([property])))
-        .spawn_bfs()
-        .join();
-    checker
-        .discovery(property)
+    model
+        .shortest_counterexample(property)
         .unwrap_or_else(|| panic!("no counterexample to {property}"))
-        .into_actions()
 }
 
 fn reproduces(mutation: Mutation, iut: Peer, property: &'static str, requirements: &[&str]) {
