@@ -51,6 +51,31 @@ pub enum Mutation {
     CloseWithoutFin,
 }
 
+#[cfg(feature = "mutants")]
+impl Mutation {
+    /// Every mutation, for tools that pick one by name.
+    pub const ALL: [Mutation; 18] = [
+        Mutation::SynFinDropped,
+        Mutation::EofBeforeBytes,
+        Mutation::CreditOnArrival,
+        Mutation::OverrunAtWindow,
+        Mutation::GoAwayLastAnyStream,
+        Mutation::RstAnswersRst,
+        Mutation::SynEveryFrame,
+        Mutation::ForgetAfterOwnFin,
+        Mutation::AcceptNewestFirst,
+        Mutation::GoAwayKeepsUnseen,
+        Mutation::IdsStepFour,
+        Mutation::StreamLimitCountsOwn,
+        Mutation::DataAfterFinBuffered,
+        Mutation::EmptyFinAnswered,
+        Mutation::WndIncUnknownFatal,
+        Mutation::GoAwaySentAcceptsSyn,
+        Mutation::ErrorNotSticky,
+        Mutation::CloseWithoutFin,
+    ];
+}
+
 /// Whether `$session`'s configuration activates mutation `$m` (always `false` without the
 /// `mutants` feature).
 macro_rules! mutated {
