@@ -8,6 +8,7 @@
 
 pub mod agent;
 pub mod coverage;
+pub mod fuzz;
 #[doc(hidden)]
 pub mod mutant;
 pub mod report;

@@ -3,6 +3,8 @@
 //! - `conformance run` runs every case against the reference implementation;
 //!   `conformance run --exec CMD` against any implementation whose agent CMD starts (SPEC.md
 //!   appendix A).
+//! - `conformance fuzz` generates sessions and plays them against an implementation and the
+//!   reference, reporting where they differ beyond what SPEC.md allows.
 //! - `conformance list` lists the cases.
 //! - `conformance agent` is the reference implementation's agent, following the contract.
 
@@ -21,6 +23,8 @@ use muxado_conformance::standing;
 use muxado_conformance::suite::{self, Case};
 use muxado_reference::session::Role;
 
+mod fuzz_command;
+
 #[derive(Parser)]
 #[command(name = "conformance", about = "The muxado conformance suite")]
 struct Cli {
@@ -32,6 +36,9 @@ struct Cli {
 enum Command {
     /// Run the suite (default: against the embedded reference implementation).
     Run(RunArgs),
+    /// Differential testing: generate sessions from a seed, play each against the
+    /// implementation and the reference, shrink every difference to a session vector.
+    Fuzz(fuzz_command::FuzzArgs),
     /// List the cases: id, level, requirements, description.
     List {
         /// Only cases matching these globs (ids, groups, requirement ids).
@@ -116,6 +123,7 @@ struct RunArgs {
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Run(args) => run(args),
+        Command::Fuzz(args) => fuzz_command::fuzz(args),
         Command::List { cases, json } => list(&cases, json),
         Command::Coverage { verbose } => coverage(verbose),
         Command::Agent {
@@ -260,6 +268,74 @@ fn agent() -> Result<(), String> {
     )
 }
 
+/// The implementation under test, from `--exec`, `--target` or `--listen` (none: the
+/// embedded reference).
+fn target_of(
+    exec: &Option<String>,
+    target: Option<std::net::SocketAddr>,
+    listen: &Option<String>,
+) -> Result<Target, String> {
+    match (exec, target, listen) {
+        (Some(command), ..) => Ok(Target::Exec(command.clone())),
+        (None, Some(addr), _) => Ok(Target::Standing(addr)),
+        (None, None, Some(addr)) => {
+            let listener =
+                std::net::TcpListener::bind(addr).map_err(|e| format!("listen {addr}: {e}"))?;
+            println!(
+                "listening for the agent on {}",
+                listener
+                    .local_addr()
+                    .map_or(addr.clone(), |a| a.to_string())
+            );
+            Ok(Target::Listen(std::sync::Arc::new(Mutex::new(listener))))
+        }
+        (None, None, None) => Ok(Target::Reference),
+    }
+}
+
+/// The `--report KIND=PATH` arguments.
+fn reports_of(args: &[String]) -> Result<Vec<(String, PathBuf)>, String> {
+    args.iter()
+        .map(|r| match r.split_once('=') {
+            Some((kind @ ("json" | "junit" | "html"), path)) => {
+                Ok((kind.to_string(), PathBuf::from(path)))
+            }
+            _ => Err(format!(
+                "bad --report {r:?}: json=FILE, junit=FILE or html=DIR"
+            )),
+        })
+        .collect()
+}
+
+/// Writes the reports of a run.
+fn write_reports(
+    reports: &[(String, PathBuf)],
+    info: &report::RunInfo,
+    cases: &[&Case],
+    results: &[run::CaseResult],
+) -> Result<(), String> {
+    for (kind, path) in reports {
+        let written = match kind.as_str() {
+            "json" => std::fs::write(path, report::json_report(info, cases, results)),
+            "junit" => std::fs::write(path, report::junit(cases, results)),
+            _ => report::html(path, info, cases, results),
+        };
+        written.map_err(|e| format!("{}: {e}", path.display()))?;
+        println!("{kind} report: {}", path.display());
+    }
+    Ok(())
+}
+
+/// How a target is named in reports.
+fn target_name(target: &Target) -> String {
+    match target {
+        Target::Reference => "muxado-reference (embedded)".to_string(),
+        Target::Exec(command) => command.clone(),
+        Target::Standing(addr) => format!("the agent at {addr}"),
+        Target::Listen(_) => "the agent that connects".to_string(),
+    }
+}
+
 fn expected(path: &Option<PathBuf>) -> Result<BTreeSet<String>, String> {
     let Some(path) = path else {
         return Ok(BTreeSet::new());
@@ -289,25 +365,8 @@ fn run(args: RunArgs) -> ExitCode {
         }
     };
     let all = suite::cases();
-    let target = match (&args.exec, args.target, &args.listen) {
-        (Some(command), ..) => Target::Exec(command.clone()),
-        (None, Some(addr), _) => Target::Standing(addr),
-        (None, None, Some(addr)) => match std::net::TcpListener::bind(addr) {
-            Ok(listener) => {
-                println!(
-                    "listening for the agent on {}",
-                    listener
-                        .local_addr()
-                        .map_or(addr.clone(), |a| a.to_string())
-                );
-                Target::Listen(std::sync::Arc::new(Mutex::new(listener)))
-            }
-            Err(e) => {
-                eprintln!("listen {addr}: {e}");
-                return ExitCode::from(2);
-            }
-        },
-        (None, None, None) => {
+    let target = match target_of(&args.exec, args.target, &args.listen) {
+        Ok(Target::Reference) => {
             // The reference's own known bugs, as the vectors mark them.
             expected.extend(
                 all.iter()
@@ -315,6 +374,11 @@ fn run(args: RunArgs) -> ExitCode {
                     .map(|c| c.id().to_string()),
             );
             Target::Reference
+        }
+        Ok(target) => target,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
         }
     };
     let cases: Vec<&Case> = all
@@ -347,19 +411,7 @@ fn run(args: RunArgs) -> ExitCode {
             .map(|n| format!(", chopped into {n}-byte writes"))
             .unwrap_or_default()
     );
-    let reports: Vec<(String, PathBuf)> = match args
-        .report
-        .iter()
-        .map(|r| match r.split_once('=') {
-            Some((kind @ ("json" | "junit" | "html"), path)) => {
-                Ok((kind.to_string(), PathBuf::from(path)))
-            }
-            _ => Err(format!(
-                "bad --report {r:?}: json=FILE, junit=FILE or html=DIR"
-            )),
-        })
-        .collect()
-    {
+    let reports = match reports_of(&args.report) {
         Ok(reports) => reports,
         Err(e) => {
             eprintln!("{e}");
@@ -461,28 +513,15 @@ fn run(args: RunArgs) -> ExitCode {
     let summary = report::Summary::of(&results);
     println!("\n{}", summary.line());
     let info = report::RunInfo {
-        implementation: args.name.clone().unwrap_or_else(|| match &target {
-            Target::Reference => "muxado-reference (embedded)".to_string(),
-            Target::Exec(command) => command.clone(),
-            Target::Standing(addr) => format!("the agent at {addr}"),
-            Target::Listen(_) => "the agent that connects".to_string(),
-        }),
+        implementation: args.name.clone().unwrap_or_else(|| target_name(&target)),
         command_line: std::env::args().collect(),
         started,
         elapsed: clock.elapsed(),
         strict: args.strict,
     };
-    for (kind, path) in &reports {
-        let written = match kind.as_str() {
-            "json" => std::fs::write(path, report::json_report(&info, &cases, &results)),
-            "junit" => std::fs::write(path, report::junit(&cases, &results)),
-            _ => report::html(path, &info, &cases, &results),
-        };
-        if let Err(e) = written {
-            eprintln!("{}: {e}", path.display());
-            return ExitCode::FAILURE;
-        }
-        println!("{kind} report: {}", path.display());
+    if let Err(e) = write_reports(&reports, &info, &cases, &results) {
+        eprintln!("{e}");
+        return ExitCode::FAILURE;
     }
     // Fail closed: a run that tested nothing, or little, does not pass.
     let unsupported = summary.unsupported as f64 * 100.0 / results.len().max(1) as f64;

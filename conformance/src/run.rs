@@ -100,6 +100,9 @@ pub struct CaseResult {
     pub counts: bool,
     /// What went wrong: the step, expected vs actual.
     pub detail: String,
+    /// For a failure: the step that failed (1-based; `None` at the end) and the requirement
+    /// its check judges, when it is one requirement.
+    pub failed: Option<(Option<usize>, Option<String>)>,
     /// Both directions' bytes.
     pub transcript: Vec<Chunk>,
     /// The commands sent to the agent and its answers.
@@ -145,6 +148,7 @@ pub fn run_case(case: &Case, options: &Options) -> CaseResult {
         outcome: raw,
         level,
         detail,
+        failed,
         transcript,
         log,
     } = play(case, options);
@@ -167,6 +171,7 @@ pub fn run_case(case: &Case, options: &Options) -> CaseResult {
         outcome,
         counts,
         detail,
+        failed,
         transcript,
         log,
         elapsed: start.elapsed(),
@@ -233,6 +238,7 @@ struct Played {
     /// The level of the check that decided a failure.
     level: Option<Level>,
     detail: String,
+    failed: Option<(Option<usize>, Option<String>)>,
     transcript: Vec<Chunk>,
     log: Vec<Exchange>,
 }
@@ -243,6 +249,7 @@ impl Played {
             outcome,
             level: None,
             detail,
+            failed: None,
             transcript: Vec::new(),
             log: Vec::new(),
         }
@@ -312,6 +319,14 @@ fn play(case: &Case, options: &Options) -> Played {
     }
     drop((iut, closers));
     let stderr = stop(agent);
+    let failed = match &script {
+        Ok(Err(failure)) if !failure.harness => Some((failure.step, failure.requirement.clone())),
+        Ok(Ok(judged)) => judged
+            .should
+            .first()
+            .map(|f| (f.step, f.requirement.clone())),
+        _ => None,
+    };
     let (outcome, level, detail) = match script {
         _ if !finished => (
             Outcome::Timeout,
@@ -364,6 +379,7 @@ fn play(case: &Case, options: &Options) -> Played {
         outcome,
         level,
         detail,
+        failed,
         transcript,
         log,
     }

@@ -425,6 +425,8 @@ struct Inflow {
     /// A typed stream the peer opened: the implementation may read its 4-byte type before the
     /// application asks for the stream ([TYPED-3]).
     typed: bool,
+    /// The peer opened it (sent SYN on it).
+    opened_by_peer: bool,
 }
 
 /// A credit check that failed.
@@ -499,6 +501,7 @@ impl Credit {
                             s.fin |= flags & 0x1 != 0;
                             s.internal |= internal;
                             s.typed |= self.typed && syn;
+                            s.opened_by_peer |= syn;
                             if syn {
                                 // A new stream of that id, whatever came before ([ID-8]).
                                 self.peer_reset.remove(&id);
@@ -508,6 +511,17 @@ impl Credit {
                         0 => {
                             self.streams.entry(id).or_default().over = true;
                             self.peer_reset.insert(id);
+                        }
+                        3 if body.len() >= 8 => {
+                            // [GOAWAY-7] the implementation's streams above the last id are
+                            // closed: their receive halves are over.
+                            let last = u32::from_be_bytes([body[0], body[1], body[2], body[3]])
+                                & 0x7FFF_FFFF;
+                            for (id, s) in self.streams.iter_mut() {
+                                if *id > last && !s.opened_by_peer {
+                                    s.over = true;
+                                }
+                            }
                         }
                         _ => {}
                     }
@@ -641,5 +655,39 @@ impl Credit {
             }
         }
         problems
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(kind: u8, flags: u8, id: u32, body: &[u8]) -> Vec<u8> {
+        let mut out = (body.len() as u32).to_be_bytes()[1..].to_vec();
+        out.push(kind << 4 | flags);
+        out.extend(id.to_be_bytes());
+        out.extend(body);
+        out
+    }
+
+    /// [GOAWAY-7] closes the implementation's streams above the last id: reading what they
+    /// had buffered owes no credit, while a stream the peer opened still does ([FLOW-6]).
+    /// `conformance fuzz` found the ledger demanding credit there from the reference.
+    // checks: [GOAWAY-7] [FLOW-6]
+    #[test]
+    fn a_goaway_ends_the_credit_owed_on_unseen_streams() {
+        let mut credit = Credit::new(false, false);
+        // The implementation (a server) opened stream 2; the peer opened 3.
+        credit.peer_sent(&frame(1, 0, 2, b"abc"));
+        credit.peer_sent(&frame(1, 2, 3, b"xyz"));
+        let mut go_away = 0u32.to_be_bytes().to_vec();
+        go_away.extend(0u32.to_be_bytes());
+        credit.peer_sent(&frame(3, 0, 0, &go_away));
+        credit.read(2, 3);
+        credit.read(3, 3);
+        let problems = credit.problems();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].requirement, "FLOW-6");
+        assert!(problems[0].problem.starts_with("stream 3:"), "{problems:?}");
     }
 }

@@ -1017,6 +1017,12 @@ impl Offline {
         }
     }
 
+    /// The reference session itself, for tools that choose their next input from its state
+    /// (`conformance fuzz`).
+    pub fn reference(&self) -> &Session {
+        &self.session
+    }
+
     /// Whether the driver should read more transport bytes now ([`Session::wants_input`]).
     pub fn wants_input(&self) -> bool {
         self.session.wants_input()

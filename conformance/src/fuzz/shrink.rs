@@ -1,0 +1,254 @@
+//! Shrinking: a script that shows a difference is cut down, input by input and frame by frame,
+//! to one that still shows the same difference (the same [`Signature`]), within a budget of
+//! replays. Expectations are derived again from the reference for every candidate, so a
+//! smaller script is judged exactly as a generated one.
+
+use super::script::{Derived, Deriver, Input, PeerFrame, Setup};
+
+/// What a difference is about: the action of the step that failed and the requirement the
+/// script's input there turns on. Two runs with one signature show one difference.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Signature {
+    /// The failing step's action (`expect_sent`, `read`, ...), or `end`.
+    pub action: String,
+    /// The requirement: the failed check's own, else the first of the input that led to it.
+    pub requirement: String,
+}
+
+impl std::fmt::Display for Signature {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} [{}]", self.action, self.requirement)
+    }
+}
+
+impl Signature {
+    /// The signature of a failure at `step` (1-based, `None`: at the end) of `derived`, whose
+    /// check named `requirement`, if one.
+    pub fn of(derived: &Derived, step: Option<usize>, requirement: Option<&str>) -> Signature {
+        let steps = &derived.vector.steps;
+        let index = step
+            .map_or(steps.len(), |s| s.max(1))
+            .min(steps.len())
+            .max(1)
+            - 1;
+        let action = if step.is_none() {
+            "end".to_string()
+        } else {
+            steps[index].action.name().to_string()
+        };
+        let requirement = requirement.map(str::to_string).unwrap_or_else(|| {
+            // The input that led to an expectation is the nearest step before it that acts.
+            let acting = (0..=index)
+                .rev()
+                .find(|&i| {
+                    !matches!(
+                        steps[i].action.name(),
+                        "expect_sent" | "expect_session" | "expect_sent_one_of"
+                    )
+                })
+                .unwrap_or(index);
+            derived.tags[acting]
+                .first()
+                .copied()
+                .unwrap_or("FRAME-1")
+                .to_string()
+        });
+        Signature {
+            action,
+            requirement,
+        }
+    }
+}
+
+/// Derives the vector of `inputs` (those that still apply).
+pub fn derive(
+    setup: Setup,
+    inputs: &[Input],
+    id: &str,
+    description: &str,
+) -> (Vec<Input>, Derived) {
+    let mut deriver = Deriver::new(setup);
+    let kept: Vec<Input> = inputs
+        .iter()
+        .filter(|i| deriver.apply(i))
+        .cloned()
+        .collect();
+    (kept, deriver.finish(id, description))
+}
+
+/// Shrinks `inputs` while `still` says the candidate shows the difference; at most `budget`
+/// calls of `still`. Returns the smallest script found.
+pub fn shrink(
+    inputs: Vec<Input>,
+    budget: usize,
+    still: &mut dyn FnMut(&[Input]) -> bool,
+) -> Vec<Input> {
+    let mut best = inputs;
+    let mut spent = 0;
+    let mut attempt = |candidate: &[Input], spent: &mut usize| -> bool {
+        if *spent >= budget {
+            return false;
+        }
+        *spent += 1;
+        still(candidate)
+    };
+    // Remove runs of inputs, halving the run length (delta debugging).
+    let mut chunk = best.len().div_ceil(2).max(1);
+    loop {
+        let mut i = 0;
+        while i < best.len() && spent < budget {
+            let end = (i + chunk).min(best.len());
+            let candidate: Vec<Input> = best[..i].iter().chain(&best[end..]).cloned().collect();
+            if !candidate.is_empty() && attempt(&candidate, &mut spent) {
+                best = candidate;
+            } else {
+                i += chunk;
+            }
+        }
+        if chunk == 1 || spent >= budget {
+            break;
+        }
+        chunk = chunk.div_ceil(2);
+    }
+    // Simplify what is left: fewer frames per send, no cut, shorter payloads.
+    let mut changed = true;
+    while changed && spent < budget {
+        changed = false;
+        for i in 0..best.len() {
+            for candidate in simpler(&best[i]) {
+                let mut next = best.clone();
+                next[i] = candidate;
+                if attempt(&next, &mut spent) {
+                    best = next;
+                    changed = true;
+                    break;
+                }
+            }
+        }
+    }
+    best
+}
+
+/// Simpler versions of one input, simplest first.
+fn simpler(input: &Input) -> Vec<Input> {
+    let mut out = Vec::new();
+    match input {
+        Input::Send { frames, cut, keep } => {
+            if cut.is_some() {
+                out.push(Input::Send {
+                    frames: frames.clone(),
+                    cut: None,
+                    keep: *keep,
+                });
+            }
+            if frames.len() > 1 {
+                for k in 0..frames.len() {
+                    let mut fewer = frames.clone();
+                    fewer.remove(k);
+                    out.push(Input::Send {
+                        frames: fewer,
+                        cut: *cut,
+                        keep: *keep,
+                    });
+                }
+            }
+            for (k, frame) in frames.iter().enumerate() {
+                let shorter = match frame {
+                    PeerFrame::Data {
+                        stream,
+                        syn,
+                        fin,
+                        len,
+                    } if *len > 1 => Some(PeerFrame::Data {
+                        stream: *stream,
+                        syn: *syn,
+                        fin: *fin,
+                        len: len / 2,
+                    }),
+                    PeerFrame::GoAway { code, debug } if *debug > 0 => Some(PeerFrame::GoAway {
+                        code: *code,
+                        debug: 0,
+                    }),
+                    _ => None,
+                };
+                if let Some(shorter) = shorter {
+                    let mut frames = frames.clone();
+                    frames[k] = shorter;
+                    out.push(Input::Send {
+                        frames,
+                        cut: *cut,
+                        keep: *keep,
+                    });
+                }
+            }
+        }
+        Input::Write(stream, len) if *len > 1 => out.push(Input::Write(*stream, len / 2)),
+        Input::Read(stream, max) if *max > 1 => out.push(Input::Read(*stream, max / 2)),
+        Input::GoAway(code, debug) if *debug > 0 => out.push(Input::GoAway(*code, 0)),
+        _ => {}
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fuzz::script::StreamRef;
+
+    /// Delta debugging keeps exactly the inputs the predicate needs, whatever surrounds them.
+    // checks: tooling
+    #[test]
+    fn shrinking_keeps_only_what_the_difference_needs() {
+        let needed = [Input::Open, Input::Close];
+        let mut inputs = Vec::new();
+        for k in 0..9 {
+            inputs.push(Input::Read(StreamRef::Id(2 * k + 2), 8));
+            if k == 3 {
+                inputs.push(needed[0].clone());
+            }
+            if k == 7 {
+                inputs.push(needed[1].clone());
+            }
+        }
+        let mut calls = 0;
+        let shrunk = shrink(inputs, 500, &mut |c| {
+            calls += 1;
+            needed.iter().all(|n| c.contains(n))
+        });
+        assert_eq!(shrunk, needed.to_vec());
+        assert!(calls < 100, "{calls} calls");
+    }
+
+    /// Payloads shrink by halves while the predicate holds.
+    // checks: tooling
+    #[test]
+    fn payloads_shrink() {
+        let inputs = vec![Input::Send {
+            frames: vec![PeerFrame::Data {
+                stream: StreamRef::Peer(0),
+                syn: true,
+                fin: false,
+                len: 40,
+            }],
+            cut: Some(3),
+            keep: None,
+        }];
+        let shrunk = shrink(inputs, 100, &mut |c| {
+            matches!(&c[0], Input::Send { frames, .. }
+                if matches!(frames[0], PeerFrame::Data { len, .. } if len >= 5))
+        });
+        assert_eq!(
+            shrunk,
+            vec![Input::Send {
+                frames: vec![PeerFrame::Data {
+                    stream: StreamRef::Peer(0),
+                    syn: true,
+                    fin: false,
+                    len: 5,
+                }],
+                cut: None,
+                keep: None,
+            }]
+        );
+    }
+}
