@@ -42,7 +42,7 @@ pub struct FuzzArgs {
     #[arg(long, value_parser = humantime::parse_duration)]
     time: Option<Duration>,
     /// Scripts played at once.
-    #[arg(short = 'j', long, default_value_t = 2)]
+    #[arg(short = 'j', long, default_value_t = 4)]
     jobs: usize,
     /// Per-script deadline, in seconds.
     #[arg(long, default_value_t = 10.0)]
@@ -56,6 +56,9 @@ pub struct FuzzArgs {
     /// Distinct differences kept and shrunk; later runs only count.
     #[arg(long, default_value_t = 20)]
     max_findings: usize,
+    /// Stop at the first new difference (once shrunk).
+    #[arg(long)]
+    first: bool,
     /// The implementation's expectations file (`conformance run --expect`): a difference on
     /// a requirement a listed case fails is reported as explained, not new.
     #[arg(long)]
@@ -142,6 +145,7 @@ fn fuzz_inner(args: FuzzArgs) -> Result<ExitCode, String> {
         limits,
         shrink_budget: args.shrink_budget,
         max_findings: args.max_findings.max(1),
+        stop_at_new: args.first,
         explained,
     };
     if let muxado_conformance::run::Target::Exec(_) = &target {

@@ -45,6 +45,8 @@ pub struct FuzzOptions {
     pub shrink_budget: usize,
     /// Distinct differences kept (the rest are counted only).
     pub max_findings: usize,
+    /// Stop once a difference no `--expect` entry explains was found and shrunk.
+    pub stop_at_new: bool,
     /// Requirements of the cases the `--expect` file says the implementation fails, and the
     /// cases: a difference on one of them is explained.
     pub explained: BTreeMap<String, Vec<String>>,
@@ -190,6 +192,7 @@ pub fn fuzz(options: &FuzzOptions, progress: &(dyn Fn(&Findings) + Sync)) -> Fin
                     let finding = match signature {
                         None => None,
                         Some(signature) => examine(
+                            &stop,
                             options,
                             &run_options,
                             &reference,
@@ -211,6 +214,9 @@ pub fn fuzz(options: &FuzzOptions, progress: &(dyn Fn(&Findings) + Sync)) -> Fin
                         _ => {}
                     }
                     if let Some(finding) = finding {
+                        if options.stop_at_new && finding.explained_by.is_empty() {
+                            stop.store(true, Ordering::SeqCst);
+                        }
                         findings.findings.push(finding);
                     }
                     findings.elapsed = start.elapsed();
@@ -226,7 +232,9 @@ pub fn fuzz(options: &FuzzOptions, progress: &(dyn Fn(&Findings) + Sync)) -> Fin
 
 /// A failing run: seen before, flaky, the suite's own disagreement, or a new difference to
 /// shrink.
+#[allow(clippy::too_many_arguments)]
 fn examine(
+    stop: &AtomicBool,
     options: &FuzzOptions,
     run_options: &Options,
     reference: &Options,
@@ -278,6 +286,10 @@ fn examine(
     let before = inputs.len();
     let id = case_id(seed);
     let shrunk = shrink::shrink(inputs, options.shrink_budget, &mut |candidate| {
+        if stop.load(Ordering::SeqCst) {
+            // The run is over (`--first`): keep what was shrunk so far.
+            return false;
+        }
         let (_, d) = derive(setup, candidate, &id, "shrinking");
         play(&d, run_options).0.as_ref() == Some(&signature) && play(&d, reference).0.is_none()
     });

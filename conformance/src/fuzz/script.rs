@@ -150,6 +150,8 @@ pub struct Deriver {
     iut_wrote: BTreeMap<u32, usize>,
     /// Streams the suite has sent SYN on.
     peer_opened: BTreeSet<u32>,
+    /// Streams the suite has sent FIN on.
+    peer_fin: BTreeSet<u32>,
     /// Streams the reference sent RST on: what the suite sends on them afterwards meets a
     /// choice SPEC.md leaves open ([STREAM-11], appendix B).
     reset_by_iut: BTreeSet<u32>,
@@ -186,6 +188,7 @@ impl Deriver {
             peer_sent: BTreeMap::new(),
             iut_wrote: BTreeMap::new(),
             peer_opened: BTreeSet::new(),
+            peer_fin: BTreeSet::new(),
             reset_by_iut: BTreeSet::new(),
             credit: BTreeMap::new(),
             steps: Vec::new(),
@@ -443,7 +446,9 @@ impl Deriver {
     fn encode(&mut self, frames: &[PeerFrame]) -> Option<(Vec<u8>, Vec<&'static str>)> {
         let mut out = Vec::new();
         let mut tags: Vec<&'static str> = Vec::new();
+        let mut primaries: Vec<&'static str> = Vec::new();
         for frame in frames {
+            let from = tags.len();
             let (type_code, flags, id, reserved, body) = match frame {
                 PeerFrame::Data {
                     stream,
@@ -455,6 +460,10 @@ impl Deriver {
                     tags.extend(self.data_tags(id, *syn, *fin, *len));
                     if *syn {
                         self.peer_opened.insert(id);
+                        self.peer_fin.remove(&id);
+                    }
+                    if *fin {
+                        self.peer_fin.insert(id);
                     }
                     let from = self.peer_sent(id);
                     *self.peer_sent.entry(id).or_default() += len;
@@ -510,6 +519,9 @@ impl Deriver {
                     (*type_code & 0xf, *flags & 0xf, id, *reserved, body.clone())
                 }
             };
+            if let Some(primary) = tags.get(from) {
+                primaries.push(primary);
+            }
             if self.reset_by_iut.contains(&id) {
                 // What the reference does here (silence) is the SHOULD of [STREAM-11].
                 self.pins = true;
@@ -521,7 +533,15 @@ impl Deriver {
             out.extend(word.to_be_bytes());
             out.extend(body);
         }
+        // The batch is about its most particular frame: the first whose requirement is not
+        // that of plain data or a plain open.
+        let primary = primaries
+            .iter()
+            .find(|p| !matches!(**p, "DATA-4" | "STREAM-4" | "FLOW-5"))
+            .or(primaries.first())
+            .copied();
         tags.extend(["FRAME-1", "FRAME-6"]);
+        tags.insert(0, primary.unwrap_or("FRAME-1"));
         Some((out, tags))
     }
 
@@ -544,6 +564,8 @@ impl Deriver {
             "STREAM-4"
         } else if self.reset_by_iut.contains(&id) {
             "STREAM-11"
+        } else if self.peer_fin.contains(&id) {
+            "STREAM-8"
         } else if !known && len == 0 && fin {
             "STREAM-7"
         } else if !known {
