@@ -192,7 +192,7 @@ pub fn fuzz(options: &FuzzOptions, progress: &(dyn Fn(&Findings) + Sync)) -> Fin
                     let finding = match signature {
                         None => None,
                         Some(signature) => examine(
-                            &stop,
+                            (&stop, options.time.map(|t| start + t)),
                             options,
                             &run_options,
                             &reference,
@@ -234,7 +234,7 @@ pub fn fuzz(options: &FuzzOptions, progress: &(dyn Fn(&Findings) + Sync)) -> Fin
 /// shrink.
 #[allow(clippy::too_many_arguments)]
 fn examine(
-    stop: &AtomicBool,
+    (stop, deadline): (&AtomicBool, Option<Instant>),
     options: &FuzzOptions,
     run_options: &Options,
     reference: &Options,
@@ -284,22 +284,31 @@ fn examine(
         return None;
     }
     let before = inputs.len();
+    let inputs_copy = inputs.clone();
     let id = case_id(seed);
     let shrunk = shrink::shrink(inputs, options.shrink_budget, &mut |candidate| {
-        if stop.load(Ordering::SeqCst) {
-            // The run is over (`--first`): keep what was shrunk so far.
+        if stop.load(Ordering::SeqCst) || deadline.is_some_and(|d| Instant::now() >= d) {
+            // The run is over (`--first`, `--time`): keep what was shrunk so far.
             return false;
         }
         let (_, d) = derive(setup, candidate, &id, "shrinking");
-        play(&d, run_options).0.as_ref() == Some(&signature) && play(&d, reference).0.is_none()
+        play(&d, run_options).0.as_ref() == Some(&signature)
     });
     let after = shrunk.len();
-    let (_, derived) = derive(
+    let (_, shrunk_derived) = derive(
         setup,
         &shrunk,
         &id,
         &description(seed, Some((before, after))),
     );
+    // The reference must pass what is reported: if it fails the shrunk script over sockets,
+    // the script as generated (checked above) is reported instead.
+    let (derived, after) = if play(&shrunk_derived, reference).0.is_none() {
+        (shrunk_derived, after)
+    } else {
+        let (_, whole) = derive(setup, &inputs_copy, &id, &description(seed, None));
+        (whole, before)
+    };
     let (_, result) = play(&derived, run_options);
     let explained_by = options
         .explained
