@@ -922,8 +922,12 @@ impl Iut for RemoteIut {
             Err(e) => return Err(format!("session failed: {}", e.message)),
         };
         let ended = v["ended"].as_object().map(|e| CallError {
-            code: e["code"].as_u64().unwrap_or(0) as u32,
-            message: e["message"].as_str().unwrap_or("").to_string(),
+            code: e.get("code").and_then(Value::as_u64).unwrap_or(0) as u32,
+            message: e
+                .get("message")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string(),
         });
         // A `remote` key left out: the agent cannot tell (Go before its session ends); a
         // `last_stream_id` left out or null: the implementation does not report it.
@@ -931,9 +935,14 @@ impl Iut for RemoteIut {
         let remote = match v["remote"].as_object() {
             None => None,
             Some(r) => Some(RemoteState {
-                error_code: r["error_code"].as_u64().unwrap_or(0) as u32,
-                last_stream_id: r["last_stream_id"].as_u64().map(|l| l as u32),
-                debug: unhex(r["debug"].as_str().unwrap_or(""))?,
+                // `get`, not indexing: a key the contract lets an agent leave out
+                // (`last_stream_id`) must not panic the suite.
+                error_code: r.get("error_code").and_then(Value::as_u64).unwrap_or(0) as u32,
+                last_stream_id: r
+                    .get("last_stream_id")
+                    .and_then(Value::as_u64)
+                    .map(|l| l as u32),
+                debug: unhex(r.get("debug").and_then(Value::as_str).unwrap_or(""))?,
             }),
         };
         Ok(SessionState {

@@ -458,3 +458,32 @@ fn an_answer_outside_the_contract_is_an_error() {
     assert!(r.detail.contains("broke the contract"), "{}", r.detail);
     assert!(r.detail.contains("weird"), "{}", r.detail);
 }
+
+/// A `remote` answer without `last_stream_id` (the contract lets an agent leave it out: Go
+/// does not report it) is judged, not a panic of the suite: here an agent that answers every
+/// command with an ended session and a GOAWAY received without its last stream id.
+/// `conformance fuzz` found the suite's script thread panicking on Go's answer.
+///
+/// checks: [AGENT-4]
+#[test]
+fn a_remote_without_its_last_stream_id_is_judged() {
+    let agent = "exec python3 -c 'import os, socket\n\
+                 t = socket.create_connection(os.environ[\"MUXADO_ADDR\"].rsplit(\":\", 1))\n\
+                 c = socket.create_connection(os.environ[\"MUXADO_CONTROL\"].rsplit(\":\", 1))\n\
+                 for line in c.makefile():\n    c.sendall(b\"{\\\"ok\\\": {\\\"ended\\\": {\\\"code\\\": 0}, \\\"remote\\\": {\\\"error_code\\\": 0, \\\"debug\\\": \\\"\\\"}}}\\n\")'";
+    let vector = serde_json::from_value(serde_json::json!({
+        "id": "remote-without-last-id",
+        "description": "the session ended by a GOAWAY NO_ERROR",
+        "requirements": ["GOAWAY-9"],
+        "role": "client",
+        "steps": [{"expect_session": {"ended": true, "remote": {"error_code": 0}}}],
+    }))
+    .unwrap();
+    let case = Case {
+        group: "test",
+        level: suite::Level::Must,
+        vector,
+    };
+    let r = run_all(&[&case], &options(Target::Exec(agent.into())), &|_| {}).remove(0);
+    assert_eq!(r.outcome, Outcome::Pass, "{}", r.detail);
+}
