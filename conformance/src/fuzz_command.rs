@@ -56,6 +56,11 @@ pub struct FuzzArgs {
     /// Distinct differences kept and shrunk; later runs only count.
     #[arg(long, default_value_t = 20)]
     max_findings: usize,
+    /// Leave these actions out of every script (`read,reset,expect_session`): calls the
+    /// implementation cannot make. Actions an agent answers `unsupported` are added as the run
+    /// goes.
+    #[arg(long, value_delimiter = ',')]
+    avoid: Vec<String>,
     /// Stop at the first new difference (once shrunk).
     #[arg(long)]
     first: bool,
@@ -131,7 +136,8 @@ fn fuzz_inner(args: FuzzArgs) -> Result<ExitCode, String> {
         ..Limits::default()
     };
     if let Some(run_seed) = args.replay {
-        return replay(run_seed, limits, &run, &args.out);
+        let avoid = args.avoid.iter().cloned().collect();
+        return replay(run_seed, limits, &avoid, &run, &args.out);
     }
     let (runs, time) = match (args.runs, args.time) {
         (None, None) => (None, Some(Duration::from_secs(60))),
@@ -146,6 +152,7 @@ fn fuzz_inner(args: FuzzArgs) -> Result<ExitCode, String> {
         shrink_budget: args.shrink_budget,
         max_findings: args.max_findings.max(1),
         stop_at_new: args.first,
+        avoid: args.avoid.iter().cloned().collect(),
         explained,
     };
     if let muxado_conformance::run::Target::Exec(_) = &target {
@@ -242,10 +249,11 @@ fn fuzz_inner(args: FuzzArgs) -> Result<ExitCode, String> {
 fn replay(
     run_seed: u64,
     limits: Limits,
+    avoid: &std::collections::BTreeSet<String>,
     run: &Options,
     out: &std::path::Path,
 ) -> Result<ExitCode, String> {
-    let (_, inputs, derived) = fuzz::replay_seed(run_seed, limits);
+    let (_, inputs, derived) = fuzz::replay_seed(run_seed, limits, avoid);
     let case = Case {
         group: "fuzz",
         level: Level::Must,
@@ -312,8 +320,13 @@ fn print_findings(findings: &Findings, out: &std::path::Path) -> Result<(), Stri
         for line in muxado_conformance::run::frame_lines(&f.result.transcript, false) {
             println!("    ← {line}");
         }
+        let avoid = if f.avoid.is_empty() {
+            String::new()
+        } else {
+            format!(" --avoid {}", f.avoid.join(","))
+        };
         println!(
-            "  vector: {} (replay: --replay {})",
+            "  vector: {} (replay: --replay {}{avoid})",
             path.display(),
             describe_seed(f.run_seed)
         );
@@ -385,6 +398,7 @@ fn write_summary(findings: &Findings, seed: u64, out: &std::path::Path) -> Resul
             "run_seed": describe_seed(f.run_seed),
             "inputs": [f.inputs.0, f.inputs.1],
             "vector_id": f.vector["id"],
+            "avoid": f.avoid,
         })).collect::<Vec<_>>(),
         "disagreements": findings.disagreements.iter().map(|(s, d, _)| json!({
             "run_seed": describe_seed(*s), "detail": d,

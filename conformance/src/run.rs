@@ -101,7 +101,8 @@ pub struct CaseResult {
     /// What went wrong: the step, expected vs actual.
     pub detail: String,
     /// For a failure: the step that failed (1-based; `None` at the end) and the requirement
-    /// its check judges, when it is one requirement.
+    /// its check judges, when it is one requirement; for `unsupported`, the step the agent
+    /// could not play.
     pub failed: Option<(Option<usize>, Option<String>)>,
     /// Both directions' bytes.
     pub transcript: Vec<Chunk>,
@@ -320,7 +321,9 @@ fn play(case: &Case, options: &Options) -> Played {
     drop((iut, closers));
     let stderr = stop(agent);
     let failed = match &script {
-        Ok(Err(failure)) if !failure.harness => Some((failure.step, failure.requirement.clone())),
+        Ok(Err(failure)) if !failure.harness || failure.problem.starts_with(UNSUPPORTED) => {
+            Some((failure.step, failure.requirement.clone()))
+        }
         Ok(Ok(judged)) => judged
             .should
             .first()

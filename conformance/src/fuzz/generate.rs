@@ -37,8 +37,13 @@ pub fn run_seed(seed: u64, index: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// A script from a seed: its setup and inputs (every one of them applies).
-pub fn generate(seed: u64, limits: Limits) -> (Setup, Vec<Input>) {
+/// A script from a seed: its setup and inputs (every one of them applies), with no input of
+/// an action in `avoid` (calls the implementation said it cannot make).
+pub fn generate(
+    seed: u64,
+    limits: Limits,
+    avoid: &std::collections::BTreeSet<String>,
+) -> (Setup, Vec<Input>) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let setup = Setup {
         client: rng.random_bool(0.5),
@@ -55,6 +60,9 @@ pub fn generate(seed: u64, limits: Limits) -> (Setup, Vec<Input>) {
     while inputs.len() < count && tries < count * 4 {
         tries += 1;
         let input = choose(&mut rng, &deriver, limits);
+        if avoid.contains(input.action()) {
+            continue;
+        }
         if deriver.apply(&input) {
             let ends = matches!(input, Input::Eof | Input::Close);
             inputs.push(input);

@@ -47,6 +47,9 @@ pub struct FuzzOptions {
     pub max_findings: usize,
     /// Stop once a difference no `--expect` entry explains was found and shrunk.
     pub stop_at_new: bool,
+    /// Actions no script contains (`read`, `reset`, `expect_session`, ...): calls the
+    /// implementation cannot make. The run adds every action an agent answers `unsupported`.
+    pub avoid: BTreeSet<String>,
     /// Requirements of the cases the `--expect` file says the implementation fails, and the
     /// cases: a difference on one of them is explained.
     pub explained: BTreeMap<String, Vec<String>>,
@@ -72,6 +75,8 @@ pub struct Finding {
     pub vector: Value,
     /// The shrunk script's result against the implementation.
     pub result: CaseResult,
+    /// The actions scripts avoided when it was found (`--avoid`, to replay its seed).
+    pub avoid: Vec<String>,
 }
 
 /// What a fuzz run found.
@@ -104,10 +109,21 @@ impl Findings {
     }
 }
 
-/// The script of run seed `seed`, as a session vector with the reference's expectations.
-pub fn replay_seed(seed: u64, limits: Limits) -> (Setup, Vec<Input>, Derived) {
-    let (setup, inputs) = generate(seed, limits);
-    let (inputs, derived) = derive(setup, &inputs, &case_id(seed), &description(seed, None));
+/// The script of run seed `seed`, as a session vector with the reference's expectations;
+/// `avoid`: actions left out.
+pub fn replay_seed(
+    seed: u64,
+    limits: Limits,
+    avoid: &BTreeSet<String>,
+) -> (Setup, Vec<Input>, Derived) {
+    let (setup, inputs) = generate(seed, limits, avoid);
+    let (inputs, derived) = derive(
+        setup,
+        &inputs,
+        &case_id(seed),
+        &description(seed, None),
+        !avoid.contains("expect_session"),
+    );
     (setup, inputs, derived)
 }
 
@@ -166,6 +182,7 @@ pub fn fuzz(options: &FuzzOptions, progress: &(dyn Fn(&Findings) + Sync)) -> Fin
     let shared = Mutex::new(Findings::default());
     // Signatures being shrunk or kept: a second run with one only counts.
     let known: Mutex<BTreeSet<Signature>> = Mutex::new(BTreeSet::new());
+    let avoid = Mutex::new(options.avoid.clone());
     let mut run_options = options.run.clone();
     run_options.expected.clear();
     run_options.strict = false;
@@ -185,8 +202,20 @@ pub fn fuzz(options: &FuzzOptions, progress: &(dyn Fn(&Findings) + Sync)) -> Fin
                         break;
                     }
                     let seed = run_seed(options.seed, index);
-                    let (setup, inputs, derived) = replay_seed(seed, options.limits);
+                    let avoiding = avoid.lock().expect("avoid").clone();
+                    let (setup, inputs, derived) = replay_seed(seed, options.limits, &avoiding);
                     let (signature, result) = play(&derived, &run_options);
+                    if let (Outcome::Unsupported, Some((Some(step), _))) =
+                        (result.outcome, &result.failed)
+                    {
+                        // Scripts from now on leave that call out.
+                        if let Some(entry) = derived.vector.steps.get(step - 1) {
+                            avoid
+                                .lock()
+                                .expect("avoid")
+                                .insert(entry.action.name().to_string());
+                        }
+                    }
                     let mut tags: BTreeSet<&'static str> = BTreeSet::new();
                     tags.extend(derived.tags.iter().flatten().copied());
                     let finding = match signature {
@@ -198,7 +227,7 @@ pub fn fuzz(options: &FuzzOptions, progress: &(dyn Fn(&Findings) + Sync)) -> Fin
                             &reference,
                             &known,
                             &shared,
-                            (index, seed, setup),
+                            (index, seed, setup, &avoiding),
                             (inputs, &derived, signature),
                         ),
                     };
@@ -240,7 +269,7 @@ fn examine(
     reference: &Options,
     known: &Mutex<BTreeSet<Signature>>,
     shared: &Mutex<Findings>,
-    (index, seed, setup): (u64, u64, Setup),
+    (index, seed, setup, avoiding): (u64, u64, Setup, &BTreeSet<String>),
     (inputs, derived, signature): (Vec<Input>, &Derived, Signature),
 ) -> Option<Finding> {
     let count_seen = |signature: &Signature| {
@@ -253,9 +282,27 @@ fn examine(
             f.seen += 1;
         }
     };
+    let explained_by = options
+        .explained
+        .get(&signature.requirement)
+        .cloned()
+        .unwrap_or_default();
     {
         let mut known = known.lock().expect("signatures");
-        let full = known.len() >= options.max_findings;
+        // Only new differences count against the bound; explained ones are kept too, up to
+        // four times as many.
+        let new = shared
+            .lock()
+            .expect("findings")
+            .findings
+            .iter()
+            .filter(|f| f.explained_by.is_empty())
+            .count();
+        let full = if explained_by.is_empty() {
+            new >= options.max_findings
+        } else {
+            known.len() >= options.max_findings * 4
+        };
         if known.contains(&signature) || full {
             drop(known);
             count_seen(&signature);
@@ -286,12 +333,19 @@ fn examine(
     let before = inputs.len();
     let inputs_copy = inputs.clone();
     let id = case_id(seed);
-    let shrunk = shrink::shrink(inputs, options.shrink_budget, &mut |candidate| {
+    let session_check = !avoiding.contains("expect_session");
+    // An explained difference is shrunk less: it is already known.
+    let budget = if explained_by.is_empty() {
+        options.shrink_budget
+    } else {
+        options.shrink_budget / 4
+    };
+    let shrunk = shrink::shrink(inputs, budget, &mut |candidate| {
         if stop.load(Ordering::SeqCst) || deadline.is_some_and(|d| Instant::now() >= d) {
             // The run is over (`--first`, `--time`): keep what was shrunk so far.
             return false;
         }
-        let (_, d) = derive(setup, candidate, &id, "shrinking");
+        let (_, d) = derive(setup, candidate, &id, "shrinking", session_check);
         play(&d, run_options).0.as_ref() == Some(&signature)
     });
     let after = shrunk.len();
@@ -300,21 +354,23 @@ fn examine(
         &shrunk,
         &id,
         &description(seed, Some((before, after))),
+        session_check,
     );
     // The reference must pass what is reported: if it fails the shrunk script over sockets,
     // the script as generated (checked above) is reported instead.
     let (derived, after) = if play(&shrunk_derived, reference).0.is_none() {
         (shrunk_derived, after)
     } else {
-        let (_, whole) = derive(setup, &inputs_copy, &id, &description(seed, None));
+        let (_, whole) = derive(
+            setup,
+            &inputs_copy,
+            &id,
+            &description(seed, None),
+            session_check,
+        );
         (whole, before)
     };
     let (_, result) = play(&derived, run_options);
-    let explained_by = options
-        .explained
-        .get(&signature.requirement)
-        .cloned()
-        .unwrap_or_default();
     Some(Finding {
         signature,
         run_seed: seed,
@@ -324,6 +380,7 @@ fn examine(
         explained_by,
         vector: derived.json,
         result,
+        avoid: avoiding.iter().cloned().collect(),
     })
 }
 
@@ -356,7 +413,7 @@ mod tests {
         let mut steps = 0;
         for index in 0..1000 {
             let seed = run_seed(7, index);
-            let (_, inputs, derived) = replay_seed(seed, Limits::default());
+            let (_, inputs, derived) = replay_seed(seed, Limits::default(), &BTreeSet::new());
             assert!(!inputs.is_empty());
             steps += derived.vector.steps.len();
             let mut iut = Offline::new(&derived.vector);
@@ -377,8 +434,8 @@ mod tests {
     fn a_seed_regenerates_its_script() {
         for index in 0..20 {
             let seed = run_seed(1, index);
-            let (_, a, da) = replay_seed(seed, Limits::default());
-            let (_, b, db) = replay_seed(seed, Limits::default());
+            let (_, a, da) = replay_seed(seed, Limits::default(), &BTreeSet::new());
+            let (_, b, db) = replay_seed(seed, Limits::default(), &BTreeSet::new());
             assert_eq!(a, b);
             assert_eq!(da.json, db.json);
         }
@@ -393,7 +450,8 @@ mod tests {
         let mut tags: BTreeSet<&str> = BTreeSet::new();
         let mut steps: BTreeSet<&str> = BTreeSet::new();
         for index in 0..300 {
-            let (_, _, derived) = replay_seed(run_seed(3, index), Limits::default());
+            let (_, _, derived) =
+                replay_seed(run_seed(3, index), Limits::default(), &BTreeSet::new());
             tags.extend(derived.tags.iter().flatten().copied());
             let text = derived.json.to_string();
             for (needle, name) in [
@@ -429,5 +487,32 @@ mod tests {
             );
         }
         assert_eq!(steps.len(), 8, "reached only {steps:?}");
+    }
+
+    /// Calls an implementation cannot make are left out, and so is the final session check
+    /// when it cannot tell its session's state.
+    // checks: tooling
+    #[test]
+    fn avoided_actions_never_appear() {
+        let avoid: BTreeSet<String> = ["read", "reset", "expect_session"]
+            .into_iter()
+            .map(String::from)
+            .collect();
+        for index in 0..200 {
+            let (_, inputs, derived) = replay_seed(run_seed(9, index), Limits::default(), &avoid);
+            assert!(
+                inputs.iter().all(|i| !avoid.contains(i.action())),
+                "{inputs:?}"
+            );
+            assert!(
+                derived
+                    .vector
+                    .steps
+                    .iter()
+                    .all(|s| !avoid.contains(s.action.name())),
+                "{}",
+                derived.json
+            );
+        }
     }
 }

@@ -60,12 +60,14 @@ impl Signature {
     }
 }
 
-/// Derives the vector of `inputs` (those that still apply).
+/// Derives the vector of `inputs` (those that still apply); `session_check`: it ends by
+/// checking the session's state.
 pub fn derive(
     setup: Setup,
     inputs: &[Input],
     id: &str,
     description: &str,
+    session_check: bool,
 ) -> (Vec<Input>, Derived) {
     let mut deriver = Deriver::new(setup);
     let kept: Vec<Input> = inputs
@@ -73,7 +75,7 @@ pub fn derive(
         .filter(|i| deriver.apply(i))
         .cloned()
         .collect();
-    (kept, deriver.finish(id, description))
+    (kept, deriver.finish(id, description, session_check))
 }
 
 /// Shrinks `inputs` while `still` says the candidate shows the difference; at most `budget`
