@@ -9,6 +9,9 @@
 //! - `reset-linger=MS`: frames for a stream it reset are ignored for MS milliseconds instead
 //!   of 5 s. Below 5 s this departs from a SHOULD ([STREAM-11]): such a variant passes the
 //!   default run and fails `--strict`, which tests of the suite's levels rely on.
+//! - `accept-patience=MS`: a SYN that finds the accept backlog full waits MS milliseconds for
+//!   room instead of 100 ms; 0 refuses it at once ([STREAM-14] allows both, and any wait up to
+//!   1 s).
 //!
 //! Selected by the environment variable `MUXADO_VARIANT`, a comma-separated list
 //! (`MUXADO_VARIANT=max-frame=3,credit=per-read`), read by every mode of the reference agent;
@@ -28,6 +31,8 @@ pub struct Variant {
     pub credit_per_read: bool,
     /// How long frames for a reset stream are ignored, if not the default.
     pub reset_linger: Option<std::time::Duration>,
+    /// How long a SYN waits for room in a full accept backlog, if not the default.
+    pub accept_patience: Option<std::time::Duration>,
 }
 
 impl Variant {
@@ -52,6 +57,12 @@ impl Variant {
                         .map_err(|_| format!("{ENV}: reset-linger={ms} is not milliseconds"))?;
                     v.reset_linger = Some(std::time::Duration::from_millis(ms));
                 }
+                Some(("accept-patience", ms)) => {
+                    let ms: u64 = ms
+                        .parse()
+                        .map_err(|_| format!("{ENV}: accept-patience={ms} is not milliseconds"))?;
+                    v.accept_patience = Some(std::time::Duration::from_millis(ms));
+                }
                 _ => return Err(format!("{ENV}: unknown variant {item:?}")),
             }
         }
@@ -75,6 +86,9 @@ impl Variant {
         if let Some(linger) = self.reset_linger {
             config.reset_linger = linger;
         }
+        if let Some(patience) = self.accept_patience {
+            config.accept_patience = patience;
+        }
         config
     }
 }
@@ -86,13 +100,16 @@ mod tests {
     /// checks: tooling
     #[test]
     fn parses_the_variants_and_refuses_unknown_ones() {
-        let v = Variant::parse("max-frame=3, credit=per-read, reset-linger=0").expect("parses");
+        let v = Variant::parse("max-frame=3, credit=per-read, reset-linger=0, accept-patience=7")
+            .expect("parses");
         assert_eq!(v.reset_linger, Some(std::time::Duration::ZERO));
+        assert_eq!(v.accept_patience, Some(std::time::Duration::from_millis(7)));
         assert_eq!(v.max_frame, Some(3));
         assert!(v.credit_per_read);
         let config = v.apply(Config::default());
         assert_eq!(config.max_frame_size, 3);
         assert!(config.credit_every_read);
+        assert_eq!(config.accept_patience, std::time::Duration::from_millis(7));
         assert!(Variant::parse("max-frame=0").is_err());
         assert!(Variant::parse("credit=lazy").is_err());
         assert_eq!(Variant::parse("").expect("empty"), Variant::default());

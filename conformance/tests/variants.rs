@@ -5,7 +5,9 @@
 //! - sends DATA frames of at most 1, 3 or 7 bytes ([FLOW-3]; a typed stream's type stays
 //!   whole, [TYPED-2]),
 //! - credits every read with its own WNDINC, as Go does ([FLOW-6]),
-//! - does both at once.
+//! - does both at once,
+//! - refuses a SYN that finds the accept backlog full at once, or after waiting 1 s for room
+//!   instead of 100 ms ([STREAM-14]).
 //!
 //! A case that compared frame boundaries or a credit schedule would fail here.
 
@@ -28,13 +30,15 @@ const VARIANTS: &[&str] = &[
     "max-frame=7",
     "credit=per-read",
     "max-frame=3,credit=per-read",
+    "accept-patience=0",
+    "accept-patience=1000",
 ];
 
 fn options(variant: &str) -> Options {
     common::strict_agent_options(&format!("{ENV}={variant} "), Duration::from_secs(30))
 }
 
-/// checks: [FLOW-3] [FLOW-6] [FLOW-7] [TYPED-2] [AGENT-6]
+/// checks: [FLOW-3] [FLOW-6] [FLOW-7] [TYPED-2] [STREAM-14] [AGENT-6]
 #[test]
 fn every_choice_spec_allows_passes_every_case() {
     let cases = suite::cases();

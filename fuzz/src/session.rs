@@ -87,6 +87,9 @@ pub fn config(byte: u8) -> Config {
     Config {
         max_window_size: WINDOWS[usize::from(byte & 7)],
         accept_backlog: BACKLOGS[usize::from(byte >> 3 & 3)],
+        // Refuse at once (SPEC [STREAM-14] allows it): the oracle judges every frame's
+        // reaction as the frame is taken in, and bounds the input held to one frame part.
+        accept_patience: Duration::ZERO,
         max_streams: MAX_STREAMS[usize::from(byte >> 5 & 3)],
         max_goaway_debug: if byte & 0x80 != 0 { 4 } else { 1 << 20 },
         max_frame_size: 1000,

@@ -9,7 +9,12 @@
 //! - a side reads end-of-file, once the other side's session ended and its bytes were taken;
 //! - an application action from a bounded menu: open, accept, write `k` bytes, read up to `k`,
 //!   close_write, close_stream, reset, go_away, close;
-//! - time passes by the reset linger (SPEC [STREAM-11]), while a reset is remembered.
+//! - time passes by the reset linger (SPEC [STREAM-11]), while a reset is remembered or a SYN
+//!   waits for room in a full accept backlog (SPEC [STREAM-14]: the linger is longer than the
+//!   accept patience, so the waiting SYN is refused).
+//!
+//! A side takes in bytes only while its session wants input, as the driver reads only then:
+//! not while a SYN waits for room in its accept backlog ([STREAM-14]).
 //!
 //! After each step the driver moves each session's output into its pipe and drains its events,
 //! as the tokio driver would. The checker visits every state reachable within [`Bounds`] and
@@ -414,6 +419,12 @@ pub const P_GOAWAY_FAILS: &str = "a received GOAWAY fails unseen streams [GOAWAY
 pub const P_ENDED: &str = "nothing succeeds or is sent after the end [SESSION-4] [SESSION-5]";
 /// [LIMIT-2] [STREAM-5]: a SYN is refused only beyond a limit or after GOAWAY.
 pub const P_REFUSAL: &str = "a SYN is refused only at a limit or after GOAWAY [LIMIT-2] [STREAM-5]";
+/// [STREAM-14]: input waits behind a SYN only while the accept backlog is full: taking a
+/// stream resumes it at once.
+pub const P_WAIT: &str = "a SYN waits only while the backlog is full [STREAM-14]";
+/// [STREAM-14]: the bound reaches a SYN waiting for room (offered when a side can open more
+/// streams than the backlog holds).
+pub const P_WAIT_REACHED: &str = "a SYN waits for room in a full accept backlog [STREAM-14]";
 /// [STREAM-9] [STREAM-10]: a session never forgets a stream its application still holds.
 pub const P_HELD: &str = "a held stream is never forgotten [STREAM-9] [STREAM-10]";
 /// [STREAM-6] [STREAM-9] [RST-4]: when nothing is in flight, both sides agree on every stream:
@@ -944,7 +955,12 @@ impl MuxadoModel {
                 let accepted = silent
                     && after.is_some()
                     && side.session.accept_queue_ids().any(|q| q.get() == d.id);
+                // [STREAM-14] or it waits, unjudged, for room in the full backlog.
+                let waiting = silent
+                    && side.session.paused_for_backlog()
+                    && side.session.accept_queue_ids().len() >= self.bounds.accept_backlog;
                 accepted
+                    || waiting
                     || rst(ErrorCode::STREAM_REFUSED)
                     || rst(ErrorCode::ACCEPT_QUEUE_FULL)
                     || rst(ErrorCode::FLOW_CONTROL_ERROR)
@@ -1246,6 +1262,13 @@ fn goaway_fails_unseen(_: &MuxadoModel, s: &State) -> bool {
     })
 }
 
+fn waits_only_while_full(m: &MuxadoModel, s: &State) -> bool {
+    s.sides.iter().all(|side| {
+        !side.session.paused_for_backlog()
+            || side.session.accept_queue_ids().len() >= m.bounds.accept_backlog
+    })
+}
+
 fn held_streams_known(_: &MuxadoModel, s: &State) -> bool {
     s.ok(P_HELD)
         && s.sides.iter().all(|side| {
@@ -1361,6 +1384,10 @@ impl Model for MuxadoModel {
         let b = &self.bounds;
         for to in Peer::BOTH {
             let pipe = &s.pipes[to.other().index()];
+            if !s.side(to).session.wants_input() {
+                // The driver does not read ([STREAM-14]: a SYN waits for room).
+                continue;
+            }
             if let Some(head) = pipe.frames.front() {
                 if b.cuts {
                     let body = head.len() - HEADER_LEN;
@@ -1446,9 +1473,9 @@ impl Model for MuxadoModel {
             }
         }
         if s.ticks < b.time_steps
-            && s.sides
-                .iter()
-                .any(|side| side.session.census().recently_reset > 0)
+            && s.sides.iter().any(|side| {
+                side.session.census().recently_reset > 0 || side.session.poll_timeout().is_some()
+            })
         {
             actions.push(Action::Tick);
         }
@@ -1469,7 +1496,9 @@ impl Model for MuxadoModel {
                 Property::always($p, |_: &MuxadoModel, s: &State| s.ok($p))
             };
         }
-        vec![
+        let b = &self.bounds;
+        let backlog_can_fill = b.streams.iter().any(|&n| usize::from(n) > b.accept_backlog);
+        let mut properties = vec![
             flagged!(P_BYTES),
             flagged!(P_EOF),
             Property::always(P_BUFFER, buffers_within_window),
@@ -1484,6 +1513,7 @@ impl Model for MuxadoModel {
             Property::always(P_GOAWAY_FAILS, goaway_fails_unseen),
             flagged!(P_ENDED),
             flagged!(P_REFUSAL),
+            Property::always(P_WAIT, waits_only_while_full),
             Property::always(P_HELD, held_streams_known),
             Property::always(P_AGREE, agree_at_quiescence),
             Property::always(P_DRAINED, drained_at_quiescence),
@@ -1511,6 +1541,12 @@ impl Model for MuxadoModel {
                     })
                 },
             ),
-        ]
+        ];
+        if backlog_can_fill {
+            properties.push(Property::sometimes(P_WAIT_REACHED, |_, s: &State| {
+                s.sides.iter().any(|side| side.session.paused_for_backlog())
+            }));
+        }
+        properties
     }
 }

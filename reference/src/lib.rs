@@ -74,6 +74,7 @@
 //! | `HeartbeatConfig{Interval, Tolerance, Type}` | [`HeartbeatConfig`] (same defaults: 10 s, 15 s, `0xFFFFFFFF`) |
 //! | `Config.MaxWindowSize` (256 KiB) | [`session::Config::max_window_size`] (256 KiB) |
 //! | `Config.AcceptBacklog` (128) | [`session::Config::accept_backlog`] (128) |
+//! | (fixed: 1 ms for every SYN that finds the backlog full) | [`session::Config::accept_patience`] (100 ms, then refusals at once until the backlog has room) |
 //! | `Config.NewFramer` (debug framer) | the `tracing` target `muxado::frame`: one line per frame sent or received, at debug level |
 //! | write queue (64 frames, internal) | [`session::Config::write_queue_bytes`] |
 //! | (none) | [`session::Config::max_streams`], [`session::Config::max_goaway_debug`] (Go: 1 MiB, fixed), [`session::Config::max_frame_size`], [`session::Config::reset_linger`] (Go: 5 s, fixed) |

@@ -156,6 +156,50 @@ async fn thousand_concurrent_streams(kind: Kind) {
     .expect("timed out");
 }
 
+/// 1,000 streams opened at once, each SYN with a few bytes, against a server with the default
+/// backlog of 128 that accepts and echoes as fast as it can: the SYNs arrive in a handful of
+/// reads, and none is refused, since a SYN that finds the backlog full waits for the accept
+/// loop instead (issue 17).
+async fn thousand_streams_at_once_with_the_default_backlog(kind: Kind) {
+    timeout(LIMIT * 2, async {
+        let (client, server) = kind.pair(Config::default()).await;
+        spawn_echo(server);
+        // Every SYN is queued before the first reply is awaited: no await below yields.
+        let mut streams = Vec::new();
+        for i in 0..1000u32 {
+            let mut stream = client.open().await.unwrap();
+            stream.write_all(&i.to_be_bytes()).await.unwrap();
+            stream.shutdown().await.unwrap();
+            streams.push(stream);
+        }
+        let tasks: Vec<_> = streams
+            .into_iter()
+            .enumerate()
+            .map(|(i, mut stream)| {
+                tokio::spawn(async move {
+                    let mut back = Vec::new();
+                    match stream.read_to_end(&mut back).await {
+                        Ok(_) => {
+                            assert_eq!(back, (i as u32).to_be_bytes(), "stream {i}");
+                            None
+                        }
+                        Err(err) => Some(code_of(&err)),
+                    }
+                })
+            })
+            .collect();
+        let mut refused = Vec::new();
+        for task in tasks {
+            if let Some(code) = task.await.unwrap() {
+                refused.push(code);
+            }
+        }
+        assert!(refused.is_empty(), "{} refused: {refused:?}", refused.len());
+    })
+    .await
+    .expect("timed out");
+}
+
 /// 64 MiB through one stream to a reader that pauses: the sender stalls on the window and
 /// resumes, nothing is lost or reordered, and the receiver never buffers more than its limits
 /// allow (window + one read of input).
@@ -572,6 +616,7 @@ async fn mismatched_windows_end_in_flow_control_error(kind: Kind) {
 over_both_transports! {
     echo, checks: "[STREAM-1] [STREAM-4] [STREAM-6] [ID-2]";
     thousand_concurrent_streams, checks: "[STREAM-4] [FLOW-3] [FLOW-6] [ID-4] [LIMIT-6]";
+    thousand_streams_at_once_with_the_default_backlog, checks: "[STREAM-14] [STREAM-4] [LIMIT-3]";
     sixty_four_mib_to_a_slow_reader, checks: "[FLOW-3] [FLOW-4] [FLOW-5] [FLOW-6] [LIMIT-1]";
     half_close_in_each_direction, checks: "[STREAM-6] [STREAM-10] [DATA-3]";
     server_initiated_streams, checks: "[ID-1] [ID-2] [ID-4]";

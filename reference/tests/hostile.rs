@@ -369,13 +369,15 @@ fn flood_size() -> u32 {
 }
 
 /// A flood of SYNs (zero-length DATA+SYN, 8 bytes each, in one write) that the application
-/// never accepts: the first `accept_backlog` streams wait in the backlog, every later SYN is
-/// refused with RST `ACCEPT_QUEUE_FULL` and forgotten. The peer reads every RST, so the
-/// session's backpressure ([LIMIT-6]) never stalls it for long; memory stays bounded by the
-/// backlog, the write queue and one read chunk of reactions. The full 1,000,000 runs by
-/// default (`MUXADO_HOSTILE_SYNS` changes it).
+/// never accepts: the first `accept_backlog` streams wait in the backlog; the next SYN stops
+/// the session's reading for the accept patience ([STREAM-14]: the input held is what one read
+/// brought), then it and every later SYN are refused with RST `ACCEPT_QUEUE_FULL` and
+/// forgotten, with no second pause. The peer reads every RST, so the session's backpressure
+/// ([LIMIT-6]) never stalls it for long; memory stays bounded by the backlog, the write queue
+/// and one read chunk of reactions. The full 1,000,000 runs by default
+/// (`MUXADO_HOSTILE_SYNS` changes it).
 ///
-/// checks: [LIMIT-3] [STREAM-5] [LIMIT-6] [LIMIT-2] [SESSION-3]
+/// checks: [LIMIT-3] [STREAM-5] [STREAM-14] [LIMIT-6] [LIMIT-2] [SESSION-3]
 #[test]
 fn syn_flood_without_accepting() {
     let _serial = serial();

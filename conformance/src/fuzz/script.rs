@@ -310,6 +310,15 @@ impl Deriver {
                     }
                     let _ = self.iut.recv(piece);
                     self.steps.push(json!({ "recv_hex": hex(piece) }));
+                    if self.iut.reference().paused_for_backlog() {
+                        // [STREAM-14] a SYN waits for room: the script lets twice the patience
+                        // pass, as real time does over a socket, so that offline and live agree
+                        // (twice: the next call must not reach a live session still waiting).
+                        let patience = self.iut.reference().config().accept_patience;
+                        let ms = 2 * patience.as_millis() as u64;
+                        let _ = self.iut.advance(ms);
+                        self.steps.push(json!({ "advance_ms": ms }));
+                    }
                 }
                 tags
             }

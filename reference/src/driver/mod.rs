@@ -97,9 +97,20 @@ impl Session {
     }
 
     fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<Result<Stream, Error>> {
-        let mut state = self.shared().lock();
+        let shared = self.shared();
+        let mut state = shared.lock();
+        state.proto.set_time(shared.epoch.elapsed());
+        let paused = state.proto.paused_for_backlog();
         if let Some(id) = state.proto.accept() {
+            // [STREAM-14] the room this made lets input held behind a SYN go on, within the
+            // call: its events are dispatched, and the driver sends what it provoked and
+            // reads again.
+            state.dispatch();
+            let wake_driver = paused || state.proto.has_output();
             drop(state);
+            if wake_driver {
+                shared.driver.notify_one();
+            }
             return Poll::Ready(Ok(Stream::new(id, self.handle.clone())));
         }
         if let Some(t) = state.proto.termination() {

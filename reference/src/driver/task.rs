@@ -27,7 +27,7 @@ where
     let mut read_open = true;
     let mut linger: Option<std::pin::Pin<Box<tokio::time::Sleep>>> = None;
     loop {
-        let (want_read, ended, read_deadline) = {
+        let (want_read, ended, timeout) = {
             let mut state = shared.lock();
             if written == out.len() {
                 out.clear();
@@ -43,12 +43,14 @@ where
             if ended && out.len() == written {
                 break;
             }
-            let read_deadline = state.proto.read_deadline();
-            (read_open && state.proto.wants_input(), ended, read_deadline)
+            let timeout = state.proto.poll_timeout();
+            (read_open && state.proto.wants_input(), ended, timeout)
         };
-        // [LIMIT-8] a stalled frame ends the session at its deadline.
-        let stalled = async {
-            match read_deadline {
+        // The session's timers: [LIMIT-8] a stalled frame ends the session at its deadline;
+        // [STREAM-14] a SYN waiting for room in the accept backlog is refused at the end of
+        // its patience, with no input to wake the session.
+        let timer = async {
+            match timeout {
                 Some(at) => tokio::time::sleep_until(shared.epoch + at).await,
                 None => std::future::pending().await,
             }
@@ -89,7 +91,7 @@ where
                 }
             }
             _ = shared.driver.notified() => {}
-            () = stalled => {
+            () = timer => {
                 let now = shared.epoch.elapsed();
                 let mut state = shared.lock();
                 state.proto.set_time(now);

@@ -20,6 +20,22 @@ pub struct Config {
     pub max_window_size: u32,
     /// Streams accepted but not yet taken by the application (SPEC [LIMIT-3]). Go: 128.
     pub accept_backlog: usize,
+    /// How long a SYN that finds the accept backlog full waits for the application to take a
+    /// stream before it is refused with RST `ACCEPT_QUEUE_FULL` (SPEC [STREAM-14]). While it
+    /// waits, the session processes no input past that SYN and does not want more
+    /// ([`Session::wants_input`](super::Session::wants_input)): the transport's own flow
+    /// control holds the peer back, and a burst of SYNs is accepted as fast as the application
+    /// accepts. Once the patience ran out, SYNs are refused at once until the application takes
+    /// a stream again, so an application that stopped accepting stalls the session once, not
+    /// once per SYN. `Duration::ZERO` refuses at once. Go waits 1 ms for every SYN that
+    /// finds the backlog full ([INTEROP-5]).
+    ///
+    /// The default, 100 ms, is far longer than an accept loop that keeps running takes to get
+    /// its turn (microseconds, a few milliseconds on a loaded machine), and shorter than the
+    /// smallest TCP retransmission timeout (200 ms): every stream of the session stalls while
+    /// a SYN waits, so a stuck application costs the others no more than one lost segment
+    /// would.
+    pub accept_patience: Duration,
     /// Streams the peer may hold open at once (SPEC [LIMIT-2]). Go has no limit.
     pub max_streams: usize,
     /// GOAWAY debug bytes kept (SPEC [LIMIT-4]). Go: 1 MiB.
@@ -58,6 +74,7 @@ impl Default for Config {
         Config {
             max_window_size: 256 * 1024,
             accept_backlog: 128,
+            accept_patience: Duration::from_millis(100),
             max_streams: 65_536,
             max_goaway_debug: 1 << 20,
             max_frame_size: 64 * 1024,

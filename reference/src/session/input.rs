@@ -1,6 +1,10 @@
 //! Transport bytes in: frame boundaries, and the receiver's reaction to every frame
 //! (SPEC sections 4 to 8). Bodies the session does not keep are skipped as they arrive, so
-//! the input held never exceeds one kept frame part (SPEC [FRAME-10], [LIMIT-5]).
+//! the input held never exceeds one kept frame part (SPEC [FRAME-10], [LIMIT-5]), but while a
+//! SYN waits for room in the accept backlog: then what followed it in the reads it came with
+//! waits too, unprocessed, and the driver reads no more (SPEC [STREAM-14], [LIMIT-3]).
+
+use std::time::Duration;
 
 use crate::frame::{
     self, DecodeError, ErrorCode, Flags, Frame, FrameType, GOAWAY_FIXED_LEN, HEADER_LEN, Header,
@@ -35,6 +39,10 @@ pub(crate) enum Reading {
         remaining: usize,
         fin: bool,
     },
+    /// A SYN whose header was read when the accept backlog was full: nothing after it is
+    /// processed until the application takes a stream or `until` passes (SPEC [STREAM-14]).
+    /// The input buffer holds what followed the header, unprocessed.
+    Syn { header: Header, until: Duration },
 }
 
 impl Reading {
@@ -45,6 +53,8 @@ impl Reading {
             Reading::Header => HEADER_LEN,
             Reading::Body { keep, .. } => keep,
             Reading::Skip(_) | Reading::Data { .. } => 1,
+            // Input is not processed while a SYN waits: `Session::receive` only keeps it.
+            Reading::Syn { .. } => usize::MAX,
         }
     }
 }
@@ -65,12 +75,23 @@ impl Session {
                         Ok(header) => {
                             pos += HEADER_LEN;
                             self.reading = self.on_header(header);
+                            if self.paused_for_backlog() {
+                                return pos;
+                            }
                         }
                         Err(DecodeError::Violation(v)) => {
                             // [FRAME-6] [FRAME-8] judged on the header alone.
                             self.fail(v.error_code(), v.to_string());
                         }
                         Err(DecodeError::Incomplete { .. }) => return pos,
+                    }
+                }
+                Reading::Syn { header, until } => {
+                    // [STREAM-14] judged again: accepted if the application made room,
+                    // refused once the patience ran out, still waiting otherwise.
+                    self.reading = self.on_syn(&header, Some(until));
+                    if self.paused_for_backlog() {
+                        return pos;
                     }
                 }
                 Reading::Skip(n) => {
@@ -123,6 +144,26 @@ impl Session {
         data.len()
     }
 
+    /// Processes the input kept behind a SYN that waited for room in the accept backlog: the
+    /// SYN is judged again (accepted, refused, or still waiting) and, unless it still waits,
+    /// the frames after it follow in order (SPEC [STREAM-14]).
+    pub(super) fn resume_input(&mut self) {
+        if !self.paused_for_backlog() {
+            return;
+        }
+        let before = self.output.len();
+        let input = std::mem::take(&mut self.input);
+        let used = self.process(&input);
+        self.input = input;
+        self.input.drain(..used);
+        if !self.paused_for_backlog() {
+            // [LIMIT-8] the peer did not stall while we did not read: the read timeout of a
+            // frame left unfinished counts from now.
+            self.last_input = self.now;
+        }
+        self.reaction_bytes += self.output.len().saturating_sub(before);
+    }
+
     /// Decides what to do with a frame from its header alone: how much of the body to keep,
     /// and any reaction that needs no body.
     fn on_header(&mut self, header: Header) -> Reading {
@@ -155,7 +196,7 @@ impl Session {
         let window = self.config.max_window_size as usize;
         let fin = header.flags.contains(Flags::FIN);
         if header.flags.contains(Flags::SYN) {
-            return self.on_syn(header);
+            return self.on_syn(header, None);
         }
         let deliver = Reading::Data {
             id,
@@ -184,7 +225,9 @@ impl Session {
         }
     }
 
-    fn on_syn(&mut self, header: &Header) -> Reading {
+    /// Judges a SYN. `waiting_until` is the end of the patience when the SYN already waited
+    /// for room in the accept backlog ([STREAM-14]).
+    fn on_syn(&mut self, header: &Header, waiting_until: Option<Duration>) -> Reading {
         let id = header.stream_id;
         let length = header.length as usize;
         if self.local_gone_away && !mutated!(self, GoAwaySentAcceptsSyn) {
@@ -238,6 +281,18 @@ impl Session {
         let refusal = if held >= self.config.max_streams {
             Some(ErrorCode::STREAM_REFUSED) // [LIMIT-2]
         } else if self.accept_queue.len() >= self.config.accept_backlog {
+            // [STREAM-14] wait for the application to take a stream, unless the patience ran
+            // out already since the backlog filled: then refuse at once, not once per SYN.
+            if !self.refusing_syns && !self.config.accept_patience.is_zero() {
+                let until = waiting_until.unwrap_or_else(|| self.now + self.config.accept_patience);
+                if self.now < until {
+                    return Reading::Syn {
+                        header: *header,
+                        until,
+                    };
+                }
+                self.refusing_syns = true;
+            }
             Some(ErrorCode::ACCEPT_QUEUE_FULL) // [STREAM-5] [LIMIT-3]
         } else if length > self.config.max_window_size as usize {
             Some(ErrorCode::FLOW_CONTROL_ERROR) // [FLOW-4]

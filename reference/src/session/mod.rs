@@ -41,6 +41,8 @@ mod stream;
 pub mod typed;
 
 #[cfg(test)]
+mod backlog_tests;
+#[cfg(test)]
 mod tests;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
@@ -97,6 +99,9 @@ pub struct Session {
     /// (SPEC [LIMIT-2]).
     remote_streams: usize,
     accept_queue: VecDeque<StreamId>,
+    /// A SYN waited [`Config::accept_patience`] for room in the full accept backlog in vain:
+    /// SYNs are refused at once until the application takes a stream (SPEC [STREAM-14]).
+    refusing_syns: bool,
     /// We sent GOAWAY: new streams are refused (SPEC [GOAWAY-8]).
     local_gone_away: bool,
     remote_gone_away: Option<RemoteGoAway>,
@@ -106,7 +111,8 @@ pub struct Session {
     /// for unknown streams looks each one up, and a scan of the queue made that quadratic.
     recently_reset_ids: HashMap<StreamId, u32>,
     now: Duration,
-    /// Transport bytes not yet processed (at most one frame's kept part).
+    /// Transport bytes not yet processed: at most one frame's kept part, or, while a SYN
+    /// waits for room in the accept backlog, what followed it (SPEC [STREAM-14]).
     input: Vec<u8>,
     /// When the transport last delivered bytes (SPEC [LIMIT-8]).
     last_input: Duration,
@@ -143,6 +149,7 @@ impl Session {
             last_accepted_remote,
             remote_streams: 0,
             accept_queue: VecDeque::new(),
+            refusing_syns: false,
             local_gone_away: false,
             remote_gone_away: None,
             recently_reset: VecDeque::new(),
@@ -173,7 +180,9 @@ impl Session {
     // ---- transport side ---------------------------------------------------------------
 
     /// Processes bytes read from the transport. `now` is the time since an arbitrary origin
-    /// that the caller keeps fixed for the session.
+    /// that the caller keeps fixed for the session. Bytes that arrive while a SYN waits for
+    /// room in the accept backlog are kept unprocessed, behind it ([`Session::wants_input`]
+    /// says not to read them).
     pub fn receive(&mut self, data: &[u8], now: Duration) {
         self.set_time(now);
         if self.ended.is_some() {
@@ -181,6 +190,11 @@ impl Session {
             return;
         }
         self.last_input = self.now;
+        if self.paused_for_backlog() {
+            // [STREAM-14] every frame after the waiting SYN waits with it, in order.
+            self.input.extend_from_slice(data);
+            return;
+        }
         let before = self.output.len();
         if self.input.is_empty() {
             let used = self.process(data);
@@ -214,13 +228,24 @@ impl Session {
         }
     }
 
-    /// Whether the driver should read more transport bytes: not after the end, and not while
-    /// the frames that the peer's own frames provoked (RST, GOAWAY) and that still wait for the
-    /// transport exceed the write queue (SPEC [LIMIT-6]). Application data waiting for the
-    /// transport does not stop reading: two peers that both write more than the transport
-    /// holds must both keep reading, or neither would ever drain.
+    /// Whether the driver should read more transport bytes: not after the end, not while a
+    /// SYN waits for room in the accept backlog (SPEC [STREAM-14]: the transport's flow
+    /// control then holds the peer back), and not while the frames that the peer's own frames
+    /// provoked (RST, GOAWAY) and that still wait for the transport exceed the write queue
+    /// (SPEC [LIMIT-6]). Application data waiting for the transport does not stop reading:
+    /// two peers that both write more than the transport holds must both keep reading, or
+    /// neither would ever drain.
     pub fn wants_input(&self) -> bool {
-        self.ended.is_none() && self.reaction_bytes < self.config.write_queue_bytes
+        self.ended.is_none()
+            && !self.paused_for_backlog()
+            && self.reaction_bytes < self.config.write_queue_bytes
+    }
+
+    /// Whether input processing stopped at a SYN that found the accept backlog full, waiting
+    /// for the application to take a stream ([`Session::accept`] resumes it) or for
+    /// [`Config::accept_patience`] to pass ([`Session::poll_timeout`]) (SPEC [STREAM-14]).
+    pub fn paused_for_backlog(&self) -> bool {
+        matches!(self.reading, Reading::Syn { .. }) && self.ended.is_none()
     }
 
     /// Moves the encoded frames waiting for the transport into `buf` (which should be empty;
@@ -286,18 +311,30 @@ impl Session {
     }
 
     /// Takes the next stream the peer opened, if any, in the order the SYNs arrived
-    /// (SPEC [STREAM-4]).
+    /// (SPEC [STREAM-4]). The room it makes in the accept backlog lets input that waited
+    /// behind a SYN be processed at once, within this call (SPEC [STREAM-14]): the driver
+    /// takes the output and events it made as after any call.
     pub fn accept(&mut self) -> Option<StreamId> {
-        if mutated!(self, AcceptNewestFirst) {
-            return self.accept_queue.pop_back();
+        let id = if mutated!(self, AcceptNewestFirst) {
+            self.accept_queue.pop_back()
+        } else {
+            self.accept_queue.pop_front()
+        };
+        if id.is_some() && self.accept_queue.len() < self.config.accept_backlog {
+            // [STREAM-14] the backlog has room again: a later SYN may wait again.
+            self.refusing_syns = false;
+            self.resume_input();
         }
-        self.accept_queue.pop_front()
+        id
     }
 
     /// Sends GOAWAY: no new streams will be accepted; open streams continue (SPEC [GOAWAY-6]).
     pub fn go_away(&mut self, code: ErrorCode, debug: &[u8]) -> Result<(), Error> {
         self.check_alive()?;
         self.send_go_away(code, debug);
+        // A SYN waiting for room in the backlog is refused now ([GOAWAY-8]), and the input
+        // behind it goes on.
+        self.resume_input();
         Ok(())
     }
 
@@ -572,7 +609,8 @@ impl Session {
         self.streams.len()
     }
 
-    /// Bytes of transport input held while waiting for the rest of a frame.
+    /// Bytes of transport input held while waiting for the rest of a frame, or while a SYN
+    /// waits for room in the accept backlog (SPEC [STREAM-14]).
     pub fn buffered_input(&self) -> usize {
         self.input.len()
     }
@@ -736,6 +774,12 @@ impl Session {
     pub fn set_time(&mut self, now: Duration) {
         self.now = self.now.max(now);
         self.forget_old_resets();
+        if let Reading::Syn { until, .. } = self.reading
+            && self.now >= until
+        {
+            // [STREAM-14] the patience ran out: the SYN is refused, without further input.
+            self.resume_input();
+        }
         if self
             .read_deadline()
             .is_some_and(|deadline| self.now >= deadline)
@@ -758,7 +802,21 @@ impl Session {
     pub fn read_deadline(&self) -> Option<Duration> {
         let timeout = self.config.read_timeout?;
         let mid_frame = !self.input.is_empty() || !matches!(self.reading, Reading::Header);
-        (mid_frame && self.ended.is_none()).then(|| self.last_input + timeout)
+        // While a SYN waits for the application, the peer stalls nothing.
+        let waiting = self.paused_for_backlog();
+        (mid_frame && !waiting && self.ended.is_none()).then(|| self.last_input + timeout)
+    }
+
+    /// The next time at which the session acts without input: the read deadline (SPEC
+    /// [LIMIT-8]), or the end of the patience of a SYN waiting for room in the accept backlog
+    /// (SPEC [STREAM-14]). The driver calls [`Session::set_time`] then, whether or not bytes
+    /// arrived. The reset linger needs no wake-up: it is applied when the next frame comes.
+    pub fn poll_timeout(&self) -> Option<Duration> {
+        let patience = match self.reading {
+            Reading::Syn { until, .. } if self.ended.is_none() => Some(until),
+            _ => None,
+        };
+        [self.read_deadline(), patience].into_iter().flatten().min()
     }
 
     /// Credits a stream's send window (SPEC [FLOW-5], [FLOW-8]).

@@ -193,6 +193,7 @@ impl std::hash::Hash for Session {
             last_accepted_remote,
             remote_streams,
             accept_queue,
+            refusing_syns,
             local_gone_away,
             remote_gone_away,
             recently_reset,
@@ -215,6 +216,7 @@ impl std::hash::Hash for Session {
         last_accepted_remote.hash(state);
         remote_streams.hash(state);
         accept_queue.hash(state);
+        refusing_syns.hash(state);
         local_gone_away.hash(state);
         remote_gone_away.hash(state);
         recently_reset.hash(state);
