@@ -163,7 +163,12 @@ fn play(derived: &Derived, options: &Options) -> (Option<Signature>, CaseResult)
     let signature = match result.outcome {
         Outcome::Fail if result.level == Level::Must => {
             let (step, requirement) = result.failed.clone().unwrap_or((None, None));
-            Some(Signature::of(derived, step, requirement.as_deref()))
+            Some(Signature::of(
+                derived,
+                step,
+                requirement.as_deref(),
+                &result.detail,
+            ))
         }
         Outcome::Timeout | Outcome::Error => Some(Signature {
             action: result.outcome.name().to_string(),

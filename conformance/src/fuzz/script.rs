@@ -181,6 +181,8 @@ pub struct Deriver {
     tags: Vec<Vec<&'static str>>,
     pins: bool,
     calls_after_end: usize,
+    /// SYNs earlier in the batch being encoded (they fill the backlog before this one).
+    batch_syns: usize,
 }
 
 /// A derived script: the vector, and per step the requirement ids its input exercised.
@@ -214,6 +216,7 @@ impl Deriver {
             tags: Vec::new(),
             pins: false,
             calls_after_end: 0,
+            batch_syns: 0,
         }
     }
 
@@ -291,6 +294,7 @@ impl Deriver {
             self.calls_after_end += 1;
         }
         let before = self.steps.len();
+        let ended = self.iut.ended();
         let tags = match input {
             Input::Send { frames, cut, keep } => {
                 let Some((bytes, tags)) = self.encode(frames) else {
@@ -444,6 +448,12 @@ impl Deriver {
                 vec!["SESSION-1", "SESSION-2", "SESSION-5"]
             }
         };
+        // A call after the session ended is about what it reports ([SESSION-4], [SESSION-8]).
+        let tags = if ended && !matches!(input, Input::Send { .. } | Input::Eof) {
+            [vec!["SESSION-4", "SESSION-8"], tags].concat()
+        } else {
+            tags
+        };
         self.expect_sent(matches!(input, Input::GoAway(..)));
         let made = self.steps.len() - before;
         self.tags.extend(std::iter::repeat_n(tags, made));
@@ -475,6 +485,7 @@ impl Deriver {
         let mut out = Vec::new();
         let mut tags: Vec<&'static str> = Vec::new();
         let mut primaries: Vec<&'static str> = Vec::new();
+        self.batch_syns = 0;
         for frame in frames {
             let from = tags.len();
             let (type_code, flags, id, reserved, body) = match frame {
@@ -486,6 +497,7 @@ impl Deriver {
                 } => {
                     let id = self.resolve(*stream)?;
                     tags.extend(self.data_tags(id, *syn, *fin, *len));
+                    self.batch_syns += usize::from(*syn);
                     if *syn {
                         self.peer_opened.insert(id);
                         self.peer_fin.remove(&id);
@@ -586,7 +598,9 @@ impl Deriver {
             "ID-7"
         } else if syn && ours {
             "ID-6"
-        } else if syn && session.accept_queue_ids().len() >= self.setup.backlog {
+        } else if syn && overrun {
+            "FLOW-4"
+        } else if syn && session.accept_queue_ids().len() + self.batch_syns >= self.setup.backlog {
             "STREAM-5"
         } else if syn {
             "STREAM-4"

@@ -24,7 +24,12 @@ impl std::fmt::Display for Signature {
 impl Signature {
     /// The signature of a failure at `step` (1-based, `None`: at the end) of `derived`, whose
     /// check named `requirement`, if one.
-    pub fn of(derived: &Derived, step: Option<usize>, requirement: Option<&str>) -> Signature {
+    pub fn of(
+        derived: &Derived,
+        step: Option<usize>,
+        requirement: Option<&str>,
+        problem: &str,
+    ) -> Signature {
         let steps = &derived.vector.steps;
         let index = step
             .map_or(steps.len(), |s| s.max(1))
@@ -36,28 +41,66 @@ impl Signature {
         } else {
             steps[index].action.name().to_string()
         };
-        let requirement = requirement.map(str::to_string).unwrap_or_else(|| {
-            // The input that led to an expectation is the nearest step before it that acts.
-            let acting = (0..=index)
-                .rev()
-                .find(|&i| {
-                    !matches!(
-                        steps[i].action.name(),
-                        "expect_sent" | "expect_session" | "expect_sent_one_of"
-                    )
-                })
-                .unwrap_or(index);
-            derived.tags[acting]
-                .first()
-                .copied()
-                .unwrap_or("FRAME-1")
-                .to_string()
-        });
+        let requirement = requirement
+            .or(expected_reaction(problem))
+            .map(str::to_string)
+            .unwrap_or_else(|| {
+                // The input that led to an expectation is the nearest step before it that acts.
+                let acting = (0..=index)
+                    .rev()
+                    .find(|&i| {
+                        !matches!(
+                            steps[i].action.name(),
+                            "expect_sent" | "expect_session" | "expect_sent_one_of"
+                        )
+                    })
+                    .unwrap_or(index);
+                derived.tags[acting]
+                    .first()
+                    .copied()
+                    .unwrap_or("FRAME-1")
+                    .to_string()
+            });
         Signature {
             action,
             requirement,
         }
     }
+}
+
+/// The requirement of the reaction a failed check expected, when its words name one: the
+/// expected frame's error code, or a GOAWAY's last stream id.
+fn expected_reaction(problem: &str) -> Option<&'static str> {
+    let from = problem.find("expected ")?;
+    let rest = &problem[from..];
+    let end = [";", ", got", ", sent"]
+        .iter()
+        .filter_map(|m| rest.find(m))
+        .min()
+        .unwrap_or(rest.len());
+    let expected = &rest[..end];
+    let table: [(&str, &'static str); 7] = [
+        ("ACCEPT_QUEUE_FULL", "STREAM-5"),
+        ("STREAM_CLOSED", "STREAM-8"),
+        ("FLOW_CONTROL_ERROR", "FLOW-4"),
+        ("STREAM_REFUSED", "GOAWAY-8"),
+        ("FRAME_SIZE_ERROR", "FRAME-8"),
+        ("PROTOCOL_ERROR", "FRAME-8"),
+        ("PEER_EOF", "SESSION-8"),
+    ];
+    if problem.contains("GOAWAY last stream id") && expected.contains("GOAWAY last stream id") {
+        // Both sent a GOAWAY: what differs is the last stream id it names.
+        let same_code = table
+            .iter()
+            .any(|(c, _)| expected.contains(c) && rest[end..].contains(c));
+        if same_code {
+            return Some("GOAWAY-5");
+        }
+    }
+    table
+        .iter()
+        .find(|(code, _)| expected.contains(code))
+        .map(|(_, r)| *r)
 }
 
 /// Derives the vector of `inputs` (those that still apply); `session_check`: it ends by
@@ -252,5 +295,38 @@ mod tests {
                 keep: None,
             }]
         );
+    }
+
+    /// A difference is named by the reaction the failed check expected, in the judge's words.
+    // checks: tooling
+    #[test]
+    fn the_expected_reaction_names_the_requirement() {
+        let cases = [
+            (
+                "step 3 (expect_sent): stream 17: expected RST ACCEPT_QUEUE_FULL (0x9); sent nothing",
+                Some("STREAM-5"),
+            ),
+            (
+                "stream 3: expected RST STREAM_CLOSED (0x4); sent nothing",
+                Some("STREAM-8"),
+            ),
+            (
+                "session: expected GOAWAY last stream id 6, PROTOCOL_ERROR (0x1), any debug data; \
+                 sent GOAWAY last stream id 8, PROTOCOL_ERROR (0x1), debug \"x\"",
+                Some("GOAWAY-5"),
+            ),
+            (
+                "step 2 (open): expected error PEER_EOF (0xf), got error REMOTE_GONE_AWAY (0xb)",
+                Some("SESSION-8"),
+            ),
+            ("step 3 (accept): expected no stream, got stream 2", None),
+            (
+                "stream 2: expected nothing; sent RST STREAM_CLOSED (0x4)",
+                None,
+            ),
+        ];
+        for (problem, want) in cases {
+            assert_eq!(expected_reaction(problem), want, "{problem}");
+        }
     }
 }
