@@ -188,6 +188,8 @@ pub fn fuzz(options: &FuzzOptions, progress: &(dyn Fn(&Findings) + Sync)) -> Fin
     // Signatures being shrunk or kept: a second run with one only counts.
     let known: Mutex<BTreeSet<Signature>> = Mutex::new(BTreeSet::new());
     let avoid = Mutex::new(options.avoid.clone());
+    // Actions seen in a passing script (never avoided), and how often each was unsupported.
+    let learnt: Mutex<(BTreeSet<String>, BTreeMap<String, u32>)> = Mutex::default();
     let mut run_options = options.run.clone();
     run_options.expected.clear();
     run_options.strict = false;
@@ -210,15 +212,33 @@ pub fn fuzz(options: &FuzzOptions, progress: &(dyn Fn(&Findings) + Sync)) -> Fin
                     let avoiding = avoid.lock().expect("avoid").clone();
                     let (setup, inputs, derived) = replay_seed(seed, options.limits, &avoiding);
                     let (signature, result) = play(&derived, &run_options);
-                    if let (Outcome::Unsupported, Some((Some(step), _))) =
-                        (result.outcome, &result.failed)
                     {
-                        // Scripts from now on leave that call out.
-                        if let Some(entry) = derived.vector.steps.get(step - 1) {
-                            avoid
-                                .lock()
-                                .expect("avoid")
-                                .insert(entry.action.name().to_string());
+                        let mut learnt = learnt.lock().expect("learnt");
+                        let (supported, refused) = &mut *learnt;
+                        if result.outcome == Outcome::Pass {
+                            supported.extend(
+                                derived
+                                    .vector
+                                    .steps
+                                    .iter()
+                                    .map(|s| s.action.name().to_string()),
+                            );
+                        }
+                        if let (Outcome::Unsupported, Some((Some(step), _))) =
+                            (result.outcome, &result.failed)
+                        {
+                            // An action the agent refused three times and never played in a
+                            // passing script is left out of the scripts from now on (a call
+                            // refused only in some states, such as a read that would wait,
+                            // stays).
+                            if let Some(entry) = derived.vector.steps.get(step - 1) {
+                                let name = entry.action.name().to_string();
+                                let count = refused.entry(name.clone()).or_default();
+                                *count += 1;
+                                if *count >= 3 && !supported.contains(&name) {
+                                    avoid.lock().expect("avoid").insert(name);
+                                }
+                            }
                         }
                     }
                     let mut tags: BTreeSet<&'static str> = BTreeSet::new();
