@@ -195,12 +195,18 @@ func (c *countingConn) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// waitFor waits (bounded) until the session has read `after` bytes or the
-// transport has ended.
-func (c *countingConn) waitFor(after int64) {
+// waitFor waits (bounded) until the session has read `after` bytes, the
+// transport has ended, or the session has died: a session ended by a
+// connection error stops reading, so the bytes after the violation never
+// come (found by conformance fuzz).
+func (c *countingConn) waitFor(after int64, dead <-chan struct{}) {
 	deadline := time.Now().Add(afterLimit)
 	for c.read.Load() < after && !c.ended.Load() && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
+		select {
+		case <-dead:
+			return
+		case <-time.After(time.Millisecond):
+		}
 	}
 }
 
@@ -324,7 +330,7 @@ func (a *agent) serve(line []byte) answer {
 		_ = json.Unmarshal(raw, &after)
 	}
 	// AGENT-3: not before the session has taken in `after` bytes.
-	a.transport.waitFor(after)
+	a.transport.waitFor(after, a.dead)
 	if n := a.transport.read.Load(); n != a.seen {
 		// Emulation: Go's reader goroutine handles what it read
 		// asynchronously; give it time before the call looks at the state.
