@@ -1,6 +1,6 @@
 //! `conformance fuzz`: differential testing of an implementation against the reference.
 //!
-//! Each run generates a script from its seed ([`generate`]), derives its expectations from
+//! Each run generates a script from its seed ([`mod@generate`]), derives its expectations from
 //! the reference state machine ([`script`]), and plays the resulting session vector against
 //! the implementation with `conformance run`'s own engine and judge (so the equivalences
 //! SPEC.md allows, appendix B, are exactly those of every case). A failing run is checked

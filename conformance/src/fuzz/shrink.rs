@@ -41,8 +41,14 @@ impl Signature {
         } else {
             steps[index].action.name().to_string()
         };
+        // A frame expected and not sent (or another sent) is about the reaction the check
+        // expected; a call's result is about the call itself.
+        let about_frames = matches!(
+            action.as_str(),
+            "expect_sent" | "expect_sent_one_of" | "end"
+        );
         let requirement = requirement
-            .or(expected_reaction(problem))
+            .or(expected_reaction(problem).filter(|_| about_frames))
             .map(str::to_string)
             .unwrap_or_else(|| {
                 // The input that led to an expectation is the nearest step before it that acts.
