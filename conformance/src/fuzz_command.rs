@@ -16,19 +16,12 @@ use muxado_conformance::run::Options;
 use muxado_conformance::suite::{self, Case, Level};
 use serde_json::json;
 
-use crate::{expected, reports_of, target_name, target_of, write_reports};
+use crate::{Implementation, expected, reports_of, target_name, target_of, write_reports};
 
 #[derive(clap::Args)]
 pub struct FuzzArgs {
-    /// Start the implementation under test per script with this shell command (its agent).
-    #[arg(long, conflicts_with_all = ["target", "listen"])]
-    exec: Option<String>,
-    /// A standing agent listening at HOST:PORT (SPEC [AGENT-7]).
-    #[arg(long, conflicts_with = "listen")]
-    target: Option<std::net::SocketAddr>,
-    /// Listen at ADDR for a standing agent that connects per script (SPEC [AGENT-7]).
-    #[arg(long)]
-    listen: Option<String>,
+    #[command(flatten)]
+    implementation: Implementation,
     /// The seed of the whole run (decimal or 0x-hex); default: from the clock, printed.
     #[arg(long, value_parser = parse_seed)]
     seed: Option<u64>,
@@ -99,7 +92,7 @@ pub fn fuzz(args: FuzzArgs) -> ExitCode {
 }
 
 fn fuzz_inner(args: FuzzArgs) -> Result<ExitCode, String> {
-    let target = target_of(&args.exec, args.target, &args.listen)?;
+    let target = target_of(&args.implementation)?;
     let reports = reports_of(&args.report)?;
     // A difference on a requirement that a case the implementation is known to fail judges
     // is explained by that case.

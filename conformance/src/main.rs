@@ -71,8 +71,10 @@ enum Command {
     },
 }
 
+/// The implementation under test: `--exec`, `--target` or `--listen` (none: the embedded
+/// reference). Shared by `run` and `fuzz`.
 #[derive(clap::Args)]
-struct RunArgs {
+struct Implementation {
     /// Start the implementation under test per case with this shell command (its agent).
     #[arg(long, conflicts_with_all = ["target", "listen"])]
     exec: Option<String>,
@@ -82,6 +84,12 @@ struct RunArgs {
     /// Listen at ADDR for a standing agent that connects per case (SPEC [AGENT-7]).
     #[arg(long)]
     listen: Option<String>,
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    #[command(flatten)]
+    implementation: Implementation,
     /// Run only cases matching these globs over case ids, groups (`flow`) and requirement
     /// ids (`FLOW-*`).
     #[arg(long = "case")]
@@ -270,12 +278,13 @@ fn agent() -> Result<(), String> {
 
 /// The implementation under test, from `--exec`, `--target` or `--listen` (none: the
 /// embedded reference).
-fn target_of(
-    exec: &Option<String>,
-    target: Option<std::net::SocketAddr>,
-    listen: &Option<String>,
-) -> Result<Target, String> {
-    match (exec, target, listen) {
+fn target_of(implementation: &Implementation) -> Result<Target, String> {
+    let Implementation {
+        exec,
+        target,
+        listen,
+    } = implementation;
+    match (exec, *target, listen) {
         (Some(command), ..) => Ok(Target::Exec(command.clone())),
         (None, Some(addr), _) => Ok(Target::Standing(addr)),
         (None, None, Some(addr)) => {
@@ -365,7 +374,7 @@ fn run(args: RunArgs) -> ExitCode {
         }
     };
     let all = suite::cases();
-    let target = match target_of(&args.exec, args.target, &args.listen) {
+    let target = match target_of(&args.implementation) {
         Ok(Target::Reference) => {
             // The reference's own known bugs, as the vectors mark them.
             expected.extend(

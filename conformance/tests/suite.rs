@@ -39,6 +39,21 @@ fn run(all: &[Case], indices: &[usize], options: &Options) -> Vec<CaseResult> {
     run_all(&cases, options, &|_| {})
 }
 
+/// An agent (a few lines of Python) that connects as the contract says and answers every
+/// command with the JSON line `answer`.
+fn answering_agent(answer: &str) -> String {
+    assert!(
+        !answer.contains('\''),
+        "the answer goes between single quotes"
+    );
+    format!(
+        "ANSWER='{answer}' exec python3 -c 'import os, socket\n\
+         t = socket.create_connection(os.environ[\"MUXADO_ADDR\"].rsplit(\":\", 1))\n\
+         c = socket.create_connection(os.environ[\"MUXADO_CONTROL\"].rsplit(\":\", 1))\n\
+         for line in c.makefile():\n    c.sendall(os.environ[\"ANSWER\"].encode() + b\"\\n\")'"
+    )
+}
+
 fn summary(results: &[CaseResult]) -> String {
     results
         .iter()
@@ -442,13 +457,10 @@ fn the_json_report_follows_its_schema_and_elides_large_payloads() {
 /// checks: [AGENT-4] [AGENT-6]
 #[test]
 fn an_answer_outside_the_contract_is_an_error() {
-    let agent = "exec python3 -c 'import os, socket\n\
-                 t = socket.create_connection(os.environ[\"MUXADO_ADDR\"].rsplit(\":\", 1))\n\
-                 c = socket.create_connection(os.environ[\"MUXADO_CONTROL\"].rsplit(\":\", 1))\n\
-                 for line in c.makefile():\n    c.sendall(b\"{\\\"ok\\\": {\\\"weird\\\": 1}}\\n\")'";
+    let agent = answering_agent(r#"{"ok": {"weird": 1}}"#);
     let all = suite::cases();
     let indices = selected(&all, "session-client-stream-ids");
-    let r = run(&all, &indices, &options(Target::Exec(agent.into()))).remove(0);
+    let r = run(&all, &indices, &options(Target::Exec(agent))).remove(0);
     assert_eq!(
         (r.outcome, r.counts),
         (Outcome::Error, true),
@@ -467,10 +479,9 @@ fn an_answer_outside_the_contract_is_an_error() {
 /// checks: [AGENT-4]
 #[test]
 fn a_remote_without_its_last_stream_id_is_judged() {
-    let agent = "exec python3 -c 'import os, socket\n\
-                 t = socket.create_connection(os.environ[\"MUXADO_ADDR\"].rsplit(\":\", 1))\n\
-                 c = socket.create_connection(os.environ[\"MUXADO_CONTROL\"].rsplit(\":\", 1))\n\
-                 for line in c.makefile():\n    c.sendall(b\"{\\\"ok\\\": {\\\"ended\\\": {\\\"code\\\": 0}, \\\"remote\\\": {\\\"error_code\\\": 0, \\\"debug\\\": \\\"\\\"}}}\\n\")'";
+    let agent = answering_agent(
+        r#"{"ok": {"ended": {"code": 0}, "remote": {"error_code": 0, "debug": ""}}}"#,
+    );
     let vector = serde_json::from_value(serde_json::json!({
         "id": "remote-without-last-id",
         "description": "the session ended by a GOAWAY NO_ERROR",
@@ -484,6 +495,6 @@ fn a_remote_without_its_last_stream_id_is_judged() {
         level: suite::Level::Must,
         vector,
     };
-    let r = run_all(&[&case], &options(Target::Exec(agent.into())), &|_| {}).remove(0);
+    let r = run_all(&[&case], &options(Target::Exec(agent)), &|_| {}).remove(0);
     assert_eq!(r.outcome, Outcome::Pass, "{}", r.detail);
 }

@@ -519,6 +519,30 @@ impl MuxadoModel {
             .map(|path| path.into_actions())
     }
 
+    /// The properties a finished check judged against their expectation, each with its frame
+    /// log (or "no example found" for a `sometimes` without one); `judged` picks which count.
+    pub fn failed_properties(
+        &self,
+        checker: &impl stateright::Checker<MuxadoModel>,
+        judged: impl Fn(&Property<MuxadoModel>) -> bool,
+    ) -> Vec<String> {
+        let mut failures = Vec::new();
+        for property in self.properties().iter().filter(|p| judged(p)) {
+            let found = checker.discovery(property.name);
+            if found.is_some() == property.expectation.discovery_is_failure() {
+                let log = found.map_or_else(
+                    || "  no example found".to_string(),
+                    |path| self.frame_log(&path.into_actions()).join("\n  "),
+                );
+                failures.push(format!(
+                    "{:?} {}:\n  {log}",
+                    property.expectation, property.name
+                ));
+            }
+        }
+        failures
+    }
+
     /// Replays `actions` from the initial state and returns the frame log: each action, then
     /// each frame it made a side send.
     pub fn frame_log<'a>(&self, actions: impl IntoIterator<Item = &'a Action>) -> Vec<String> {

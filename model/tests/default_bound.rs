@@ -19,20 +19,7 @@ fn default_bound_holds() {
         checker.max_depth(),
         start.elapsed().as_secs_f64()
     );
-    let mut failures = Vec::new();
-    for property in model.properties() {
-        let found = checker.discovery(property.name);
-        if found.is_some() == property.expectation.discovery_is_failure() {
-            let log = found.map_or_else(
-                || "  no example found".to_string(),
-                |path| model.frame_log(&path.into_actions()).join("\n  "),
-            );
-            failures.push(format!(
-                "{:?} {}:\n  {log}",
-                property.expectation, property.name
-            ));
-        }
-    }
+    let failures = model.failed_properties(&checker, |_| true);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     // The bound is what the README says it is.
     assert!(checker.unique_state_count() > 100_000);
