@@ -155,6 +155,11 @@ impl fmt::Debug for Hex {
     }
 }
 
+/// Bytes as plain lowercase hex, as vectors write them.
+pub fn to_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Parses hex, ignoring spaces.
 pub fn parse_hex(text: &str) -> Result<Vec<u8>, String> {
     let digits: Vec<u8> = text.bytes().filter(|b| *b != b' ').collect();

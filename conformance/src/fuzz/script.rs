@@ -12,6 +12,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use muxado_reference::frame::{ErrorCode, Frame, StreamId, decode_frame};
+use muxado_vectors::model::to_hex as hex;
 use muxado_vectors::session_model::SessionVector;
 use muxado_vectors::session_run::{CallError, Iut, Offline, ReadResult};
 use serde_json::{Value, json};
@@ -297,7 +298,7 @@ impl Deriver {
         let ended = self.iut.ended();
         let tags = match input {
             Input::Send { frames, cut, keep } => {
-                let Some((bytes, tags)) = self.encode(frames) else {
+                let Some((bytes, mut tags)) = self.encode(frames) else {
                     return false;
                 };
                 let bytes = match keep {
@@ -322,6 +323,7 @@ impl Deriver {
                         let ms = 2 * patience.as_millis() as u64;
                         let _ = self.iut.advance(ms);
                         self.steps.push(json!({ "advance_ms": ms }));
+                        tags.push("STREAM-14");
                     }
                 }
                 tags
@@ -808,8 +810,4 @@ fn code_value(code: u32) -> Value {
 
 fn error(e: &CallError) -> Value {
     json!({ "error": code_value(e.code) })
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
