@@ -257,6 +257,9 @@ fn run(args: RunArgs) -> Result<ExitCode, String> {
         eprintln!("muxado-bench: wrote {}", out.display());
     }
     println!("{}", report::ratio_table(&results));
+    if let Some(floor) = report::floor_table(&results) {
+        println!("{floor}");
+    }
     // A smoke run checks that everything works; its tiny cases say nothing about targets.
     let targets = if args.mode == Mode::Smoke {
         Vec::new()
@@ -310,18 +313,48 @@ fn check(results: &Results) -> Vec<String> {
                     match m.value(result) {
                         None => problems
                             .push(format!("{} {name}: no {} in {result}", case.case.id, m.id)),
-                        // Memory may shrink between the two readings (a collector ran); every
-                        // other figure must be positive.
-                        Some(v) if v <= 0.0 && case.case.kind != Kind::Memory => {
+                        Some(v) if v <= 0.0 && m.must_be_positive() => {
+                            problems.push(format!("{} {name}: {} = {v}", case.case.id, m.id))
+                        }
+                        Some(v) if v < 0.0 && m.unit != "B/stream" && m.unit != "B/session" => {
                             problems.push(format!("{} {name}: {} = {v}", case.case.id, m.id))
                         }
                         Some(_) => {}
                     }
                 }
+                if let Some(p) = insane(&case.case, result) {
+                    problems.push(format!("{} {name}: {p} in {result}", case.case.id));
+                }
             }
         }
     }
     problems
+}
+
+/// What makes no sense in a result beyond its metrics: counts that do not add up.
+fn insane(case: &plan::Case, result: &serde_json::Value) -> Option<String> {
+    let count = |key: &str| result.get(key).and_then(serde_json::Value::as_u64);
+    match case.kind {
+        Kind::Burst => {
+            let (echoed, refused) = (count("echoed")?, count("refused")?);
+            (echoed + refused != case.streams as u64 || echoed == 0).then(|| {
+                format!(
+                    "{echoed} echoed + {refused} refused of {} streams",
+                    case.streams
+                )
+            })
+        }
+        Kind::SessionsIdle | Kind::SessionsActive => {
+            if count("sessions") != Some(case.sessions as u64) {
+                return Some(format!("not {} sessions", case.sessions));
+            }
+            let idle = result.get("idle_secs").and_then(serde_json::Value::as_f64);
+            let short = idle.is_some_and(|s| s < case.secs * 0.9);
+            (case.kind == Kind::SessionsIdle && (idle.is_none() || short))
+                .then(|| format!("idle for less than {} s", case.secs))
+        }
+        _ => None,
+    }
 }
 
 fn write_all(results: &Results, out: &Path) -> Result<(), String> {

@@ -5,12 +5,13 @@ use std::io;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use muxado_bench_kit::peer::{Side, connect, listen, report, runtime};
+use muxado_bench_kit::peer::{ServerOptions, Side, connect, listen, report, runtime};
 use muxado_bench_kit::server::{Holder, serve_stream};
 use muxado_bench_kit::wire::{BACKLOG, MAX_STREAMS, WINDOW};
-use muxado_bench_kit::{Opener, client};
+use muxado_bench_kit::{Dialer, Opener, client};
 use muxado_reference::Session;
 use muxado_reference::session::{Config, Role};
+use muxado_reference::{Heartbeat, HeartbeatConfig};
 use tokio::net::TcpStream;
 
 /// The implementations this binary links.
@@ -23,14 +24,34 @@ pub enum Local {
 }
 
 /// The reference's settings in every run: the shared window, backlog and stream limit
-/// (`muxado_bench_kit::wire`), its own defaults otherwise.
-pub fn reference_config() -> Config {
+/// (`muxado_bench_kit::wire`), its own defaults otherwise; with `default_backlog`, its own
+/// accept backlog (128).
+pub fn reference_config(default_backlog: bool) -> Config {
+    let defaults = Config::default();
     Config {
         max_window_size: WINDOW,
-        accept_backlog: BACKLOG as usize,
+        accept_backlog: if default_backlog {
+            defaults.accept_backlog
+        } else {
+            BACKLOG as usize
+        },
         max_streams: MAX_STREAMS,
-        ..Config::default()
+        ..defaults
     }
+}
+
+/// Starts the heartbeat (Go's defaults: a beat every 10 s) on a session and answers the
+/// peer's in a task of its own, which ends with the session; streams that are not heartbeats
+/// go to `serve` (the client side has none to serve).
+fn heartbeat(session: Session, serve: Option<Arc<Holder<muxado_reference::Stream>>>) {
+    let beats = Heartbeat::start(session, HeartbeatConfig::default(), |_| {});
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = beats.accept_typed().await {
+            if let Some(holder) = &serve {
+                tokio::spawn(serve_stream(stream, holder.clone()));
+            }
+        }
+    });
 }
 
 /// Plays one side with the chosen implementation.
@@ -41,24 +62,29 @@ pub fn run(local: Local, side: Side) -> ExitCode {
     };
     let code = runtime.block_on(async move {
         match side {
-            Side::Server { listen: addr } => match serve(local, &addr).await {
+            Side::Server {
+                listen: addr,
+                options,
+            } => match serve(local, &addr, options).await {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("muxado-bench peer: {e}");
                     ExitCode::FAILURE
                 }
             },
-            Side::Client { connect, workload } => {
+            Side::Client {
+                connect,
+                heartbeat,
+                workload,
+            } => {
                 let result = match local {
-                    Local::Reference => match muxado_bench_kit::peer::connect(&connect).await {
-                        Ok(tcp) => {
-                            let session = Session::from_tcp(tcp, Role::Client, reference_config());
-                            let result = client::run(RefOpener(session.clone()), &workload).await;
-                            session.close().await;
-                            result
-                        }
-                        Err(e) => Err(format!("cannot connect to {connect}: {e}")),
-                    },
+                    Local::Reference => {
+                        let dialer = RefDialer {
+                            addr: connect,
+                            heartbeat,
+                        };
+                        client::run(dialer, &workload).await
+                    }
                     Local::Tcp => client::run(TcpOpener(connect.into()), &workload).await,
                 };
                 report(result)
@@ -70,14 +96,19 @@ pub fn run(local: Local, side: Side) -> ExitCode {
     code
 }
 
-async fn serve(local: Local, addr: &str) -> io::Result<()> {
+async fn serve(local: Local, addr: &str, options: ServerOptions) -> io::Result<()> {
     let listener = listen(addr).await?;
     match local {
         Local::Reference => {
             let holder = Holder::new();
             loop {
                 let (tcp, _) = listener.accept().await?;
-                let session = Session::from_tcp(tcp, Role::Server, reference_config());
+                let config = reference_config(options.default_backlog);
+                let session = Session::from_tcp(tcp, Role::Server, config);
+                if options.heartbeat {
+                    heartbeat(session, Some(holder.clone()));
+                    continue;
+                }
                 let holder = holder.clone();
                 tokio::spawn(async move {
                     while let Ok(stream) = session.accept().await {
@@ -97,21 +128,60 @@ async fn serve(local: Local, addr: &str) -> io::Result<()> {
     }
 }
 
-/// Opens streams on a reference session.
+/// Dials reference sessions, with the heartbeat on or off.
+struct RefDialer {
+    addr: String,
+    heartbeat: bool,
+}
+
+impl Dialer for RefDialer {
+    type Opener = RefOpener;
+
+    async fn dial(&self) -> io::Result<RefOpener> {
+        let tcp = connect(&self.addr).await?;
+        let session = Session::from_tcp(tcp, Role::Client, reference_config(false));
+        if self.heartbeat {
+            heartbeat(session.clone(), None);
+        }
+        Ok(RefOpener {
+            session,
+            typed: self.heartbeat,
+        })
+    }
+}
+
+/// Opens streams on a reference session: typed streams (type 0) when the session runs the
+/// heartbeat, whose peer then accepts typed streams only.
 #[derive(Clone)]
-struct RefOpener(Session);
+struct RefOpener {
+    session: Session,
+    typed: bool,
+}
 
 impl Opener for RefOpener {
     type Stream = muxado_reference::Stream;
 
     async fn open(&self) -> io::Result<Self::Stream> {
-        self.0.open().await.map_err(io::Error::other)
+        let stream = if self.typed {
+            self.session.open_typed(0).await
+        } else {
+            self.session.open().await
+        };
+        stream.map_err(io::Error::other)
     }
 }
 
-/// "Opens a stream" by connecting anew.
+/// "Opens a stream" by connecting anew; as a dialer, a "session" is just the address.
 #[derive(Clone)]
 struct TcpOpener(Arc<str>);
+
+impl Dialer for TcpOpener {
+    type Opener = TcpOpener;
+
+    async fn dial(&self) -> io::Result<TcpOpener> {
+        Ok(self.clone())
+    }
+}
 
 impl Opener for TcpOpener {
     type Stream = TcpStream;

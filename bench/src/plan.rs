@@ -132,7 +132,7 @@ pub const PAIRS: [Pair; 8] = [
 
 /// The workload kinds, as the peers name them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum Kind {
     /// Bytes per second through concurrent streams.
     Bulk,
@@ -142,10 +142,17 @@ pub enum Kind {
     Latency,
     /// Resident memory per idle stream.
     Memory,
+    /// Streams opened all at once against a server with its default accept backlog.
+    Burst,
+    /// Memory and CPU per idle session, the heartbeat on.
+    SessionsIdle,
+    /// Streams opened, echoed and closed per second, spread over many sessions.
+    SessionsActive,
 }
 
 /// One measured situation: a workload with its parameters.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
 pub struct Case {
     /// Short id, e.g. `bulk-1MiB-x64`.
     pub id: String,
@@ -154,10 +161,15 @@ pub struct Case {
     /// Bulk: payload bytes per stream.
     #[serde(default)]
     pub size: u64,
-    /// Bulk: concurrent streams; rate: streams in flight; memory: idle streams.
+    /// Bulk: concurrent streams; rate: streams in flight; memory: idle streams; burst:
+    /// streams opened at once.
     #[serde(default)]
     pub streams: usize,
-    /// Bulk and rate: minimum measuring time per run, seconds.
+    /// Sessions-idle and sessions-active: sessions dialed.
+    #[serde(default)]
+    pub sessions: usize,
+    /// Bulk, rate and sessions-active: minimum measuring time per run, seconds;
+    /// sessions-idle: the idle time measured.
     #[serde(default)]
     pub secs: f64,
     /// Latency: round trips measured.
@@ -166,6 +178,25 @@ pub struct Case {
     /// Latency: with a bulk transfer on another stream.
     #[serde(default)]
     pub loaded: bool,
+    /// Latency: the plain-TCP floor, run by plain TCP only.
+    #[serde(default)]
+    pub floor: bool,
+}
+
+impl Default for Case {
+    fn default() -> Case {
+        Case {
+            id: String::new(),
+            kind: Kind::Latency,
+            size: 0,
+            streams: 0,
+            sessions: 0,
+            secs: 0.0,
+            samples: 0,
+            loaded: false,
+            floor: false,
+        }
+    }
 }
 
 impl Case {
@@ -176,6 +207,9 @@ impl Case {
             Kind::Rate => "rate",
             Kind::Latency => "latency",
             Kind::Memory => "memory",
+            Kind::Burst => "burst",
+            Kind::SessionsIdle => "sessions-idle",
+            Kind::SessionsActive => "sessions-active",
         };
         let mut args = vec![
             "--workload".to_string(),
@@ -188,23 +222,67 @@ impl Case {
             self.secs.to_string(),
             "--samples".into(),
             self.samples.to_string(),
+            "--sessions".into(),
+            self.sessions.to_string(),
         ];
         if self.loaded {
             args.push("--loaded".into());
+        }
+        if self.heartbeat() {
+            args.push("--heartbeat".into());
+        }
+        args
+    }
+
+    /// Idle sessions run the heartbeat at its default, as a server holding many idle
+    /// sessions would (both sides beat and answer).
+    fn heartbeat(&self) -> bool {
+        self.kind == Kind::SessionsIdle
+    }
+
+    /// The server's arguments after `--listen ADDR`: the burst runs against the default
+    /// accept backlog (every other case raises it, so that 256 streams opened at once are
+    /// not refused); idle sessions run the heartbeat.
+    pub fn server_args(&self) -> Vec<String> {
+        let mut args = Vec::new();
+        if self.kind == Kind::Burst {
+            args.push("--default-backlog".into());
+        }
+        if self.heartbeat() {
+            args.push("--heartbeat".into());
         }
         args
     }
 
     /// Whether the pair is measured in this case: plain TCP has no session whose memory
-    /// per stream means anything (a connection's buffers live in the kernel, not in RSS).
+    /// per stream or per idle session means anything (a connection's buffers live in the
+    /// kernel, not in RSS, and a connection with no stream is no connection); the TCP floor
+    /// is plain TCP's alone.
     pub fn applies_to(&self, pair: &Pair) -> bool {
-        !(self.kind == Kind::Memory && pair.client == PeerImpl::Tcp)
+        let tcp = pair.client == PeerImpl::Tcp;
+        match self.kind {
+            Kind::Memory | Kind::SessionsIdle => !tcp,
+            Kind::Latency if self.floor => tcp,
+            _ => true,
+        }
+    }
+
+    /// File descriptors a peer process needs for this case, beyond its few own: a socket per
+    /// session (and per stream for plain TCP).
+    pub fn descriptors(&self) -> usize {
+        self.sessions + self.streams + 64
     }
 
     /// How long one run may take before it is killed and counted as failed.
     pub fn timeout(&self) -> Duration {
         let bytes = self.size as f64 * self.streams as f64;
-        Duration::from_secs_f64(60.0 + self.secs + bytes / 50e6)
+        let setup = match self.kind {
+            // A burst stream waits at most 30 s for its echo; dialing takes a few ms each.
+            Kind::Burst => 35.0,
+            Kind::SessionsIdle | Kind::SessionsActive => self.sessions as f64 * 0.01,
+            _ => 0.0,
+        };
+        Duration::from_secs_f64(60.0 + self.secs + bytes / 50e6 + setup)
     }
 }
 
@@ -231,6 +309,7 @@ fn bulk(size: u64, streams: usize, secs: f64) -> Case {
         secs,
         samples: 0,
         loaded: false,
+        ..Case::default()
     }
 }
 
@@ -247,6 +326,7 @@ fn rate(in_flight: usize, secs: f64) -> Case {
         secs,
         samples: 0,
         loaded: false,
+        ..Case::default()
     }
 }
 
@@ -263,6 +343,47 @@ fn latency(loaded: bool, samples: usize) -> Case {
         secs: 0.0,
         samples,
         loaded,
+        ..Case::default()
+    }
+}
+
+/// The latency floor: 64-byte round trips on one plain TCP connection.
+fn tcp_floor(samples: usize) -> Case {
+    Case {
+        id: "latency-tcp-pingpong".into(),
+        floor: true,
+        ..latency(false, samples)
+    }
+}
+
+fn burst(streams: usize) -> Case {
+    Case {
+        id: format!("burst-open-{streams}"),
+        kind: Kind::Burst,
+        streams,
+        ..Case::default()
+    }
+}
+
+/// Idle sessions: the heartbeat of the implementations that have one beats every 10 s, so
+/// an idle time of 5 s sees about half of them beat once.
+fn sessions_idle(sessions: usize, idle_secs: f64) -> Case {
+    Case {
+        id: format!("sessions-idle-{sessions}"),
+        kind: Kind::SessionsIdle,
+        sessions,
+        secs: idle_secs,
+        ..Case::default()
+    }
+}
+
+fn sessions_active(sessions: usize, secs: f64) -> Case {
+    Case {
+        id: format!("sessions-active-{sessions}"),
+        kind: Kind::SessionsActive,
+        sessions,
+        secs,
+        ..Case::default()
     }
 }
 
@@ -279,6 +400,7 @@ fn memory(streams: usize) -> Case {
         secs: 0.0,
         samples: 0,
         loaded: false,
+        ..Case::default()
     }
 }
 
@@ -304,46 +426,73 @@ impl Mode {
         }
     }
 
-    /// The cases, in run order.
+    /// The cases, in run order. A case that two modes share runs with the same parameters in
+    /// both, so that their figures differ only by the repetitions.
     pub fn cases(self) -> Vec<Case> {
         match self {
             Mode::Smoke => vec![
                 bulk(1 << 20, 4, 0.0),
                 rate(4, 0.05),
                 latency(true, 20),
+                tcp_floor(20),
                 memory(100),
+                burst(128),
+                sessions_idle(50, 0.5),
+                sessions_active(10, 0.05),
             ],
             Mode::Quick => vec![
-                bulk(32 << 20, 1, 0.4),
-                bulk(1 << 20, 8, 0.4),
-                bulk(1 << 20, 256, 0.4),
-                bulk(1 << 10, 64, 0.4),
-                bulk(1, 1, 0.4),
-                rate(1, 0.4),
-                rate(64, 0.4),
+                bulk(32 << 20, 1, BULK_SECS),
+                bulk(1 << 20, 8, BULK_SECS),
+                bulk(1 << 20, 256, BULK_SECS),
+                bulk(1 << 10, 64, BULK_SECS),
+                bulk(1, 1, BULK_SECS),
+                rate(1, RATE_SECS),
+                rate(64, RATE_SECS),
                 latency(false, 1000),
                 latency(true, 1000),
+                tcp_floor(1000),
                 memory(10_000),
+                burst(128),
+                burst(1000),
+                sessions_idle(1000, IDLE_SECS),
+                sessions_active(100, RATE_SECS),
             ],
             Mode::Full => {
                 let mut cases = Vec::new();
                 for size in PAYLOADS {
                     for streams in STREAM_COUNTS {
-                        cases.push(bulk(size, streams, 0.4));
+                        cases.push(bulk(size, streams, BULK_SECS));
                     }
                 }
                 cases.extend([
-                    rate(1, 0.4),
-                    rate(64, 0.4),
+                    rate(1, RATE_SECS),
+                    rate(64, RATE_SECS),
                     latency(false, 5000),
                     latency(true, 2000),
+                    tcp_floor(5000),
                     memory(10_000),
+                    burst(128),
+                    burst(1000),
+                    burst(10_000),
+                    sessions_idle(1000, IDLE_SECS),
+                    sessions_idle(10_000, IDLE_SECS),
+                    sessions_active(100, RATE_SECS),
+                    sessions_active(1000, RATE_SECS),
                 ]);
                 cases
             }
         }
     }
 }
+
+/// Measuring time of a bulk run, after its warm-up (bench/kit `WARMUP_SECS`): long enough
+/// for tens of rounds of the one-stream 32 MiB case, so that one scheduling hiccup of a
+/// shared machine moves the figure by a few per cent, not by half.
+pub const BULK_SECS: f64 = 0.6;
+/// Measuring time of a rate run.
+pub const RATE_SECS: f64 = 0.4;
+/// Idle time measured by the idle-sessions case.
+pub const IDLE_SECS: f64 = 5.0;
 
 #[cfg(test)]
 mod tests {
@@ -378,6 +527,41 @@ mod tests {
         assert!(!memory(10).applies_to(tcp));
         assert!(memory(10).applies_to(reference));
         assert!(bulk(1, 1, 0.0).applies_to(tcp));
+        assert!(!sessions_idle(10, 1.0).applies_to(tcp));
+        assert!(tcp_floor(10).applies_to(tcp));
+        assert!(!tcp_floor(10).applies_to(reference));
+        assert!(burst(10).applies_to(tcp));
+    }
+
+    /// checks: tooling (the benchmark driver, not the protocol)
+    #[test]
+    fn only_the_burst_keeps_the_default_backlog_and_only_idle_sessions_beat() {
+        assert_eq!(burst(128).server_args(), ["--default-backlog"]);
+        assert_eq!(sessions_idle(10, 1.0).server_args(), ["--heartbeat"]);
+        assert!(
+            sessions_idle(10, 1.0)
+                .args()
+                .contains(&"--heartbeat".to_string())
+        );
+        for case in Mode::Full.cases() {
+            if !matches!(case.kind, Kind::Burst | Kind::SessionsIdle) {
+                assert!(case.server_args().is_empty(), "{}", case.id);
+                assert!(!case.args().contains(&"--heartbeat".to_string()));
+            }
+        }
+    }
+
+    /// checks: tooling (the benchmark driver, not the protocol)
+    #[test]
+    fn quick_and_full_run_shared_cases_alike() {
+        let full = Mode::Full.cases();
+        for case in Mode::Quick.cases() {
+            let twin = full.iter().find(|c| c.id == case.id);
+            let twin = twin.unwrap_or_else(|| panic!("{} is in the full mode", case.id));
+            if case.kind != Kind::Latency {
+                assert_eq!(&case, twin, "{} runs alike", case.id);
+            }
+        }
     }
 
     /// checks: tooling (the benchmark driver, not the protocol)

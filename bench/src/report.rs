@@ -3,7 +3,10 @@
 use std::fmt::Write;
 
 use crate::plan::REFERENCE;
-use crate::results::{Better, Metric, Results};
+use crate::results::{Better, Metric, Results, SPREAD_BOUND};
+
+/// The marker of a figure too unsteady to judge on (min–max spread above [`SPREAD_BOUND`]).
+pub const UNSTEADY: &str = "⚠";
 
 /// A number with as many digits as a benchmark deserves.
 pub fn num(x: f64) -> String {
@@ -62,16 +65,83 @@ pub fn ratio_table(results: &Results) -> String {
     }
     s.push('\n');
     for m in results.metrics() {
-        let reference = results
-            .summary(&m, REFERENCE)
-            .map_or("–".into(), |x| format!("{} {}", num(x.median), m.unit));
+        let mark = |name: &str| {
+            if results.summary(&m, name).is_some_and(|x| x.unsteady()) {
+                UNSTEADY
+            } else {
+                ""
+            }
+        };
+        let reference = results.summary(&m, REFERENCE).map_or("–".into(), |x| {
+            format!("{} {}{}", num(x.median), m.unit, mark(REFERENCE))
+        });
         let _ = write!(s, "| {} | {} | {reference} |", m.id, arrow(&m));
         for o in &others {
-            let _ = write!(s, " {} |", ratio_cell(results.ratio(&m, o)));
+            let ratio = results.ratio(&m, o);
+            let flag = if ratio.is_some() { mark(o) } else { "" };
+            let _ = write!(s, " {}{flag} |", ratio_cell(ratio));
         }
         s.push('\n');
     }
     s
+}
+
+/// The id of the latency floor's case: plain TCP ping-pong on one connection.
+pub const FLOOR: &str = "latency-tcp-pingpong";
+
+/// Every implementation's latency divided by the plain-TCP floor measured in the same run
+/// (its median p50 and p99), or `None` when the run has no floor.
+pub fn floor_table(results: &Results) -> Option<String> {
+    let metrics = results.metrics();
+    let find = |id: &str| metrics.iter().find(|m| m.id == id);
+    let floor = |q: &str| {
+        let m = find(&format!("{FLOOR}-{q}"))?;
+        let x = results.summary(m, "tcp")?.median;
+        x.is_finite().then_some(x)
+    };
+    let (p50, p99) = (floor("p50")?, floor("p99")?);
+    let columns: Vec<(&str, f64)> = [
+        ("latency-idle-p50", p50),
+        ("latency-idle-p99", p99),
+        ("latency-loaded-p50", p50),
+        ("latency-loaded-p99", p99),
+    ]
+    .into_iter()
+    .filter(|(id, _)| find(id).is_some())
+    .collect();
+    if columns.is_empty() {
+        return None;
+    }
+    let mut s = format!(
+        "Floor: plain TCP ping-pong on one connection, p50 {} µs, p99 {} µs.\n\n| implementation |",
+        num(p50),
+        num(p99)
+    );
+    for (id, _) in &columns {
+        let _ = write!(s, " {id} ÷ floor |");
+    }
+    s.push_str("\n|---|");
+    for _ in &columns {
+        s.push_str("---:|");
+    }
+    s.push('\n');
+    for name in names(results) {
+        let cells: Vec<String> = columns
+            .iter()
+            .map(|(id, f)| {
+                let x = find(id).and_then(|m| results.summary(m, &name));
+                x.filter(|x| x.median.is_finite()).map_or("–".into(), |x| {
+                    let flag = if x.unsteady() { UNSTEADY } else { "" };
+                    format!("{:.2}{flag}", x.median / f)
+                })
+            })
+            .collect();
+        if cells.iter().all(|c| c == "–") {
+            continue;
+        }
+        let _ = writeln!(s, "| {name} | {} |", cells.join(" | "));
+    }
+    Some(s)
 }
 
 /// One of the issue's targets, judged on this run.
@@ -85,8 +155,11 @@ pub struct Target {
 /// Whether the reference is at least as good as `other` on `m` (medians), and the ratio
 /// reference ÷ other.
 fn reference_vs(results: &Results, m: &Metric, other: &str) -> Option<(bool, f64)> {
-    let r = results.summary(m, REFERENCE)?.median;
-    let o = results.summary(m, other)?.median;
+    let (r, o) = (results.summary(m, REFERENCE)?, results.summary(m, other)?);
+    if r.unsteady() || o.unsteady() {
+        return None;
+    }
+    let (r, o) = (r.median, o.median);
     let ratio = r / o;
     if !ratio.is_finite() {
         return None;
@@ -116,24 +189,26 @@ pub fn targets(results: &Results) -> Vec<Target> {
         });
     let mut threshold = |m: Option<&Metric>, other: &str, at_least: f64, what: &str| {
         let text_and_met = m.and_then(|m| {
-            let r = results.summary(m, REFERENCE)?.median;
-            let o = results.summary(m, other)?.median;
+            let (rs, os) = (results.summary(m, REFERENCE)?, results.summary(m, other)?);
+            let (r, o) = (rs.median, os.median);
             let ratio = r / o;
             ratio.is_finite().then(|| {
-                (
-                    format!(
-                        "{what}: reference ÷ {other} = {ratio:.2} (target ≥ {at_least}) on `{}`: {} vs {} {}",
-                        m.id,
-                        num(r),
-                        num(o),
-                        m.unit
-                    ),
-                    ratio >= at_least,
-                )
+                let text = format!(
+                    "{what}: reference ÷ {other} = {ratio:.2} (target ≥ {at_least}) on `{}`: {} vs {} {}",
+                    m.id,
+                    num(r),
+                    num(o),
+                    m.unit
+                );
+                (text, ratio >= at_least, unsteady_note(&[(REFERENCE, rs), (other, os)]))
             })
         });
         out.push(match text_and_met {
-            Some((text, met)) => Target {
+            Some((text, _, Some(note))) => Target {
+                text: format!("{text}; {note}"),
+                met: None,
+            },
+            Some((text, met, None)) => Target {
                 text,
                 met: Some(met),
             },
@@ -167,14 +242,29 @@ pub fn targets(results: &Results) -> Vec<Target> {
     for other in ["ngrok-rust", "yamux"] {
         let mut worse = Vec::new();
         let mut compared = 0;
+        let mut unsteady = Vec::new();
         for m in &metrics {
             if let Some((ok, ratio)) = reference_vs(results, m, other) {
                 compared += 1;
                 if !ok {
                     worse.push(format!("`{}` ({ratio:.2})", m.id));
                 }
+            } else if [REFERENCE, other]
+                .iter()
+                .any(|n| results.summary(m, n).is_some_and(|x| x.unsteady()))
+            {
+                unsteady.push(format!("`{}`", m.id));
             }
         }
+        let not_judged = if unsteady.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; not judged on {} (spread above {SPREAD_BOUND}): {}",
+                unsteady.len(),
+                unsteady.join(", ")
+            )
+        };
         out.push(if compared == 0 {
             Target {
                 text: format!("no worse than {other} on any workload: not measured in this run"),
@@ -182,13 +272,13 @@ pub fn targets(results: &Results) -> Vec<Target> {
             }
         } else if worse.is_empty() {
             Target {
-                text: format!("no worse than {other} on any workload: better or equal on all {compared} metrics"),
+                text: format!("no worse than {other} on any workload: better or equal on all {compared} metrics{not_judged}"),
                 met: Some(true),
             }
         } else {
             Target {
                 text: format!(
-                    "no worse than {other} on any workload: worse on {} of {compared} metrics (reference ÷ {other}): {}",
+                    "no worse than {other} on any workload: worse on {} of {compared} metrics (reference ÷ {other}): {}{not_judged}",
                     worse.len(),
                     worse.join(", ")
                 ),
@@ -210,6 +300,133 @@ pub fn targets(results: &Results) -> Vec<Target> {
                 ),
                 met: (r.median.is_finite() && g.median.is_finite()).then_some(r.median <= g.median),
             });
+        }
+    }
+    out.extend(issue_17(results));
+    out
+}
+
+/// "spread of NAME x.xx > bound: not judged" for the unsteady summaries among `summaries`.
+fn unsteady_note(summaries: &[(&str, crate::results::Summary)]) -> Option<String> {
+    let notes: Vec<String> = summaries
+        .iter()
+        .filter(|(_, x)| x.unsteady())
+        .map(|(name, x)| format!("{name}'s max/min {:.2}", x.spread().unwrap_or(f64::NAN)))
+        .collect();
+    (!notes.is_empty()).then(|| format!("not judged: {} above {SPREAD_BOUND}", notes.join(" and ")))
+}
+
+/// `reference's median of a ≤ bound × other's median of b` (lower is better), judged unless
+/// either is unsteady.
+fn at_most(
+    results: &Results,
+    what: &str,
+    (metric, who): (&str, &str),
+    bound: f64,
+    (other_metric, other): (&str, &str),
+) -> Target {
+    let metrics = results.metrics();
+    let summary = |id: &str, name: &str| {
+        let m = metrics.iter().find(|m| m.id == id)?;
+        results
+            .summary(m, name)
+            .filter(|x| x.median.is_finite())
+            .map(|x| (x, m.unit))
+    };
+    let (Some((mine, unit)), Some((theirs, _))) =
+        (summary(metric, who), summary(other_metric, other))
+    else {
+        return Target {
+            text: format!("{what}: not measured in this run"),
+            met: None,
+        };
+    };
+    let ratio = mine.median / theirs.median;
+    let text = format!(
+        "{what}: {who} `{metric}` {} ÷ {other} `{other_metric}` {} {unit} = {ratio:.2} (target ≤ {bound})",
+        num(mine.median),
+        num(theirs.median),
+    );
+    match unsteady_note(&[(who, mine), (other, theirs)]) {
+        Some(note) => Target {
+            text: format!("{text}; {note}"),
+            met: None,
+        },
+        None => Target {
+            text,
+            met: ratio.is_finite().then_some(ratio <= bound),
+        },
+    }
+}
+
+/// The targets of issue 17: bursts, idle sessions, latency against the TCP floor.
+fn issue_17(results: &Results) -> Vec<Target> {
+    let mut out = Vec::new();
+    let burst = "burst-open-1000";
+    let metrics = results.metrics();
+    if let Some(m) = metrics.iter().find(|m| m.id == format!("{burst}-refused")) {
+        if let Some(x) = results.summary(m, REFERENCE) {
+            out.push(Target {
+                text: format!(
+                    "`{burst}`: no stream refused by the reference: {} refused (median; most {})",
+                    num(x.median),
+                    num(x.max)
+                ),
+                met: x.max.is_finite().then_some(x.max == 0.0),
+            });
+        }
+    }
+    out.push(at_most(
+        results,
+        "burst of 1,000 opens, time to the last echo no worse than go-2016's",
+        (&format!("{burst}-ms"), REFERENCE),
+        1.0,
+        (&format!("{burst}-ms"), "go-2016"),
+    ));
+    for m in metrics
+        .iter()
+        .filter(|m| m.id.starts_with("sessions-idle-") && m.id.ends_with("-mem"))
+    {
+        for (other, bound) in [
+            ("go-2016", 0.25),
+            ("go-v2.0.2", 0.25),
+            ("yamux", 1.0),
+            ("ngrok-rust", 1.0),
+        ] {
+            out.push(at_most(
+                results,
+                &format!("memory per idle session vs {other}"),
+                (&m.id, REFERENCE),
+                bound,
+                (&m.id, other),
+            ));
+        }
+    }
+    let floor = |q: &str| format!("{FLOOR}-{q}");
+    out.push(at_most(
+        results,
+        "idle latency p50 vs the plain-TCP floor",
+        ("latency-idle-p50", REFERENCE),
+        1.10,
+        (&floor("p50"), "tcp"),
+    ));
+    out.push(at_most(
+        results,
+        "idle latency p99 vs the plain-TCP floor",
+        ("latency-idle-p99", REFERENCE),
+        1.2,
+        (&floor("p99"), "tcp"),
+    ));
+    for other in ["yamux", "ngrok-rust"] {
+        for q in ["p50", "p99"] {
+            let id = format!("latency-idle-{q}");
+            out.push(at_most(
+                results,
+                &format!("idle latency {q} vs {other}"),
+                (&id, REFERENCE),
+                0.9,
+                (&id, other),
+            ));
         }
     }
     out
@@ -259,11 +476,28 @@ pub fn markdown(results: &Results, svg_name: Option<&str>) -> String {
         s,
         "Each cell is the implementation's median divided by the reference's median. ↑: higher \
          is better (a ratio above 1 is faster than the reference); ↓: lower is better (a ratio \
-         above 1 is slower or bigger than the reference).\n"
+         above 1 is slower or bigger than the reference). {UNSTEADY}: that implementation's runs \
+         spread by more than {SPREAD_BOUND}× (largest ÷ smallest).\n"
     );
     s.push_str(&ratio_table(results));
 
-    let _ = writeln!(s, "\n## Targets (issue 7)\n");
+    if let Some(table) = floor_table(results) {
+        let _ = writeln!(s, "\n## Latency against the plain-TCP floor\n");
+        let _ = writeln!(
+            s,
+            "Each cell is the implementation's median round trip divided by the floor's median \
+             of the same percentile, measured in this run (`{FLOOR}`).\n"
+        );
+        s.push_str(&table);
+    }
+
+    let _ = writeln!(s, "\n## Targets (issues 7 and 17)\n");
+    let _ = writeln!(
+        s,
+        "A target is not judged (n/a) on a figure whose runs spread by more than \
+         {SPREAD_BOUND}× (largest ÷ smallest), marked {UNSTEADY} in the tables: such a run was \
+         disturbed, and its median says little.\n"
+    );
     for t in targets(results) {
         let mark = match t.met {
             Some(true) => "met",
@@ -297,15 +531,18 @@ pub fn markdown(results: &Results, svg_name: Option<&str>) -> String {
         let _ = writeln!(s, "### `{}`: {} ({}, {direction})\n", m.id, m.title, m.unit);
         let _ = writeln!(
             s,
-            "| implementation | median | min–max | ÷ reference | runs | CPU s |\n|---|---:|---:|---:|---:|---:|"
+            "| implementation | median | min–max | max/min | ÷ reference | runs | CPU s |\n|---|---:|---:|---:|---:|---:|---:|"
         );
         for name in names(results) {
             let Some(x) = results.summary(&m, &name) else {
                 continue;
             };
+            let spread = x.spread().map_or("–".into(), |r| {
+                format!("{r:.2}{}", if x.unsteady() { UNSTEADY } else { "" })
+            });
             let _ = writeln!(
                 s,
-                "| {name} | {} | {}–{} | {} | {}/{} | {} |",
+                "| {name} | {} | {}–{} | {spread} | {} | {}/{} | {} |",
                 num(x.median),
                 num(x.min),
                 num(x.max),
@@ -358,6 +595,12 @@ mod tests {
             crate::plan::Kind::Memory => {
                 json!({"ok": true, "rss_before": 0, "rss_after": 1_000_000.0 / x, "streams": 1})
             }
+            crate::plan::Kind::Burst => {
+                json!({"ok": true, "refused": 0, "last_echo_secs": 1.0 / x})
+            }
+            crate::plan::Kind::SessionsIdle => json!({"ok": true, "rss_before": 0,
+                "rss_after": 1_000_000.0 / x, "sessions": 1, "cpu_idle_us": 1000, "idle_secs": 1.0}),
+            crate::plan::Kind::SessionsActive => json!({"ok": true, "ops": x, "secs": 1.0}),
         };
         Results {
             schema: 1,
@@ -442,6 +685,52 @@ mod tests {
         assert!(
             table.contains("| latency-idle-p50 | ↓ | 10.0 µs | 2.00 | 0.90 | 0.50 |"),
             "{table}"
+        );
+        // The floor is plain TCP's 1000 / 111 µs; the reference's idle p50 is 10 µs.
+        assert_eq!(met("idle latency p50 vs the plain-TCP floor"), Some(false));
+        assert_eq!(met("memory per idle session vs go-2016"), Some(false));
+        assert_eq!(met("`burst-open-1000`: no stream refused"), Some(true));
+        let floor = floor_table(&results).expect("a floor was measured");
+        assert!(
+            floor.contains("| reference | 1.11 | 1.11 | 1.11 | 1.11 |"),
+            "{floor}"
+        );
+    }
+
+    /// checks: tooling (the benchmark driver, not the protocol)
+    #[test]
+    fn an_unsteady_figure_is_flagged_and_not_judged() {
+        let mut results = fake(&[(REFERENCE, 100.0), ("go-2016", 50.0), ("tcp", 111.0)]);
+        // The reference's one-stream bulk runs: 100 and 200 MiB/s, a spread of 2.
+        let case = results
+            .cases
+            .iter_mut()
+            .find(|c| c.case.id == "bulk-32MiB-x1")
+            .unwrap();
+        let runs = case.runs.get_mut(REFERENCE).unwrap();
+        let mut second = runs[0].clone();
+        second.result = Some(json!({"ok": true, "bytes": 200.0 * f64::from(1 << 20), "secs": 1.0}));
+        runs.push(second);
+        let targets = targets(&results);
+        let one_stream = targets
+            .iter()
+            .find(|t| t.text.contains("one-stream bulk vs plain TCP"))
+            .unwrap();
+        assert_eq!(one_stream.met, None, "{}", one_stream.text);
+        assert!(
+            one_stream.text.contains("not judged"),
+            "{}",
+            one_stream.text
+        );
+        let table = ratio_table(&results);
+        assert!(
+            table.contains(&format!("| bulk-32MiB-x1 | ↑ | 150 MiB/s{UNSTEADY} |")),
+            "{table}"
+        );
+        let md = markdown(&results, None);
+        assert!(
+            md.contains(&format!("| 2.00{UNSTEADY} |")),
+            "the per-workload table shows the spread"
         );
     }
 

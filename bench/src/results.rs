@@ -115,7 +115,16 @@ enum Field {
     P50,
     P99,
     BytesPerStream,
+    Refused,
+    LastEchoMs,
+    BytesPerSession,
+    CpuMsPerIdleSec,
 }
+
+/// A min–max spread above this (largest ÷ smallest value of one implementation's runs) marks
+/// a figure as unsteady: the report flags it and judges no target on it. Run-to-run noise of
+/// a quiet machine stays well below it; a run disturbed by another job does not.
+pub const SPREAD_BOUND: f64 = 1.5;
 
 impl Metric {
     /// The metrics a case yields.
@@ -178,7 +187,70 @@ impl Metric {
                 Better::Lower,
                 Field::BytesPerStream,
             )],
+            Kind::Burst => vec![
+                m(
+                    "-refused",
+                    format!(
+                        "streams refused of {} opened at once, default accept backlog",
+                        case.streams
+                    ),
+                    "streams",
+                    Better::Lower,
+                    Field::Refused,
+                ),
+                m(
+                    "-ms",
+                    format!(
+                        "time to the last echo of {} streams opened at once",
+                        case.streams
+                    ),
+                    "ms",
+                    Better::Lower,
+                    Field::LastEchoMs,
+                ),
+            ],
+            Kind::SessionsIdle => vec![
+                m(
+                    "-mem",
+                    format!(
+                        "server memory per idle session ({} sessions, heartbeat on)",
+                        case.sessions
+                    ),
+                    "B/session",
+                    Better::Lower,
+                    Field::BytesPerSession,
+                ),
+                m(
+                    "-cpu",
+                    format!(
+                        "server CPU per second of idle ({} sessions, heartbeat on)",
+                        case.sessions
+                    ),
+                    "ms/s",
+                    Better::Lower,
+                    Field::CpuMsPerIdleSec,
+                ),
+            ],
+            Kind::SessionsActive => vec![m(
+                "",
+                format!(
+                    "open + echo 64 B + close, one at a time on each of {} sessions",
+                    case.sessions
+                ),
+                "streams/s",
+                Better::Higher,
+                Field::OpsPerSec,
+            )],
         }
+    }
+
+    /// Whether every sane run gives a positive figure: memory may shrink between two readings
+    /// (a collector ran), a burst may refuse nothing, an idle process may use no CPU.
+    pub fn must_be_positive(&self) -> bool {
+        matches!(
+            self.field,
+            Field::MibPerSec | Field::OpsPerSec | Field::P50 | Field::P99 | Field::LastEchoMs
+        )
     }
 
     /// The figure of one successful run.
@@ -190,6 +262,10 @@ impl Metric {
             Field::P50 => f("p50_us")?,
             Field::P99 => f("p99_us")?,
             Field::BytesPerStream => (f("rss_after")? - f("rss_before")?) / f("streams")?,
+            Field::Refused => f("refused")?,
+            Field::LastEchoMs => f("last_echo_secs")? * 1e3,
+            Field::BytesPerSession => (f("rss_after")? - f("rss_before")?) / f("sessions")?,
+            Field::CpuMsPerIdleSec => f("cpu_idle_us")? / 1e3 / f("idle_secs")?,
         };
         v.is_finite().then_some(v)
     }
@@ -208,6 +284,18 @@ pub struct Summary {
     pub ok: usize,
     /// Failed runs.
     pub failed: usize,
+}
+
+impl Summary {
+    /// Largest ÷ smallest value, when both are positive.
+    pub fn spread(&self) -> Option<f64> {
+        (self.min > 0.0 && self.max.is_finite()).then(|| self.max / self.min)
+    }
+
+    /// Whether the spread exceeds [`SPREAD_BOUND`]: too unsteady to judge on.
+    pub fn unsteady(&self) -> bool {
+        self.spread().is_some_and(|s| s > SPREAD_BOUND)
+    }
 }
 
 /// The median of `values` (which must not be empty).
@@ -329,5 +417,42 @@ mod tests {
             .value(&json!({"rss_before": 1000, "rss_after": 3000, "streams": 100}))
             .unwrap();
         assert_eq!(v, 20.0);
+    }
+
+    /// checks: tooling (the benchmark driver, not the protocol)
+    #[test]
+    fn the_new_workloads_read_their_fields() {
+        let find = |kind: Kind| {
+            Mode::Smoke
+                .cases()
+                .into_iter()
+                .find(|c| c.kind == kind)
+                .unwrap()
+        };
+        let burst = Metric::of(&find(Kind::Burst));
+        let result = json!({"ok": true, "refused": 3, "last_echo_secs": 0.25});
+        assert_eq!(burst[0].value(&result), Some(3.0));
+        assert_eq!(burst[1].value(&result), Some(250.0));
+        assert!(!burst[0].must_be_positive() && burst[1].must_be_positive());
+        let idle = Metric::of(&find(Kind::SessionsIdle));
+        let result = json!({"rss_before": 1000, "rss_after": 5000, "sessions": 4,
+            "cpu_idle_us": 20_000, "idle_secs": 2.0});
+        assert_eq!(idle[0].value(&result), Some(1000.0));
+        assert_eq!(idle[1].value(&result), Some(10.0));
+    }
+
+    /// checks: tooling (the benchmark driver, not the protocol)
+    #[test]
+    fn a_wide_spread_is_unsteady() {
+        let summary = |min: f64, max: f64| Summary {
+            median: min,
+            min,
+            max,
+            ok: 3,
+            failed: 0,
+        };
+        assert!(!summary(100.0, 149.0).unsteady());
+        assert!(summary(100.0, 151.0).unsteady());
+        assert!(!summary(0.0, 5.0).unsteady(), "no ratio to a zero");
     }
 }

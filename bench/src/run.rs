@@ -144,6 +144,18 @@ fn cpu_seconds(pid: u32, ticks: f64) -> Option<(f64, char)> {
     Some(((utime + stime) / ticks, state))
 }
 
+/// The soft limit on open files this process (and so its children) has, from
+/// `/proc/self/limits`; `None` when unknown or unlimited.
+fn open_files_limit() -> Option<u64> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    line["Max open files".len()..]
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
 /// What a successful run gives: the client's result and both processes' CPU seconds.
 struct Outcome {
     result: Value,
@@ -159,11 +171,16 @@ fn run_once(
     logs: &Logs,
     ticks: f64,
 ) -> Result<Outcome, String> {
-    let (server_process, server_out) = spawn(
-        server,
-        &["server".into(), "--listen".into(), "127.0.0.1:0".into()],
-        &logs.server,
-    )?;
+    let needed = case.descriptors() as u64;
+    if let Some(soft) = open_files_limit().filter(|&soft| soft < needed) {
+        return Err(format!(
+            "needs {needed} file descriptors per peer, the soft limit is {soft}: raise it \
+             (`ulimit -n`; ci/bench raises it to the hard limit)"
+        ));
+    }
+    let mut server_args = vec!["server".into(), "--listen".into(), "127.0.0.1:0".into()];
+    server_args.extend(case.server_args());
+    let (server_process, server_out) = spawn(server, &server_args, &logs.server)?;
     let addr = expect_line(&server_out, "LISTENING ", Instant::now() + LISTEN_TIMEOUT)
         .map_err(|e| format!("server: {e}"))?;
     let mut args = vec!["client".to_string(), "--connect".into(), addr];
@@ -300,5 +317,13 @@ mod tests {
         child.wait().unwrap();
         let (cpu, _) = seen.expect("the exited child stays readable as a zombie");
         assert!(cpu >= 0.0);
+    }
+
+    /// checks: tooling (the benchmark driver, not the protocol)
+    #[test]
+    fn the_open_files_limit_is_read() {
+        if cfg!(target_os = "linux") {
+            assert!(open_files_limit().is_some_and(|n| n >= 16));
+        }
     }
 }

@@ -46,18 +46,23 @@ fn main() -> ExitCode {
     };
     let code = runtime.block_on(async move {
         match args.side {
-            Side::Server { listen } => {
+            Side::Server { listen, options } => {
                 let served = match args.implementation {
-                    Foreign::NgrokRust => ngrok::serve(&listen).await,
-                    Foreign::Yamux => yamux_peer::serve(&listen).await,
+                    Foreign::NgrokRust => ngrok::serve(&listen, options).await,
+                    Foreign::Yamux => yamux_peer::serve(&listen, options).await,
                 };
                 if let Err(e) = served {
                     eprintln!("foreign-benchpeer: {e}");
                 }
                 ExitCode::FAILURE
             }
-            Side::Client { connect, workload } => report(match args.implementation {
-                Foreign::NgrokRust => ngrok::client(&connect, &workload).await,
+            Side::Client {
+                connect,
+                heartbeat,
+                workload,
+            } => report(match args.implementation {
+                Foreign::NgrokRust => ngrok::client(&connect, heartbeat, &workload).await,
+                // yamux 0.14 has no heartbeat (rust-libp2p pings in a protocol of its own).
                 Foreign::Yamux => yamux_peer::client(&connect, &workload).await,
             }),
         }

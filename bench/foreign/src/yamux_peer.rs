@@ -9,11 +9,11 @@ use std::future::poll_fn;
 use std::io;
 use std::task::Poll;
 
-use muxado_bench_kit::Opener;
 use muxado_bench_kit::client::{self, Workload};
-use muxado_bench_kit::peer::{connect, listen};
+use muxado_bench_kit::peer::{ServerOptions, connect, listen};
 use muxado_bench_kit::server::{Holder, serve_stream};
 use muxado_bench_kit::wire::{MAX_STREAMS, WINDOW};
+use muxado_bench_kit::{Dialer, Opener};
 use serde_json::Value;
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
@@ -104,8 +104,26 @@ impl Opener for YamuxOpener {
     }
 }
 
-/// Serves every connection until killed.
-pub async fn serve(addr: &str) -> io::Result<()> {
+/// Dials connections.
+struct YamuxDialer(String);
+
+impl Dialer for YamuxDialer {
+    type Opener = YamuxOpener;
+
+    async fn dial(&self) -> io::Result<YamuxOpener> {
+        let tcp = connect(&self.0).await?;
+        // The server opens no streams: inbound ones would be dropped with the receiver.
+        let (open, _inbound) = start(tcp, Mode::Client);
+        Ok(YamuxOpener(open))
+    }
+}
+
+/// Serves every connection until killed. yamux has neither an accept backlog (a stream is
+/// handed over as soon as its SYN is read; here into an unbounded channel, its opener held
+/// back instead by yamux's limit of 256 streams not yet acknowledged) nor a heartbeat, so
+/// `options` change nothing.
+pub async fn serve(addr: &str, options: ServerOptions) -> io::Result<()> {
+    let _ = options;
     let listener = listen(addr).await?;
     let holder = Holder::new();
     loop {
@@ -124,9 +142,5 @@ pub async fn serve(addr: &str) -> io::Result<()> {
 
 /// Runs a workload as the client.
 pub async fn client(addr: &str, workload: &Workload) -> Result<Value, String> {
-    let tcp = connect(addr)
-        .await
-        .map_err(|e| format!("cannot connect to {addr}: {e}"))?;
-    let (open, _inbound) = start(tcp, Mode::Client);
-    client::run(YamuxOpener(open), workload).await
+    client::run(YamuxDialer(addr.to_string()), workload).await
 }

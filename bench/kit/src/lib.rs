@@ -26,3 +26,14 @@ pub trait Opener: Clone + Send + Sync + 'static {
     /// Opens a stream.
     fn open(&self) -> impl Future<Output = io::Result<Self::Stream>> + Send;
 }
+
+/// Makes sessions: dials the server and starts a session on the connection (for plain TCP,
+/// nothing: its opener connects anew per stream). The workloads over many sessions dial one
+/// per session; the session lives as long as its opener or a stream of it.
+pub trait Dialer: Send + Sync + 'static {
+    /// The opener of a dialed session.
+    type Opener: Opener;
+
+    /// Dials a new session.
+    fn dial(&self) -> impl Future<Output = io::Result<Self::Opener>> + Send;
+}

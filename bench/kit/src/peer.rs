@@ -1,9 +1,11 @@
 //! The command line and output every Rust bench peer shares (the Go peer follows the same):
 //!
 //! ```text
-//! PEER server --listen ADDR        prints `LISTENING <ip:port>`, serves until killed
-//! PEER client --connect ADDR --workload bulk|rate|latency|memory [--size N] [--streams N]
-//!             [--secs F] [--samples N] [--loaded]
+//! PEER server --listen ADDR [--default-backlog] [--heartbeat]
+//!                                  prints `LISTENING <ip:port>`, serves until killed
+//! PEER client --connect ADDR [--heartbeat]
+//!             --workload bulk|rate|latency|memory|burst|sessions-idle|sessions-active
+//!             [--size N] [--streams N] [--sessions N] [--secs F] [--samples N] [--loaded]
 //!                                  prints `RESULT <json>`, exits 0 when ok, 1 when not
 //! ```
 
@@ -25,16 +27,36 @@ pub enum Side {
         /// The address to listen on, e.g. 127.0.0.1:0.
         #[arg(long, value_name = "ADDR")]
         listen: String,
+        /// How the sessions are set up.
+        #[command(flatten)]
+        options: ServerOptions,
     },
     /// Connect to ADDR, run the workload, print `RESULT <json>`.
     Client {
         /// The server's address.
         #[arg(long, value_name = "ADDR")]
         connect: String,
+        /// Run the implementation's heartbeat, at its default interval, on every session
+        /// (where it has one); every stream is then a typed stream of type 0.
+        #[arg(long)]
+        heartbeat: bool,
         /// What to run.
         #[command(flatten)]
         workload: Workload,
     },
+}
+
+/// A server's session settings beyond the shared ones (`crate::wire`).
+#[derive(Clone, Copy, Debug, Default, clap::Args)]
+pub struct ServerOptions {
+    /// Keep the implementation's default accept backlog instead of raising it to
+    /// [`crate::wire::BACKLOG`]: the burst workload measures what a default server refuses.
+    #[arg(long)]
+    pub default_backlog: bool,
+    /// Answer (and run) the implementation's heartbeat on every session, at its default
+    /// interval, where it has one; every stream is then a typed stream.
+    #[arg(long)]
+    pub heartbeat: bool,
 }
 
 /// The runtime every Rust peer runs on: multi-threaded with one worker per core, as Go

@@ -4,7 +4,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
-use crate::wire::{CHUNK, ECHO_BUF, Op, rss_bytes};
+use crate::wire::{CHUNK, ECHO_BUF, Op, cpu_micros, rss_bytes};
 
 /// Streams kept open by [`Op::Hold`], shared by every stream task of a server.
 pub struct Holder<S> {
@@ -93,9 +93,10 @@ where
             }
         }
         Some(Op::Query) => {
-            let mut reply = [0u8; 16];
+            let mut reply = [0u8; 24];
             reply[..8].copy_from_slice(&(holder.len() as u64).to_be_bytes());
-            reply[8..].copy_from_slice(&rss_bytes().to_be_bytes());
+            reply[8..16].copy_from_slice(&rss_bytes().to_be_bytes());
+            reply[16..].copy_from_slice(&cpu_micros().to_be_bytes());
             if stream.write_all(&reply).await.is_ok() {
                 let _ = stream.shutdown().await;
             }

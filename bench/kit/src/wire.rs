@@ -11,8 +11,9 @@ pub enum Op {
     Echo,
     /// `H`: reply `h` and keep the stream open and unread until the session ends.
     Hold,
-    /// `Q`: reply with the number of held streams and the acceptor's resident set size in
-    /// bytes (8 bytes each, big endian), then half-close.
+    /// `Q`: reply with the number of held streams, the acceptor's resident set size in bytes
+    /// and the CPU time its process has used in microseconds (8 bytes each, big endian), then
+    /// half-close.
     Query,
 }
 
@@ -83,6 +84,30 @@ pub fn rss_bytes() -> u64 {
         .unwrap_or(0)
 }
 
+/// Clock ticks per second of `/proc/PID/stat` times: `USER_HZ`, 100 on every Linux
+/// architecture the benchmark runs on (the kernel's ABI, whatever its internal `HZ`).
+pub const USER_HZ: u64 = 100;
+
+/// The CPU time (user + system, every thread) this process has used, in microseconds, from
+/// `/proc/self/stat` (resolution 1 / [`USER_HZ`] s), or 0 when it cannot be read.
+pub fn cpu_micros() -> u64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0;
+    };
+    // The command name (field 2) may hold spaces; the fields after its `)` start at field 3.
+    let Some(close) = stat.rfind(')') else {
+        return 0;
+    };
+    let fields: Vec<&str> = stat[close + 1..].split_whitespace().collect();
+    let tick = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    (tick(11) + tick(12)) * (1_000_000 / USER_HZ) // fields 14 (utime) and 15 (stime)
+}
+
 /// Percentile `p` (0 to 100) of sorted samples: the sample at index `(n - 1) * p / 100`
 /// (rounded down), the same rule as the Go peer.
 pub fn percentile(sorted: &[f64], p: usize) -> f64 {
@@ -130,5 +155,21 @@ mod tests {
         if cfg!(target_os = "linux") {
             assert!(rss_bytes() > 0);
         }
+    }
+
+    /// checks: tooling (the benchmark driver, not the protocol)
+    #[test]
+    fn cpu_time_is_read_and_grows_with_work() {
+        if !cfg!(target_os = "linux") {
+            return;
+        }
+        let before = cpu_micros();
+        let started = std::time::Instant::now();
+        let mut x: u64 = 1;
+        while started.elapsed() < std::time::Duration::from_millis(60) {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1);
+        }
+        std::hint::black_box(x);
+        assert!(cpu_micros() >= before + 10_000, "60 ms of spinning shows");
     }
 }

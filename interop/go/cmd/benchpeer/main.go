@@ -1,9 +1,10 @@
 // Command benchpeer is the Go bench peer of ci/bench (bench/README.md): one
 // side of a benchmark run with a linked Go muxado implementation.
 //
-//	benchpeer [--impl 2016|ngrok] server --listen ADDR
-//	benchpeer [--impl 2016|ngrok] client --connect ADDR --workload bulk|rate|latency|memory
-//	          [--size N] [--streams N] [--secs F] [--samples N] [--loaded]
+//	benchpeer [--impl 2016|ngrok] server --listen ADDR [--default-backlog] [--heartbeat]
+//	benchpeer [--impl 2016|ngrok] client --connect ADDR [--heartbeat]
+//	          --workload bulk|rate|latency|memory|burst|sessions-idle|sessions-active
+//	          [--size N] [--streams N] [--sessions N] [--secs F] [--samples N] [--loaded]
 //
 // A server prints `LISTENING <ip:port>`, then serves every connection (one
 // session each) until it is killed. A client runs one workload over one
@@ -44,25 +45,39 @@ const (
 	window      = 256 * 1024 // every implementation's window
 	backlog     = 1024       // accept backlog: 256 simultaneous opens must not be refused
 	holdInFlght = 64         // held streams opened at a time
+	dialInFlght = 64         // sessions dialed at a time
+	burstLen    = 16         // a burst stream's message
+	// Bulk warm-up: whole rounds for this long, unless a round moves more
+	// than warmupMaxRound bytes (bench/kit/src/client.rs).
+	warmupSecs     = 0.2
+	warmupMaxRound = 256 << 20
+	settle         = 500 * time.Millisecond // before an idle measurement
+	burstPatience  = 30 * time.Second
+	userHZ         = 100 // clock ticks per second of /proc/PID/stat times
 )
+
+// Go's heartbeat defaults (NewHeartbeatConfig in both versions).
+var heartbeatConfig = upstream.HeartbeatConfig{Interval: 10 * time.Second, Tolerance: 15 * time.Second, Type: 0xFFFFFFFF}
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
 type workload struct {
-	kind    string
-	size    uint64
-	streams int
-	secs    float64
-	samples int
-	loaded  bool
+	kind     string
+	size     uint64
+	streams  int
+	sessions int
+	secs     float64
+	samples  int
+	loaded   bool
 }
 
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: benchpeer [--impl 2016|ngrok] server --listen ADDR\n"+
-		"       benchpeer [--impl 2016|ngrok] client --connect ADDR --workload bulk|rate|latency|memory\n"+
-		"                 [--size N] [--streams N] [--secs F] [--samples N] [--loaded]")
+	fmt.Fprintln(w, "usage: benchpeer [--impl 2016|ngrok] server --listen ADDR [--default-backlog] [--heartbeat]\n"+
+		"       benchpeer [--impl 2016|ngrok] client --connect ADDR [--heartbeat]\n"+
+		"                 --workload bulk|rate|latency|memory|burst|sessions-idle|sessions-active\n"+
+		"                 [--size N] [--streams N] [--sessions N] [--secs F] [--samples N] [--loaded]")
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -91,20 +106,27 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch side {
 	case "server":
 		listen := fs.String("listen", "", "address to listen on")
+		defaultBacklog := fs.Bool("default-backlog", false, "keep Go's accept backlog (128)")
+		heartbeat := fs.Bool("heartbeat", false, "run Go's heartbeat on every session")
 		if err := fs.Parse(rest); err != nil || *listen == "" || fs.NArg() > 0 {
 			usage(stderr)
 			return 2
 		}
-		if err := serve(impl, cfg, *listen, stdout); err != nil {
+		if *defaultBacklog {
+			cfg.AcceptBacklog = 0 // Go's default
+		}
+		if err := serve(impl, cfg, *listen, *heartbeat, stdout); err != nil {
 			fmt.Fprintf(stderr, "benchpeer: %v\n", err)
 		}
 		return 1
 	case "client":
 		connect := fs.String("connect", "", "server address")
+		heartbeat := fs.Bool("heartbeat", false, "run Go's heartbeat on every session")
 		var w workload
 		fs.StringVar(&w.kind, "workload", "", "bulk, rate, latency or memory")
 		fs.Uint64Var(&w.size, "size", 1024, "payload bytes per stream (bulk)")
-		fs.IntVar(&w.streams, "streams", 1, "streams (bulk: concurrent, rate: in flight, memory: idle)")
+		fs.IntVar(&w.streams, "streams", 1, "streams (bulk: concurrent, rate: in flight, memory: idle, burst: at once)")
+		fs.IntVar(&w.sessions, "sessions", 1, "sessions dialed (sessions-idle, sessions-active)")
 		fs.Float64Var(&w.secs, "secs", 0.5, "minimum measuring time (bulk, rate)")
 		fs.IntVar(&w.samples, "samples", 1000, "round trips (latency)")
 		fs.BoolVar(&w.loaded, "loaded", false, "latency under a bulk load")
@@ -113,13 +135,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		switch w.kind {
-		case "bulk", "rate", "latency", "memory":
+		case "bulk", "rate", "latency", "memory", "burst", "sessions-idle", "sessions-active":
 		default:
 			usage(stderr)
 			return 2
 		}
 		fmt.Fprintf(stderr, "benchpeer: Go muxado %s, client of %s\n", impl.Version, w.kind)
-		result, err := client(impl, cfg, *connect, w)
+		result, err := client(dialer{impl, cfg, *connect, *heartbeat}, w)
 		return report(stdout, result, err)
 	default:
 		usage(stderr)
@@ -163,7 +185,7 @@ func (h *holder) len() int {
 	return len(h.streams)
 }
 
-func serve(impl upstream.Impl, cfg upstream.Config, addr string, stdout io.Writer) error {
+func serve(impl upstream.Impl, cfg upstream.Config, addr string, heartbeat bool, stdout io.Writer) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
@@ -178,6 +200,20 @@ func serve(impl upstream.Impl, cfg upstream.Config, addr string, stdout io.Write
 			return err
 		}
 		sess := impl.Server(conn, cfg)
+		if heartbeat {
+			hb := sess.NewHeartbeat(heartbeatConfig, func(time.Duration, bool) {})
+			hb.Start()
+			go func() {
+				for {
+					str, _, err := hb.AcceptTypedStream()
+					if err != nil {
+						return
+					}
+					go serveStream(str, held)
+				}
+			}()
+			continue
+		}
 		go func() {
 			for {
 				str, err := sess.Accept()
@@ -235,9 +271,10 @@ func serveStream(str net.Conn, held *holder) {
 			held.add(str)
 		}
 	case 'Q':
-		var reply [16]byte
+		var reply [24]byte
 		binary.BigEndian.PutUint64(reply[:8], uint64(held.len()))
-		binary.BigEndian.PutUint64(reply[8:], rssBytes())
+		binary.BigEndian.PutUint64(reply[8:16], rssBytes())
+		binary.BigEndian.PutUint64(reply[16:], cpuMicros())
 		_, _ = str.Write(reply[:])
 		str.Close()
 	default:
@@ -263,7 +300,69 @@ func rssBytes() uint64 {
 	return 0
 }
 
+// cpuMicros is the CPU time (user + system, every thread) of this process in
+// microseconds, from /proc/self/stat as the Rust peers read it; 0 when unknown.
+func cpuMicros() uint64 {
+	data, err := os.ReadFile("/proc/self/stat")
+	if err != nil {
+		return 0
+	}
+	s := string(data)
+	close := strings.LastIndexByte(s, ')')
+	if close < 0 {
+		return 0
+	}
+	fields := strings.Fields(s[close+1:])
+	if len(fields) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseUint(fields[11], 10, 64)
+	stime, _ := strconv.ParseUint(fields[12], 10, 64)
+	return (utime + stime) * (1000000 / userHZ)
+}
+
 // ---- client ----
+
+// opener opens streams on one session: a Go session, or its typed streams
+// (type 0) when it runs the heartbeat.
+type opener interface {
+	Open() (net.Conn, error)
+}
+
+type typedOpener struct{ sess upstream.Session }
+
+func (t typedOpener) Open() (net.Conn, error) { return t.sess.OpenTypedStream(0) }
+
+// dialer makes sessions.
+type dialer struct {
+	impl      upstream.Impl
+	cfg       upstream.Config
+	addr      string
+	heartbeat bool
+}
+
+// dial connects and starts a session; with the heartbeat, it beats and answers
+// the server's beats until the session ends.
+func (d dialer) dial() (opener, upstream.Session, error) {
+	conn, err := net.Dial("tcp", d.addr)
+	if err != nil {
+		return nil, nil, fmt.Errorf("cannot connect to %s: %v", d.addr, err)
+	}
+	sess := d.impl.Client(conn, d.cfg)
+	if !d.heartbeat {
+		return sess, sess, nil
+	}
+	hb := sess.NewHeartbeat(heartbeatConfig, func(time.Duration, bool) {})
+	hb.Start()
+	go func() {
+		for {
+			if _, _, err := hb.AcceptTypedStream(); err != nil {
+				return
+			}
+		}
+	}()
+	return typedOpener{sess}, sess, nil
+}
 
 func pattern(n int) []byte {
 	p := make([]byte, n)
@@ -282,13 +381,12 @@ func closeWrite(c net.Conn) error {
 	return cw.CloseWrite()
 }
 
-func client(impl upstream.Impl, cfg upstream.Config, addr string, w workload) (map[string]any, error) {
-	conn, err := net.Dial("tcp", addr)
+func client(d dialer, w workload) (map[string]any, error) {
+	sess, closer, err := d.dial()
 	if err != nil {
-		return nil, fmt.Errorf("cannot connect to %s: %v", addr, err)
+		return nil, err
 	}
-	sess := impl.Client(conn, cfg)
-	defer sess.Close()
+	defer closer.Close()
 	// One round trip first, outside the measurement.
 	if err := echoOnce(sess, pattern(echoLen)); err != nil {
 		return nil, err
@@ -300,6 +398,12 @@ func client(impl upstream.Impl, cfg upstream.Config, addr string, w workload) (m
 		return rate(sess, w)
 	case "latency":
 		return latency(sess, w)
+	case "burst":
+		return burst(sess, w)
+	case "sessions-idle":
+		return sessionsIdle(d, sess, w)
+	case "sessions-active":
+		return sessionsActive(d, w)
 	default:
 		return memory(sess, w)
 	}
@@ -325,15 +429,13 @@ func (f *firstError) get() error {
 	return f.err
 }
 
-func bulk(sess upstream.Session, w workload) (map[string]any, error) {
+func bulk(sess opener, w workload) (map[string]any, error) {
 	streams := w.streams
 	if streams < 1 {
 		streams = 1
 	}
 	data := pattern(chunk)
-	start := time.Now()
-	rounds := uint64(0)
-	for {
+	round := func() error {
 		var wg sync.WaitGroup
 		var fe firstError
 		wg.Add(streams)
@@ -344,7 +446,22 @@ func bulk(sess upstream.Session, w workload) (map[string]any, error) {
 			}()
 		}
 		wg.Wait()
-		if err := fe.get(); err != nil {
+		return fe.get()
+	}
+	warmupRounds := uint64(0)
+	if uint64(streams)*w.size <= warmupMaxRound {
+		warm := time.Now()
+		for time.Since(warm).Seconds() < warmupSecs {
+			if err := round(); err != nil {
+				return nil, err
+			}
+			warmupRounds++
+		}
+	}
+	start := time.Now()
+	rounds := uint64(0)
+	for {
+		if err := round(); err != nil {
 			return nil, err
 		}
 		rounds++
@@ -353,17 +470,18 @@ func bulk(sess upstream.Session, w workload) (map[string]any, error) {
 		}
 	}
 	return map[string]any{
-		"ok":       true,
-		"workload": "bulk",
-		"bytes":    rounds * uint64(streams) * w.size,
-		"secs":     time.Since(start).Seconds(),
-		"rounds":   rounds,
+		"ok":            true,
+		"workload":      "bulk",
+		"bytes":         rounds * uint64(streams) * w.size,
+		"secs":          time.Since(start).Seconds(),
+		"rounds":        rounds,
+		"warmup_rounds": warmupRounds,
 	}, nil
 }
 
 // sinkOne sends size bytes to a sink (the operation byte rides with the
 // payload's start), half-closes, and checks the sink's count.
-func sinkOne(sess upstream.Session, size uint64, data []byte) error {
+func sinkOne(sess opener, size uint64, data []byte) error {
 	str, err := sess.Open()
 	if err != nil {
 		return fmt.Errorf("open: %v", err)
@@ -404,7 +522,7 @@ func sinkOne(sess upstream.Session, size uint64, data []byte) error {
 }
 
 // echoOnce opens a stream, has 64 bytes echoed and closes it.
-func echoOnce(sess upstream.Session, message []byte) error {
+func echoOnce(sess opener, message []byte) error {
 	str, err := sess.Open()
 	if err != nil {
 		return fmt.Errorf("open: %v", err)
@@ -430,7 +548,7 @@ func echoOnce(sess upstream.Session, message []byte) error {
 	return nil
 }
 
-func rate(sess upstream.Session, w workload) (map[string]any, error) {
+func rate(sess opener, w workload) (map[string]any, error) {
 	inFlight := w.streams
 	if inFlight < 1 {
 		inFlight = 1
@@ -469,7 +587,7 @@ func rate(sess upstream.Session, w workload) (map[string]any, error) {
 	}, nil
 }
 
-func latency(sess upstream.Session, w workload) (map[string]any, error) {
+func latency(sess opener, w workload) (map[string]any, error) {
 	var stop atomic.Bool
 	var moved atomic.Uint64
 	loadDone := make(chan error, 1)
@@ -554,7 +672,7 @@ func percentile(sorted []float64, p int) float64 {
 }
 
 // loadUntil writes to a sink until stop, then checks the sink's count.
-func loadUntil(sess upstream.Session, stop *atomic.Bool, moved *atomic.Uint64) error {
+func loadUntil(sess opener, stop *atomic.Bool, moved *atomic.Uint64) error {
 	data := pattern(chunk)
 	str, err := sess.Open()
 	if err != nil {
@@ -585,31 +703,36 @@ func loadUntil(sess upstream.Session, stop *atomic.Bool, moved *atomic.Uint64) e
 	return nil
 }
 
-// query asks the acceptor how many streams it holds and its resident memory.
-func query(sess upstream.Session) (held, rss uint64, err error) {
+// serverUsage is the acceptor's answer to Q.
+type serverUsage struct{ held, rss, cpuMicros uint64 }
+
+// query asks the acceptor how many streams it holds, its resident memory and
+// its process's CPU time.
+func query(sess opener) (serverUsage, error) {
 	str, err := sess.Open()
 	if err != nil {
-		return 0, 0, fmt.Errorf("open: %v", err)
+		return serverUsage{}, fmt.Errorf("open: %v", err)
 	}
 	defer str.Close()
 	if _, err := str.Write([]byte{'Q'}); err != nil {
-		return 0, 0, fmt.Errorf("write: %v", err)
+		return serverUsage{}, fmt.Errorf("write: %v", err)
 	}
 	if err := closeWrite(str); err != nil {
-		return 0, 0, fmt.Errorf("half-close: %v", err)
+		return serverUsage{}, fmt.Errorf("half-close: %v", err)
 	}
-	var reply [16]byte
+	var reply [24]byte
 	if _, err := io.ReadFull(str, reply[:]); err != nil {
-		return 0, 0, fmt.Errorf("reading the query's reply: %v", err)
+		return serverUsage{}, fmt.Errorf("reading the query's reply: %v", err)
 	}
-	return binary.BigEndian.Uint64(reply[:8]), binary.BigEndian.Uint64(reply[8:]), nil
+	return serverUsage{binary.BigEndian.Uint64(reply[:8]), binary.BigEndian.Uint64(reply[8:16]), binary.BigEndian.Uint64(reply[16:])}, nil
 }
 
-func memory(sess upstream.Session, w workload) (map[string]any, error) {
-	_, rssBefore, err := query(sess)
+func memory(sess opener, w workload) (map[string]any, error) {
+	before, err := query(sess)
 	if err != nil {
 		return nil, err
 	}
+	rssBefore := before.rss
 	var mu sync.Mutex
 	held := make([]net.Conn, 0, w.streams)
 	gate := make(chan struct{}, holdInFlght)
@@ -645,10 +768,11 @@ func memory(sess upstream.Session, w workload) (map[string]any, error) {
 		return nil, err
 	}
 	time.Sleep(200 * time.Millisecond)
-	count, rssAfter, err := query(sess)
+	after, err := query(sess)
 	if err != nil {
 		return nil, err
 	}
+	count, rssAfter := after.held, after.rss
 	if count != uint64(w.streams) {
 		return nil, fmt.Errorf("the acceptor holds %d streams of %d", count, w.streams)
 	}
@@ -658,5 +782,215 @@ func memory(sess upstream.Session, w workload) (map[string]any, error) {
 		"streams":    w.streams,
 		"rss_before": rssBefore,
 		"rss_after":  rssAfter,
+	}, nil
+}
+
+// burstOne opens a stream, writes E and the message at once, reads the echo
+// and closes; errWrongEcho is not a refusal but a broken implementation.
+func burstOne(sess opener, request []byte) error {
+	str, err := sess.Open()
+	if err != nil {
+		return fmt.Errorf("open: %v", err)
+	}
+	defer str.Close()
+	if _, err := str.Write(request); err != nil {
+		return fmt.Errorf("write: %v", err)
+	}
+	reply := make([]byte, len(request)-1)
+	if _, err := io.ReadFull(str, reply); err != nil {
+		return fmt.Errorf("reading the echo: %v", err)
+	}
+	if !bytes.Equal(reply, request[1:]) {
+		return errWrongEcho
+	}
+	return nil
+}
+
+var errWrongEcho = errors.New("the echo differs from the message")
+
+func burst(sess opener, w workload) (map[string]any, error) {
+	n := w.streams
+	if n < 1 {
+		n = 1
+	}
+	request := append([]byte{'E'}, pattern(burstLen)...)
+	type outcome struct {
+		at  time.Duration
+		err error
+	}
+	results := make(chan outcome, n)
+	start := time.Now()
+	for i := 0; i < n; i++ {
+		go func() {
+			done := make(chan error, 1)
+			go func() { done <- burstOne(sess, request) }()
+			select {
+			case err := <-done:
+				results <- outcome{time.Since(start), err}
+			case <-time.After(burstPatience):
+				results <- outcome{0, errors.New("no echo within 30 s")}
+			}
+		}()
+	}
+	echoed, refused := 0, 0
+	var last time.Duration
+	errs := map[string]int{}
+	for i := 0; i < n; i++ {
+		o := <-results
+		switch {
+		case o.err == nil:
+			echoed++
+			if o.at > last {
+				last = o.at
+			}
+		case errors.Is(o.err, errWrongEcho):
+			return nil, o.err
+		default:
+			refused++
+			errs[o.err.Error()]++
+		}
+	}
+	type count struct {
+		Error string `json:"error"`
+		Count int    `json:"count"`
+	}
+	shown := make([]count, 0, len(errs))
+	for e, c := range errs {
+		shown = append(shown, count{e, c})
+	}
+	sort.Slice(shown, func(i, j int) bool { return shown[i].Count > shown[j].Count })
+	if len(shown) > 4 {
+		shown = shown[:4]
+	}
+	return map[string]any{
+		"ok":             true,
+		"workload":       "burst",
+		"streams":        n,
+		"echoed":         echoed,
+		"refused":        refused,
+		"last_echo_secs": last.Seconds(),
+		"secs":           time.Since(start).Seconds(),
+		"errors":         shown,
+	}, nil
+}
+
+// dialMany dials n sessions, dialInFlght at a time, each checked by one echo.
+func dialMany(d dialer, n int) ([]opener, []upstream.Session, error) {
+	openers := make([]opener, n)
+	sessions := make([]upstream.Session, n)
+	gate := make(chan struct{}, dialInFlght)
+	var wg sync.WaitGroup
+	var fe firstError
+	message := pattern(echoLen)
+	for i := 0; i < n && fe.get() == nil; i++ {
+		gate <- struct{}{}
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			defer func() { <-gate }()
+			o, s, err := d.dial()
+			if err != nil {
+				fe.set(fmt.Errorf("dialing session %d: %v", i+1, err))
+				return
+			}
+			openers[i], sessions[i] = o, s
+			fe.set(echoOnce(o, message))
+		}(i)
+	}
+	wg.Wait()
+	return openers, sessions, fe.get()
+}
+
+func closeAll(sessions []upstream.Session) {
+	for _, s := range sessions {
+		if s != nil {
+			s.Close()
+		}
+	}
+}
+
+func sessionsIdle(d dialer, sess opener, w workload) (map[string]any, error) {
+	before, err := query(sess)
+	if err != nil {
+		return nil, err
+	}
+	dialing := time.Now()
+	_, sessions, err := dialMany(d, w.sessions)
+	defer closeAll(sessions)
+	if err != nil {
+		return nil, err
+	}
+	dialSecs := time.Since(dialing).Seconds()
+	time.Sleep(settle)
+	after, err := query(sess)
+	if err != nil {
+		return nil, err
+	}
+	idle := time.Now()
+	time.Sleep(time.Duration(w.secs * float64(time.Second)))
+	end, err := query(sess)
+	if err != nil {
+		return nil, err
+	}
+	idleSecs := time.Since(idle).Seconds()
+	cpu := uint64(0)
+	if end.cpuMicros > after.cpuMicros {
+		cpu = end.cpuMicros - after.cpuMicros
+	}
+	return map[string]any{
+		"ok":          true,
+		"workload":    "sessions-idle",
+		"sessions":    w.sessions,
+		"dial_secs":   dialSecs,
+		"rss_before":  before.rss,
+		"rss_after":   after.rss,
+		"rss_end":     end.rss,
+		"cpu_idle_us": cpu,
+		"idle_secs":   idleSecs,
+	}, nil
+}
+
+func sessionsActive(d dialer, w workload) (map[string]any, error) {
+	n := w.sessions
+	if n < 1 {
+		n = 1
+	}
+	openers, sessions, err := dialMany(d, n)
+	defer closeAll(sessions)
+	if err != nil {
+		return nil, err
+	}
+	message := pattern(echoLen)
+	var ops atomic.Uint64
+	start := time.Now()
+	deadline := start.Add(time.Duration(w.secs * float64(time.Second)))
+	var wg sync.WaitGroup
+	var fe firstError
+	wg.Add(n)
+	for _, o := range openers {
+		go func(o opener) {
+			defer wg.Done()
+			for {
+				if err := echoOnce(o, message); err != nil {
+					fe.set(err)
+					return
+				}
+				ops.Add(1)
+				if !time.Now().Before(deadline) {
+					return
+				}
+			}
+		}(o)
+	}
+	wg.Wait()
+	if err := fe.get(); err != nil {
+		return nil, err
+	}
+	return map[string]any{
+		"ok":       true,
+		"workload": "sessions-active",
+		"sessions": w.sessions,
+		"ops":      ops.Load(),
+		"secs":     time.Since(start).Seconds(),
 	}, nil
 }
