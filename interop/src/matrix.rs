@@ -98,7 +98,15 @@ const DEVIATIONS: &[(&str, &str, Direction, &str)] = &[
         Direction::RefServer,
         "INTEROP-14",
     ),
+    ("ngrok-rust", "burst", Direction::RefClient, "INTEROP-27"),
 ];
+
+/// Foreign servers whose refusals of `burst` streams a SPEC interop note explains:
+/// `(peer name prefix, note)`. Go waits 1 ms for its application to make room
+/// ([INTEROP-5]), so whether a run refuses any stream depends on scheduling: the cell is
+/// `pass` when none was refused, `dev INTEROP-5` when some were. A refusal by any other
+/// server fails the cell; by the reference, always ([STREAM-14]).
+const BURST_REFUSALS: &[(&str, &str)] = &[("go-", "INTEROP-5")];
 
 /// The sessions kept as transcripts in `vectors/transcripts/` (recorded against
 /// `go-v2.0.2` by `muxado-interop transcripts`): the scenarios whose reference side sends only
@@ -172,6 +180,37 @@ fn judge(
                 "{problem} | client: {} | server: {}",
                 client.observed, server.observed
             ));
+        }
+    }
+    if passed && scenario == "burst" {
+        let client = match direction {
+            Direction::RefClient => reference,
+            Direction::RefServer => foreign,
+        };
+        match scenario::burst_refused(&client.observed) {
+            Err(problem) => return Verdict::Fail(problem),
+            Ok(0) => {}
+            Ok(refused) => {
+                let what = format!(
+                    "the server refused {refused} of {} streams: {}",
+                    scenario::BURST_STREAMS,
+                    client.observed
+                );
+                let note = BURST_REFUSALS
+                    .iter()
+                    .find(|(p, _)| peer.starts_with(p))
+                    .map(|(_, note)| *note);
+                return match (direction, note) {
+                    (Direction::RefClient, Some(note)) => Verdict::Deviation(note),
+                    (Direction::RefClient, None) => {
+                        Verdict::Fail(format!("{what}; no SPEC interop note explains it"))
+                    }
+                    (Direction::RefServer, _) => Verdict::Fail(format!(
+                        "{what}; the reference waits for an application that keeps accepting \
+                         ([STREAM-14])"
+                    )),
+                };
+            }
         }
     }
     match (passed, expected) {
@@ -659,5 +698,67 @@ fn run_build(mut command: std::process::Command, what: &str) -> Result<(), Strin
         Ok(())
     } else {
         Err(format!("{what} failed: {status}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcome(ok: bool, observed: serde_json::Value) -> Outcome {
+        Outcome {
+            ok,
+            unsupported: false,
+            detail: String::new(),
+            observed,
+        }
+    }
+
+    fn burst_client(refused: u64) -> Outcome {
+        outcome(
+            true,
+            serde_json::json!({"streams": 1000, "echoed": 1000 - refused, "refused": refused}),
+        )
+    }
+
+    /// A burst cell fails when the reference server refused a stream, even though both sides
+    /// report ok (a client may be refused, [STREAM-5]); a Go server's refusals are
+    /// [INTEROP-5]'s, another server's fail the cell.
+    ///
+    /// checks: [STREAM-14] [INTEROP-5]
+    #[test]
+    fn burst_refusals_are_judged_by_who_served() {
+        let server = outcome(true, serde_json::json!({"streams": 1000, "echoed": 1000}));
+        let judge_burst = |peer, direction, client: &Outcome| match direction {
+            Direction::RefServer => judge(peer, "burst", direction, &server, client, false),
+            Direction::RefClient => judge(peer, "burst", direction, client, &server, false),
+        };
+        for peer in ["go-2016", "ngrok-rust"] {
+            assert_eq!(
+                judge_burst(peer, Direction::RefServer, &burst_client(0)),
+                Verdict::Pass
+            );
+            assert!(matches!(
+                judge_burst(peer, Direction::RefServer, &burst_client(1)),
+                Verdict::Fail(why) if why.contains("STREAM-14")
+            ));
+        }
+        assert_eq!(
+            judge_burst("go-v2.0.2", Direction::RefClient, &burst_client(0)),
+            Verdict::Pass
+        );
+        assert_eq!(
+            judge_burst("go-v2.0.2", Direction::RefClient, &burst_client(3)),
+            Verdict::Deviation("INTEROP-5")
+        );
+        assert!(matches!(
+            judge_burst("ngrok-rust", Direction::RefClient, &burst_client(3)),
+            Verdict::Fail(_)
+        ));
+        let no_count = outcome(true, serde_json::json!({}));
+        assert!(matches!(
+            judge_burst("go-2016", Direction::RefServer, &no_count),
+            Verdict::Fail(_)
+        ));
     }
 }

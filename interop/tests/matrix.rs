@@ -7,7 +7,7 @@ use std::path::Path;
 use muxado_interop::matrix::{self, Direction};
 use muxado_interop::scenario::SCENARIOS;
 
-/// checks: [STREAM-4] [STREAM-5] [STREAM-6] [STREAM-8] [RST-4] [FLOW-3] [FLOW-9] [GOAWAY-9] [TYPED-2] [TYPED-3] [HEARTBEAT-1] [HEARTBEAT-2] [HEARTBEAT-3] [INTEROP-3] [INTEROP-8] [INTEROP-13] [INTEROP-14]
+/// checks: [STREAM-4] [STREAM-5] [STREAM-6] [STREAM-8] [STREAM-14] [RST-4] [FLOW-3] [FLOW-9] [GOAWAY-9] [TYPED-2] [TYPED-3] [HEARTBEAT-1] [HEARTBEAT-2] [HEARTBEAT-3] [LIMIT-3] [INTEROP-3] [INTEROP-5] [INTEROP-8] [INTEROP-13] [INTEROP-14] [INTEROP-27]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_scenario_both_directions_every_foreign_peer() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");

@@ -91,6 +91,7 @@ var scenarios = map[string]scenario{
 	"window-mismatch":    {client: windowMismatchClient, server: windowMismatchServer},
 	"fin-first-reply":    {client: finFirstReplyClient, server: finFirstReplyServer},
 	"soak":               {client: soakClient, server: soakServer},
+	"burst":              {client: burstClient, server: burstServer},
 }
 
 // Params are a scenario's settings beyond the session's: only soak has any

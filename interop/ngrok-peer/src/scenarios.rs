@@ -72,6 +72,8 @@ pub enum Scenario {
     FinFirstReply,
     /// Many concurrent echoed streams of random sizes for `--soak-secs` (not played here).
     Soak,
+    /// 1,000 streams opened at once, each echoed, against the default accept backlog.
+    Burst,
 }
 
 /// How a scenario ended for this side.
@@ -346,6 +348,8 @@ pub async fn run(scenario: Scenario, sess: MuxadoSession, env: &Env) -> Outcome 
         (Scenario::WindowMismatch, Server) => window_mismatch_server(sess, env).await,
         (Scenario::FinFirstReply, Client) => fin_first_reply_client(sess, env).await,
         (Scenario::FinFirstReply, Server) => fin_first_reply_server(sess, env).await,
+        (Scenario::Burst, Client) => burst_client(sess, env).await,
+        (Scenario::Burst, Server) => burst_server(sess, env).await,
         (Scenario::Reset, Server) | (Scenario::Soak, _) => Err(Outcome::unsupported(
             unsupported_up_front(scenario, env.role).unwrap_or_default(),
         )),
@@ -450,6 +454,138 @@ async fn echo_server(mut sess: MuxadoSession, env: &Env) -> Res<Outcome> {
         ))
     };
     Ok(outcome.with("streams", echoed))
+}
+
+// ---- burst -----------------------------------------------------------------------------------
+
+/// How many streams the `burst` client opens at once.
+pub const BURST_STREAMS: u64 = 1000;
+/// The bytes each `burst` stream carries with its SYN.
+const BURST_BYTES: usize = 16;
+/// How long a `burst` stream's echo may take before the write side is asked for an RST (the
+/// crate fails no read on RST).
+const BURST_READ_WAIT: Duration = Duration::from_secs(5);
+
+/// How one `burst` stream ended on the client.
+enum BurstEnd {
+    Echoed,
+    Failed(Option<u32>),
+    Mismatch(String),
+}
+
+/// Opens 1,000 streams (the crate sends nothing before a stream's first write), then writes
+/// `pattern(k, 16)`, half-closes and reads the echo on each from its own task, all at once:
+/// the writes only queue frames for the session's writer, so the SYNs leave together.
+/// Refusals (code 9) are counted, not fatal; the harness judges them.
+async fn burst_client(mut sess: MuxadoSession, env: &Env) -> Res<Outcome> {
+    env.phase.set("opening 1000 streams");
+    let mut streams = Vec::new();
+    for k in 0..BURST_STREAMS {
+        streams.push(open(&mut sess, &format!("stream {k}")).await?);
+    }
+    env.phase
+        .set("writing, half-closing and reading 1000 streams");
+    let mut tasks = JoinSet::new();
+    for (k, mut st) in streams.into_iter().enumerate() {
+        tasks.spawn(async move {
+            let data = pattern(k as u64, BURST_BYTES);
+            if let Err(err) = st.write_all(&data).await {
+                return BurstEnd::Failed(code_of(&err));
+            }
+            if let Err(err) = st.shutdown().await {
+                return BurstEnd::Failed(code_of(&err));
+            }
+            let mut got = Vec::new();
+            match timeout(BURST_READ_WAIT, st.read_to_end(&mut got)).await {
+                Ok(Ok(_)) if got == data => BurstEnd::Echoed,
+                // A stream the peer reset can end its read cleanly: the write side tells.
+                Ok(Ok(_)) => match probe_reset(&mut st).await {
+                    Some((code, _)) => BurstEnd::Failed(code),
+                    None => BurstEnd::Mismatch(format!(
+                        "stream {k}: echo of {} bytes differs from the {BURST_BYTES} sent",
+                        got.len()
+                    )),
+                },
+                Ok(Err(err)) => BurstEnd::Failed(code_of(&err)),
+                // The crate fails no read on RST: ask the write side.
+                Err(_) => BurstEnd::Failed(probe_reset(&mut st).await.and_then(|(code, _)| code)),
+            }
+        });
+    }
+    let (mut echoed, mut refused) = (0u64, 0u64);
+    let mut errors = std::collections::BTreeMap::<String, u64>::new();
+    let mut mismatches = Vec::new();
+    while let Some(res) = tasks.join_next().await {
+        match res {
+            Ok(BurstEnd::Echoed) => echoed += 1,
+            Ok(BurstEnd::Failed(code)) => {
+                let code = code.unwrap_or(u32::MAX);
+                if code == 9 {
+                    refused += 1;
+                }
+                *errors.entry(code.to_string()).or_default() += 1;
+            }
+            Ok(BurstEnd::Mismatch(what)) => mismatches.push(what),
+            Err(err) => mismatches.push(format!("task failed: {err}")),
+        }
+    }
+    let failed: u64 = errors.values().sum();
+    let outcome = if let Some(first) = mismatches.first() {
+        Outcome::fail(format!(
+            "{first} (and {} more mismatches)",
+            mismatches.len() - 1
+        ))
+    } else if failed != refused {
+        Outcome::fail(format!(
+            "{} streams failed other than by refusal (codes: {errors:?})",
+            failed - refused
+        ))
+    } else {
+        Outcome::ok(format!(
+            "{echoed} streams echoed exactly, {refused} refused with code 9"
+        ))
+    };
+    Ok(outcome
+        .with("streams", BURST_STREAMS)
+        .with("echoed", echoed)
+        .with("refused", refused)
+        .with("errors", json!(errors))
+        .with("mismatches", mismatches.len()))
+}
+
+/// Accepts and echoes every stream until the session ends.
+async fn burst_server(mut sess: MuxadoSession, env: &Env) -> Res<Outcome> {
+    env.phase
+        .set("accepting and echoing streams until the client ends the session");
+    let mut tasks = JoinSet::new();
+    let mut accepted = 0u64;
+    while let Some(mut st) = sess.accept().await {
+        accepted += 1;
+        tasks.spawn(async move { echo(&mut st).await.map_err(|e| describe(&e)) });
+    }
+    env.phase
+        .set("finishing the echo tasks after the session ended");
+    let mut echoed = 0u64;
+    let mut errors = Vec::new();
+    while let Some(res) = tasks.join_next().await {
+        match res {
+            Ok(Ok(_)) => echoed += 1,
+            Ok(Err(err)) => errors.push(err),
+            Err(err) => errors.push(format!("task failed: {err}")),
+        }
+    }
+    let outcome = if !errors.is_empty() {
+        Outcome::fail(format!(
+            "{} of {accepted} echoes failed, first: {}",
+            errors.len(),
+            errors[0]
+        ))
+    } else if accepted == 0 {
+        Outcome::fail("the session ended before any stream arrived")
+    } else {
+        Outcome::ok(format!("{accepted} streams accepted and echoed"))
+    };
+    Ok(outcome.with("streams", accepted).with("echoed", echoed))
 }
 
 // ---- bulk ------------------------------------------------------------------------------------

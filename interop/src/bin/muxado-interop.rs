@@ -468,6 +468,14 @@ async fn run_matrix(
                     "{scenario:<20} {:<10} {direction:?}: {:?}",
                     peer.name, cell.verdict
                 );
+                if scenario == "burst" {
+                    // The counts behind the verdict: refusals vary from run to run.
+                    let client = match direction {
+                        Direction::RefClient => &cell.reference,
+                        Direction::RefServer => &cell.foreign,
+                    };
+                    eprintln!("{:<31}  client: {}", "", client.observed);
+                }
                 cells.push(cell);
             }
         }
