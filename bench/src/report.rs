@@ -64,7 +64,12 @@ pub fn ratio_table(results: &Results) -> String {
         let _ = write!(s, "---:|");
     }
     s.push('\n');
-    for m in results.metrics() {
+    // A metric the reference does not run (the TCP floor) has its own table.
+    for m in results
+        .metrics()
+        .into_iter()
+        .filter(|m| results.summary(m, REFERENCE).is_some())
+    {
         let mark = |name: &str| {
             if results.summary(&m, name).is_some_and(|x| x.unsteady()) {
                 UNSTEADY
@@ -433,7 +438,7 @@ fn issue_17(results: &Results) -> Vec<Target> {
 }
 
 /// The whole `RESULTS.md`.
-pub fn markdown(results: &Results, svg_name: Option<&str>) -> String {
+pub fn markdown(results: &Results, svg_name: Option<&str>, scaling: Option<&str>) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "# Benchmark results\n");
     let _ = writeln!(
@@ -510,6 +515,15 @@ pub fn markdown(results: &Results, svg_name: Option<&str>) -> String {
     if let Some(svg) = svg_name {
         let _ = writeln!(s, "\n## Throughput by payload and stream count\n");
         let _ = writeln!(s, "![bulk throughput, median MiB/s]({svg})");
+    }
+    if let Some(svg) = scaling {
+        let _ = writeln!(s, "\n## How cost grows\n");
+        let _ = writeln!(
+            s,
+            "Bursts by streams opened at once, memory and CPU per idle session and stream rate \
+             by sessions, latency by load.\n"
+        );
+        let _ = writeln!(s, "![how cost grows, medians]({svg})");
     }
 
     let _ = writeln!(s, "\n## Per workload\n");
@@ -727,7 +741,7 @@ mod tests {
             table.contains(&format!("| bulk-32MiB-x1 | ↑ | 150 MiB/s{UNSTEADY} |")),
             "{table}"
         );
-        let md = markdown(&results, None);
+        let md = markdown(&results, None, None);
         assert!(
             md.contains(&format!("| 2.00{UNSTEADY} |")),
             "the per-workload table shows the spread"
