@@ -451,7 +451,8 @@ pub fn markdown(results: &Results, svg_name: Option<&str>, scaling: Option<&str>
     let _ = writeln!(s, "- command: `{}`", results.command);
     let _ = writeln!(
         s,
-        "- started {}, took {:.1} min; {} repetition(s) of every case per implementation, the \
+        "- started {}, took {:.1} min; {} repetition(s) of every case per implementation (the \
+         idle-sessions cases at most 3: each run idles 10 s), the \
          implementations in an order that rotates with each repetition; every run starts a \
          fresh server and client process",
         results.started_utc,

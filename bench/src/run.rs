@@ -233,7 +233,7 @@ pub fn run_plan(
     let ticks = clock_ticks();
     let total: usize = cases
         .iter()
-        .map(|c| pairs.iter().filter(|p| c.applies_to(p)).count() * reps)
+        .map(|c| pairs.iter().filter(|p| c.applies_to(p)).count() * c.reps(reps))
         .sum();
     let mut done = 0;
     let mut out = Vec::new();
@@ -241,7 +241,7 @@ pub fn run_plan(
         let applicable: Vec<&Pair> = pairs.iter().filter(|p| case.applies_to(p)).collect();
         let metrics = Metric::of(case);
         let mut runs: BTreeMap<String, Vec<Run>> = BTreeMap::new();
-        for rep in 0..reps {
+        for rep in 0..case.reps(reps) {
             for slot in 0..applicable.len() {
                 let pair = applicable[(slot + rep) % applicable.len()];
                 let client = pair.client.command(this, bin_dir);
