@@ -12,11 +12,65 @@ use tokio::time::timeout;
 /// Every test is bounded: a hang is a failure with a message, never a stuck run.
 const LIMIT: Duration = Duration::from_secs(30);
 
-/// The two transports every case runs over.
+/// The transports every case runs over.
 #[derive(Clone, Copy, Debug)]
 enum Kind {
     Duplex,
     Tcp,
+    /// A duplex pipe whose writes take at most a segment and would block every third call:
+    /// a write from an application's task that cannot finish is taken over by the driver.
+    Stingy,
+}
+
+/// A transport that takes at most `SEGMENT` bytes per write and answers every third write
+/// with `Pending` (waking the writer at once, as a socket that became writable again would).
+struct Stingy {
+    inner: tokio::io::DuplexStream,
+    calls: u32,
+}
+
+impl Stingy {
+    const SEGMENT: usize = 1500;
+}
+
+impl tokio::io::AsyncRead for Stingy {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl tokio::io::AsyncWrite for Stingy {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        data: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        self.calls += 1;
+        if self.calls % 3 == 0 {
+            cx.waker().wake_by_ref();
+            return std::task::Poll::Pending;
+        }
+        let n = data.len().min(Self::SEGMENT);
+        std::pin::Pin::new(&mut self.inner).poll_write(cx, &data[..n])
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
 }
 
 impl Kind {
@@ -29,6 +83,11 @@ impl Kind {
         match self {
             Kind::Duplex => {
                 let (a, b) = tokio::io::duplex(256 * 1024);
+                (Session::client(a, client), Session::server(b, server))
+            }
+            Kind::Stingy => {
+                let (a, b) = tokio::io::duplex(256 * 1024);
+                let (a, b) = (Stingy { inner: a, calls: 0 }, Stingy { inner: b, calls: 0 });
                 (Session::client(a, client), Session::server(b, server))
             }
             Kind::Tcp => {
@@ -64,6 +123,16 @@ macro_rules! over_both_transports {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $case() {
                     super::$case(Kind::Tcp).await
+                }
+            )*
+        }
+        mod stingy {
+            use super::*;
+            $(
+                #[doc = concat!("checks: ", $checks)]
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    super::$case(Kind::Stingy).await
                 }
             )*
         }

@@ -1,7 +1,10 @@
 //! The tokio driver: the API a Rust user expects, over any `AsyncRead + AsyncWrite` transport.
 //!
 //! One task per session moves bytes between the transport and the
-//! sans-IO [`crate::session::Session`]; [`Session`] and [`Stream`] are handles onto it. Writes
+//! sans-IO [`crate::session::Session`]; [`Session`] and [`Stream`] are handles onto it. A call
+//! that queues frames while the transport is idle writes them itself, so that a request leaves
+//! without waiting for the driver task to be scheduled; the driver task reads, and writes what
+//! the transport would not take at once. Writes
 //! are batched (every frame queued while the transport was busy leaves in one write), large
 //! writes are split at the window and at `Config::max_frame_size`, and WNDINC frames are
 //! coalesced as SPEC [FLOW-6] allows.
@@ -73,8 +76,14 @@ impl Session {
     where
         T: AsyncRead + AsyncWrite + Send + Unpin + 'static,
     {
-        let shared = Shared::new(session::Session::new(role, config), local, remote);
-        tokio::spawn(task::run(io, shared.clone()));
+        let (reader, writer) = tokio::io::split(io);
+        let shared = Shared::new(
+            session::Session::new(role, config),
+            Box::pin(writer),
+            local,
+            remote,
+        );
+        tokio::spawn(task::run(reader, shared.clone()));
         Session {
             handle: Arc::new(Handle { shared }),
         }
@@ -106,10 +115,13 @@ impl Session {
             // call: its events are dispatched, and the driver sends what it provoked and
             // reads again.
             state.dispatch();
-            let wake_driver = paused || state.proto.has_output();
+            let output = state.proto.has_output();
             drop(state);
-            if wake_driver {
+            if paused {
                 shared.driver.notify_one();
+            }
+            if output {
+                shared.send();
             }
             return Poll::Ready(Ok(Stream::new(id, self.handle.clone())));
         }
@@ -140,7 +152,7 @@ impl Session {
             match result {
                 Ok(true) => {
                     drop(state);
-                    self.shared().driver.notify_one();
+                    self.shared().send();
                     Poll::Ready(Ok(()))
                 }
                 Ok(false) => {

@@ -3,9 +3,11 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::task::Waker;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
+use std::task::{Context, Poll, Waker};
 
+use tokio::io::AsyncWrite;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
@@ -19,10 +21,9 @@ pub(crate) struct StreamWakers {
     pub write: Option<Waker>,
 }
 
-fn wake(slot: &mut Option<Waker>) {
-    if let Some(waker) = slot.take() {
-        waker.wake();
-    }
+/// Moves the waker in `slot`, if any, to the wakers to wake once the lock is released.
+fn wake(slot: &mut Option<Waker>, woken: &mut Vec<Waker>) {
+    woken.extend(slot.take());
 }
 
 pub(crate) struct State {
@@ -32,6 +33,9 @@ pub(crate) struct State {
     pub session: Vec<Waker>,
     /// The driver task has finished: the transport is closed.
     pub driver_done: bool,
+    /// Tasks to wake when the lock is released ([`Locked`]'s drop): woken while it is held,
+    /// a task on another thread would run at once only to wait for the lock.
+    woken: Vec<Waker>,
 }
 
 impl State {
@@ -41,14 +45,14 @@ impl State {
             match event {
                 Event::Stream(id) => {
                     if let Some(w) = self.streams.get_mut(&id) {
-                        wake(&mut w.read);
-                        wake(&mut w.write);
+                        wake(&mut w.read, &mut self.woken);
+                        wake(&mut w.write, &mut self.woken);
                     }
                 }
-                Event::Accept => self.accept.drain(..).for_each(Waker::wake),
+                Event::Accept => self.woken.append(&mut self.accept),
                 Event::Session => {
-                    self.session.drain(..).for_each(Waker::wake);
-                    self.accept.drain(..).for_each(Waker::wake);
+                    self.woken.append(&mut self.session);
+                    self.woken.append(&mut self.accept);
                 }
             }
         }
@@ -57,23 +61,108 @@ impl State {
     /// Wakes every waiting writer: the write queue drained, so writes blocked on it may go on.
     pub fn wake_writers(&mut self) {
         for w in self.streams.values_mut() {
-            wake(&mut w.write);
+            wake(&mut w.write, &mut self.woken);
         }
     }
 
     /// Wakes every task: the session is over.
     pub fn wake_all(&mut self) {
         for w in self.streams.values_mut() {
-            wake(&mut w.read);
-            wake(&mut w.write);
+            wake(&mut w.read, &mut self.woken);
+            wake(&mut w.write, &mut self.woken);
         }
-        self.accept.drain(..).for_each(Waker::wake);
-        self.session.drain(..).for_each(Waker::wake);
+        self.woken.append(&mut self.accept);
+        self.woken.append(&mut self.session);
+    }
+}
+
+/// The locked state; wakes the tasks its changes concern once the lock is released.
+pub(crate) struct Locked<'a> {
+    guard: Option<MutexGuard<'a, State>>,
+}
+
+impl std::ops::Deref for Locked<'_> {
+    type Target = State;
+
+    fn deref(&self) -> &State {
+        self.guard.as_ref().expect("held until drop")
+    }
+}
+
+impl std::ops::DerefMut for Locked<'_> {
+    fn deref_mut(&mut self) -> &mut State {
+        self.guard.as_mut().expect("held until drop")
+    }
+}
+
+impl Drop for Locked<'_> {
+    fn drop(&mut self) {
+        let mut guard = self.guard.take().expect("held until drop");
+        let woken = std::mem::take(&mut guard.woken);
+        drop(guard);
+        woken.into_iter().for_each(Waker::wake);
+    }
+}
+
+/// The transport's write side and the bytes on their way to it.
+///
+/// Whoever has output sends it: a call that queued frames writes them to the transport itself
+/// when nothing else is on its way, so a request or a reply leaves from the application's own
+/// task, without waking the driver task and waiting for it to be scheduled. The driver takes
+/// over what the transport would not take at once (it waits for the transport to be
+/// writable), and sends what its own input provoked.
+pub(crate) struct Outgoing {
+    io: Pin<Box<dyn AsyncWrite + Send>>,
+    buf: Vec<u8>,
+    written: usize,
+    /// Why the transport can take no more: a write failed, or the driver closed it.
+    pub failed: Option<String>,
+}
+
+impl Outgoing {
+    /// Nothing is on its way: the buffer may be refilled.
+    pub fn idle(&self) -> bool {
+        self.written == self.buf.len()
+    }
+
+    /// Moves what the session has to send into the buffer, which must be idle. When there is
+    /// nothing, the session's write queue is empty: writers blocked on it may go on.
+    pub fn refill(&mut self, state: &mut State) {
+        self.buf.clear();
+        self.written = 0;
+        state.proto.poll_transmit(&mut self.buf);
+        if self.buf.is_empty() {
+            state.wake_writers();
+        }
+    }
+
+    /// Writes the buffer until it is all written (`Ready`), or the transport would block
+    /// (`Pending`: `cx` is woken when it is writable), or the transport failed (`Ready`, with
+    /// `failed` set).
+    pub fn poll_drain(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        while self.written < self.buf.len() && self.failed.is_none() {
+            match self.io.as_mut().poll_write(cx, &self.buf[self.written..]) {
+                Poll::Ready(Ok(0)) => self.failed = Some("transport write returned 0".into()),
+                Poll::Ready(Ok(n)) => self.written += n,
+                Poll::Ready(Err(err)) => {
+                    self.failed = Some(format!("transport write failed: {err}"));
+                }
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+        Poll::Ready(())
+    }
+
+    /// The transport's write side, to flush and shut down once the session is over.
+    pub fn io(&mut self) -> Pin<&mut (dyn AsyncWrite + Send)> {
+        self.io.as_mut()
     }
 }
 
 pub(crate) struct Shared {
     state: Mutex<State>,
+    /// Locked before `state` when both are needed, never after.
+    outgoing: Mutex<Outgoing>,
     /// Wakes the driver task: output is waiting, or the session changed.
     pub driver: Notify,
     pub epoch: Instant,
@@ -84,6 +173,7 @@ pub(crate) struct Shared {
 impl Shared {
     pub fn new(
         proto: session::Session,
+        writer: Pin<Box<dyn AsyncWrite + Send>>,
         local: Option<SocketAddr>,
         remote: Option<SocketAddr>,
     ) -> Arc<Shared> {
@@ -94,6 +184,13 @@ impl Shared {
                 accept: Vec::new(),
                 session: Vec::new(),
                 driver_done: false,
+                woken: Vec::new(),
+            }),
+            outgoing: Mutex::new(Outgoing {
+                io: writer,
+                buf: Vec::new(),
+                written: 0,
+                failed: None,
             }),
             driver: Notify::new(),
             epoch: Instant::now(),
@@ -104,25 +201,72 @@ impl Shared {
 
     /// Locks the state. A panic while holding the lock leaves the session state as it was at
     /// the panic; the state machine's invariants hold between its calls, so it stays usable.
-    pub fn lock(&self) -> MutexGuard<'_, State> {
-        self.state
+    pub fn lock(&self) -> Locked<'_> {
+        Locked {
+            guard: Some(
+                self.state
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner()),
+            ),
+        }
+    }
+
+    /// Locks the transport's write side.
+    pub fn outgoing(&self) -> MutexGuard<'_, Outgoing> {
+        self.outgoing
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Runs `f` on the session, wakes whoever its events concern, and wakes the driver if
-    /// frames are waiting for the transport.
+    /// Runs `f` on the session, wakes whoever its events concern, sends the frames it queued,
+    /// and wakes the driver if the session ended.
     pub fn with<R>(&self, f: impl FnOnce(&mut session::Session) -> R) -> R {
+        self.with_state(|state| f(&mut state.proto))
+    }
+
+    /// [`Shared::with`], with the wakers at hand: a call registers its task's waker and acts
+    /// under one lock.
+    pub fn with_state<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
         let mut state = self.lock();
         state.proto.set_time(self.epoch.elapsed());
-        let result = f(&mut state.proto);
+        let result = f(&mut state);
         state.dispatch();
-        let wake_driver = state.proto.has_output() || state.proto.termination().is_some();
+        let output = state.proto.has_output();
+        let ended = state.proto.termination().is_some();
         drop(state);
-        if wake_driver {
+        if output {
+            self.send();
+        }
+        if ended {
             self.driver.notify_one();
         }
         result
+    }
+
+    /// Sends what the session queued from the calling task, as far as the transport takes it
+    /// without waiting; wakes the driver for the rest. The driver is not waiting for the
+    /// transport to be writable while the buffer is idle, so writing with a waker that does
+    /// nothing takes no wake-up from it; once a write would block, the driver writes again
+    /// with its own.
+    pub fn send(&self) {
+        let mut out = match self.outgoing.try_lock() {
+            Ok(out) => out,
+            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+            // The driver is writing: it refills the buffer when done.
+            Err(TryLockError::WouldBlock) => return self.driver.notify_one(),
+        };
+        let mut cx = Context::from_waker(Waker::noop());
+        while out.idle() && out.failed.is_none() {
+            out.refill(&mut self.lock());
+            if out.idle() {
+                return;
+            }
+            if out.poll_drain(&mut cx).is_pending() {
+                break;
+            }
+        }
+        drop(out);
+        self.driver.notify_one();
     }
 }
 

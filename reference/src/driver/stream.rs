@@ -12,7 +12,7 @@ use tokio::time::{Instant, Sleep};
 use crate::frame::{ErrorCode, StreamId};
 use crate::session::{Error, Read};
 
-use super::shared::{Handle, Shared};
+use super::shared::{Handle, Shared, State};
 
 /// What both halves of a stream share; dropping the last half closes the stream the way Go's
 /// `Close` does (SPEC [STREAM-9]).
@@ -77,8 +77,9 @@ impl Deadline {
     }
 }
 
-fn register(shared: &Shared, id: StreamId, waker: &Waker, write: bool) {
-    let mut state = shared.lock();
+/// Registers the task waiting on one side of a stream, before the call that may leave it
+/// waiting, under the same lock: an event between the two still wakes it.
+fn register(state: &mut State, id: StreamId, waker: &Waker, write: bool) {
     let slot = state.streams.entry(id).or_default();
     let slot = if write {
         &mut slot.write
@@ -215,13 +216,10 @@ impl AsyncRead for ReadHalf {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let id = self.inner.id;
-        // Register before trying, so that data arriving between the try and the return still
-        // wakes this task.
-        register(&self.inner.shared, id, cx.waker(), false);
-        let result = self
-            .inner
-            .shared
-            .with(|proto| proto.read(id, buf.initialize_unfilled()));
+        let result = self.inner.shared.with_state(|state| {
+            register(state, id, cx.waker(), false);
+            state.proto.read(id, buf.initialize_unfilled())
+        });
         match result {
             Ok(Read::Data(n)) => {
                 buf.advance(n);
@@ -247,10 +245,11 @@ impl AsyncWrite for WriteHalf {
             return Poll::Ready(Ok(0));
         }
         let id = self.inner.id;
-        // Register before trying, so a window update between the try and the registration
-        // still wakes this task.
-        register(&self.inner.shared, id, cx.waker(), true);
-        match self.inner.shared.with(|proto| proto.write(id, data)) {
+        let written = self.inner.shared.with_state(|state| {
+            register(state, id, cx.waker(), true);
+            state.proto.write(id, data)
+        });
+        match written {
             Ok(0) => match self.deadline.poll(cx) {
                 Ok(()) => Poll::Pending,
                 Err(err) => Poll::Ready(Err(io_error(err))),

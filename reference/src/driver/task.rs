@@ -1,10 +1,11 @@
 //! The driver task: shovels bytes between the transport and the sans-IO session, and wakes the
 //! tasks waiting on the streams. It knows nothing of frames.
 
+use std::future::poll_fn;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt};
 
 use crate::frame::ErrorCode;
 
@@ -16,35 +17,33 @@ const LINGER: Duration = Duration::from_millis(250);
 /// Size of each transport read.
 const READ_CHUNK: usize = 64 * 1024;
 
-pub(crate) async fn run<T>(io: T, shared: Arc<Shared>)
+pub(crate) async fn run<R>(mut reader: R, shared: Arc<Shared>)
 where
-    T: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+    R: AsyncRead + Send + Unpin + 'static,
 {
-    let (mut reader, mut writer) = tokio::io::split(io);
     let mut read_buf = vec![0u8; READ_CHUNK];
-    let mut out: Vec<u8> = Vec::new();
-    let mut written = 0;
     let mut read_open = true;
     let mut linger: Option<std::pin::Pin<Box<tokio::time::Sleep>>> = None;
     loop {
-        let (want_read, ended, timeout) = {
+        let (want_read, want_write, ended, timeout) = {
+            let mut out = shared.outgoing();
             let mut state = shared.lock();
-            if written == out.len() {
-                out.clear();
-                written = 0;
-                state.proto.poll_transmit(&mut out);
-                if out.is_empty() {
-                    // Everything queued reached the transport: writers blocked on the queue go on.
-                    state.wake_writers();
-                }
+            if let Some(message) = out.failed.take() {
+                state.proto.transport_failed(ErrorCode::UNKNOWN, message);
+                state.dispatch();
+                break;
+            }
+            if out.idle() {
+                out.refill(&mut state);
             }
             state.dispatch();
             let ended = state.proto.termination().is_some();
-            if ended && out.len() == written {
+            if ended && out.idle() {
                 break;
             }
             let timeout = state.proto.poll_timeout();
-            (read_open && state.proto.wants_input(), ended, timeout)
+            let want_read = read_open && state.proto.wants_input();
+            (want_read, !out.idle(), ended, timeout)
         };
         // The session's timers: [LIMIT-8] a stalled frame ends the session at its deadline;
         // [STREAM-14] a SYN waiting for room in the accept backlog is refused at the end of
@@ -75,21 +74,7 @@ where
                 }
                 state.dispatch();
             }
-            result = writer.write(&out[written..]), if written < out.len() => {
-                match result {
-                    Ok(0) | Err(_) => {
-                        let mut state = shared.lock();
-                        let message = match result {
-                            Err(err) => format!("transport write failed: {err}"),
-                            _ => "transport write returned 0".to_string(),
-                        };
-                        state.proto.transport_failed(ErrorCode::UNKNOWN, message);
-                        state.dispatch();
-                        break;
-                    }
-                    Ok(n) => written += n,
-                }
-            }
+            () = poll_fn(|cx| shared.outgoing().poll_drain(cx)), if want_write => {}
             _ = shared.driver.notified() => {}
             () = timer => {
                 let now = shared.epoch.elapsed();
@@ -100,8 +85,9 @@ where
             _ = async { linger.as_mut().expect("set when ended").await }, if linger.is_some() => break,
         }
     }
-    let _ = writer.flush().await;
-    let _ = writer.shutdown().await;
+    let _ = poll_fn(|cx| shared.outgoing().io().poll_flush(cx)).await;
+    let _ = poll_fn(|cx| shared.outgoing().io().poll_shutdown(cx)).await;
+    shared.outgoing().failed = Some("the session is over".into());
     let mut state = shared.lock();
     state.driver_done = true;
     state.wake_all();
