@@ -28,7 +28,12 @@ fn a_smoke_run_of_the_reference_and_tcp_writes_the_report() {
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(run.status.success(), "stdout: {stdout}\nstderr: {stderr}");
     assert!(stdout.contains("| bulk-1MiB-x4 |"), "{stdout}");
-    for file in ["results.json", "RESULTS.md", "throughput.svg", "scaling.svg"] {
+    for file in [
+        "results.json",
+        "RESULTS.md",
+        "throughput.svg",
+        "scaling.svg",
+    ] {
         assert!(out.join(file).exists(), "{file} written");
     }
     let md = std::fs::read_to_string(out.join("RESULTS.md")).unwrap();
@@ -36,8 +41,14 @@ fn a_smoke_run_of_the_reference_and_tcp_writes_the_report() {
     assert!(md.contains("| tcp |"));
     // The new workloads ran and their figures are in the report: the burst refused nothing
     // (128 streams, the default backlog of 128), the floor was measured.
-    assert!(stdout.contains("| burst-open-128-refused | ↓ | 0.00 streams |"), "{stdout}");
-    assert!(md.contains("## Latency against the plain-TCP floor"), "{md}");
+    assert!(
+        stdout.contains("| burst-open-128-refused | ↓ | 0.00 streams |"),
+        "{stdout}"
+    );
+    assert!(
+        md.contains("## Latency against the plain-TCP floor"),
+        "{md}"
+    );
     assert!(md.contains("### `sessions-idle-50-mem`"), "{md}");
 
     let again = out.join("again");
