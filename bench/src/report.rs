@@ -84,7 +84,21 @@ pub fn ratio_table(results: &Results) -> String {
         for o in &others {
             let ratio = results.ratio(&m, o);
             let flag = if ratio.is_some() { mark(o) } else { "" };
-            let _ = write!(s, " {}{flag} |", ratio_cell(ratio));
+            // No ratio to a reference of zero (nothing refused, no CPU used): the figure itself.
+            let zero = results
+                .summary(&m, REFERENCE)
+                .is_some_and(|x| x.median == 0.0);
+            let figure = results
+                .summary(&m, o)
+                .filter(|x| zero && x.median.is_finite());
+            match figure {
+                Some(x) => {
+                    let _ = write!(s, " {} {} |", num(x.median), m.unit);
+                }
+                None => {
+                    let _ = write!(s, " {}{flag} |", ratio_cell(ratio));
+                }
+            }
         }
         s.push('\n');
     }
@@ -705,6 +719,10 @@ mod tests {
         assert_eq!(met("idle latency p50 vs the plain-TCP floor"), Some(false));
         assert_eq!(met("memory per idle session vs go-2016"), Some(false));
         assert_eq!(met("`burst-open-1000`: no stream refused"), Some(true));
+        assert!(
+            table.contains("| burst-open-1000-refused | ↓ | 0.00 streams | 0.00 streams |"),
+            "a count against a reference of zero is shown as is: {table}"
+        );
         let floor = floor_table(&results).expect("a floor was measured");
         assert!(
             floor.contains("| reference | 1.11 | 1.11 | 1.11 | 1.11 |"),
