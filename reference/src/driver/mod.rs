@@ -1,10 +1,10 @@
 //! The tokio driver: the API a Rust user expects, over any `AsyncRead + AsyncWrite` transport.
 //!
 //! One task per session moves bytes between the transport and the
-//! sans-IO [`crate::session::Session`]; [`Session`] and [`Stream`] are handles onto it. A call
-//! that queues frames while the transport is idle writes them itself, so that a request leaves
-//! without waiting for the driver task to be scheduled; the driver task reads, and writes what
-//! the transport would not take at once. Writes
+//! sans-IO [`crate::session::Session`]; [`Session`] and [`Stream`] are handles onto it. A write
+//! from outside the runtime's tasks (a `block_on`, a thread of its own) sends its frames
+//! itself while the transport is idle, rather than wake a parked worker to do it; the driver
+//! task reads, and writes the rest. Writes
 //! are batched (every frame queued while the transport was busy leaves in one write), large
 //! writes are split at the window and at `Config::max_frame_size`, and WNDINC frames are
 //! coalesced as SPEC [FLOW-6] allows.

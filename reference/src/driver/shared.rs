@@ -21,9 +21,10 @@ pub(crate) struct StreamWakers {
     pub write: Option<Waker>,
 }
 
-/// Moves the waker in `slot`, if any, to the wakers to wake once the lock is released.
-fn wake(slot: &mut Option<Waker>, woken: &mut Vec<Waker>) {
-    woken.extend(slot.take());
+fn wake(slot: &mut Option<Waker>) {
+    if let Some(waker) = slot.take() {
+        waker.wake();
+    }
 }
 
 pub(crate) struct State {
@@ -33,9 +34,6 @@ pub(crate) struct State {
     pub session: Vec<Waker>,
     /// The driver task has finished: the transport is closed.
     pub driver_done: bool,
-    /// Tasks to wake when the lock is released ([`Locked`]'s drop): woken while it is held,
-    /// a task on another thread would run at once only to wait for the lock.
-    woken: Vec<Waker>,
 }
 
 impl State {
@@ -45,14 +43,14 @@ impl State {
             match event {
                 Event::Stream(id) => {
                     if let Some(w) = self.streams.get_mut(&id) {
-                        wake(&mut w.read, &mut self.woken);
-                        wake(&mut w.write, &mut self.woken);
+                        wake(&mut w.read);
+                        wake(&mut w.write);
                     }
                 }
-                Event::Accept => self.woken.append(&mut self.accept),
+                Event::Accept => self.accept.drain(..).for_each(Waker::wake),
                 Event::Session => {
-                    self.woken.append(&mut self.session);
-                    self.woken.append(&mut self.accept);
+                    self.session.drain(..).for_each(Waker::wake);
+                    self.accept.drain(..).for_each(Waker::wake);
                 }
             }
         }
@@ -61,56 +59,33 @@ impl State {
     /// Wakes every waiting writer: the write queue drained, so writes blocked on it may go on.
     pub fn wake_writers(&mut self) {
         for w in self.streams.values_mut() {
-            wake(&mut w.write, &mut self.woken);
+            wake(&mut w.write);
         }
     }
 
     /// Wakes every task: the session is over.
     pub fn wake_all(&mut self) {
         for w in self.streams.values_mut() {
-            wake(&mut w.read, &mut self.woken);
-            wake(&mut w.write, &mut self.woken);
+            wake(&mut w.read);
+            wake(&mut w.write);
         }
-        self.woken.append(&mut self.accept);
-        self.woken.append(&mut self.session);
+        self.accept.drain(..).for_each(Waker::wake);
+        self.session.drain(..).for_each(Waker::wake);
     }
 }
 
-/// The locked state; wakes the tasks its changes concern once the lock is released.
-pub(crate) struct Locked<'a> {
-    guard: Option<MutexGuard<'a, State>>,
+/// Who sends the frames a call queued.
+pub(crate) enum Sender {
+    /// The caller, at once, if it is not a tokio task ([`Shared::send`]): a write, whose
+    /// request should leave now.
+    Caller,
+    /// The driver task (a read: its WNDINC need not leave before the reader's next write, which
+    /// then carries both in one transport write, and the reader need not pay for it).
+    Driver,
 }
 
-impl std::ops::Deref for Locked<'_> {
-    type Target = State;
-
-    fn deref(&self) -> &State {
-        self.guard.as_ref().expect("held until drop")
-    }
-}
-
-impl std::ops::DerefMut for Locked<'_> {
-    fn deref_mut(&mut self) -> &mut State {
-        self.guard.as_mut().expect("held until drop")
-    }
-}
-
-impl Drop for Locked<'_> {
-    fn drop(&mut self) {
-        let mut guard = self.guard.take().expect("held until drop");
-        let woken = std::mem::take(&mut guard.woken);
-        drop(guard);
-        woken.into_iter().for_each(Waker::wake);
-    }
-}
-
-/// The transport's write side and the bytes on their way to it.
-///
-/// Whoever has output sends it: a call that queued frames writes them to the transport itself
-/// when nothing else is on its way, so a request or a reply leaves from the application's own
-/// task, without waking the driver task and waiting for it to be scheduled. The driver takes
-/// over what the transport would not take at once (it waits for the transport to be
-/// writable), and sends what its own input provoked.
+/// The transport's write side and the bytes on their way to it: the driver task writes them,
+/// and so does a caller outside the runtime's tasks ([`Shared::send`]).
 pub(crate) struct Outgoing {
     io: Pin<Box<dyn AsyncWrite + Send>>,
     buf: Vec<u8>,
@@ -184,7 +159,6 @@ impl Shared {
                 accept: Vec::new(),
                 session: Vec::new(),
                 driver_done: false,
-                woken: Vec::new(),
             }),
             outgoing: Mutex::new(Outgoing {
                 io: writer,
@@ -201,14 +175,10 @@ impl Shared {
 
     /// Locks the state. A panic while holding the lock leaves the session state as it was at
     /// the panic; the state machine's invariants hold between its calls, so it stays usable.
-    pub fn lock(&self) -> Locked<'_> {
-        Locked {
-            guard: Some(
-                self.state
-                    .lock()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner()),
-            ),
-        }
+    pub fn lock(&self) -> MutexGuard<'_, State> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Locks the transport's write side.
@@ -221,12 +191,12 @@ impl Shared {
     /// Runs `f` on the session, wakes whoever its events concern, sends the frames it queued,
     /// and wakes the driver if the session ended.
     pub fn with<R>(&self, f: impl FnOnce(&mut session::Session) -> R) -> R {
-        self.with_state(|state| f(&mut state.proto))
+        self.with_state(Sender::Caller, |state| f(&mut state.proto))
     }
 
-    /// [`Shared::with`], with the wakers at hand: a call registers its task's waker and acts
-    /// under one lock.
-    pub fn with_state<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
+    /// [`Shared::with`], with the wakers at hand (a call registers its task's waker and acts
+    /// under one lock), and a choice of who sends what the call queued.
+    pub fn with_state<R>(&self, sender: Sender, f: impl FnOnce(&mut State) -> R) -> R {
         let mut state = self.lock();
         state.proto.set_time(self.epoch.elapsed());
         let result = f(&mut state);
@@ -234,8 +204,10 @@ impl Shared {
         let output = state.proto.has_output();
         let ended = state.proto.termination().is_some();
         drop(state);
-        if output {
-            self.send();
+        match sender {
+            Sender::Caller if output => self.send(),
+            Sender::Driver if output => self.driver.notify_one(),
+            _ => {}
         }
         if ended {
             self.driver.notify_one();
@@ -243,12 +215,20 @@ impl Shared {
         result
     }
 
-    /// Sends what the session queued from the calling task, as far as the transport takes it
-    /// without waiting; wakes the driver for the rest. The driver is not waiting for the
-    /// transport to be writable while the buffer is idle, so writing with a waker that does
-    /// nothing takes no wake-up from it; once a write would block, the driver writes again
-    /// with its own.
+    /// Sends what the session queued. A caller outside any tokio task (a `block_on`, a thread
+    /// of its own) writes it to the transport itself, as far as the transport takes it
+    /// without waiting: waking the driver task would cost it a wake-up of a parked worker
+    /// thread before the frames could leave. A caller inside a task leaves it to the driver
+    /// task, which the scheduler then runs next on the same thread, and which sends in one
+    /// write what every task woken by the same input queued.
+    ///
+    /// The driver is not waiting for the transport to be writable while the buffer is idle,
+    /// so writing with a waker that does nothing takes no wake-up from it; once a write would
+    /// block, the driver writes again with its own.
     pub fn send(&self) {
+        if tokio::task::try_id().is_some() {
+            return self.driver.notify_one();
+        }
         let mut out = match self.outgoing.try_lock() {
             Ok(out) => out,
             Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),

@@ -12,7 +12,7 @@ use tokio::time::{Instant, Sleep};
 use crate::frame::{ErrorCode, StreamId};
 use crate::session::{Error, Read};
 
-use super::shared::{Handle, Shared, State};
+use super::shared::{Handle, Sender, Shared, State};
 
 /// What both halves of a stream share; dropping the last half closes the stream the way Go's
 /// `Close` does (SPEC [STREAM-9]).
@@ -216,7 +216,7 @@ impl AsyncRead for ReadHalf {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let id = self.inner.id;
-        let result = self.inner.shared.with_state(|state| {
+        let result = self.inner.shared.with_state(Sender::Driver, |state| {
             register(state, id, cx.waker(), false);
             state.proto.read(id, buf.initialize_unfilled())
         });
@@ -245,7 +245,7 @@ impl AsyncWrite for WriteHalf {
             return Poll::Ready(Ok(0));
         }
         let id = self.inner.id;
-        let written = self.inner.shared.with_state(|state| {
+        let written = self.inner.shared.with_state(Sender::Caller, |state| {
             register(state, id, cx.waker(), true);
             state.proto.write(id, data)
         });
