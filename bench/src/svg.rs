@@ -187,24 +187,7 @@ pub fn throughput(results: &Results) -> Option<String> {
             } else {
                 ""
             };
-            // A line through consecutive known points; gaps stay gaps.
-            let mut path = String::new();
-            let mut pen_down = false;
-            for (i, value) in values.iter().enumerate() {
-                match value {
-                    Some(v) => {
-                        let _ = write!(
-                            path,
-                            "{}{:.1},{:.1} ",
-                            if pen_down { "L" } else { "M" },
-                            x_of(i),
-                            y_of(*v)
-                        );
-                        pen_down = true;
-                    }
-                    None => pen_down = false,
-                }
-            }
+            let path = line_path(values, &x_of, &y_of);
             if !path.is_empty() {
                 let _ = writeln!(
                     s,
@@ -492,23 +475,7 @@ fn draw_panel(s: &mut String, panel: &Panel, x0: f64, y0: f64) {
     for (name, values) in &panel.series {
         let colour = colour(name);
         let width = if name == REFERENCE { 2.6 } else { 1.5 };
-        let mut path = String::new();
-        let mut pen_down = false;
-        for (i, value) in values.iter().enumerate() {
-            match value {
-                Some(v) => {
-                    let _ = write!(
-                        path,
-                        "{}{:.1},{:.1} ",
-                        if pen_down { "L" } else { "M" },
-                        x_of(i),
-                        y_of(*v)
-                    );
-                    pen_down = true;
-                }
-                None => pen_down = false,
-            }
-        }
+        let path = line_path(values, &x_of, &y_of);
         if !path.is_empty() {
             let _ = writeln!(
                 s,
@@ -530,6 +497,32 @@ fn draw_panel(s: &mut String, panel: &Panel, x0: f64, y0: f64) {
             }
         }
     }
+}
+
+/// The SVG path data of a line through consecutive known points; gaps stay gaps.
+fn line_path(
+    values: &[Option<f64>],
+    x_of: &impl Fn(usize) -> f64,
+    y_of: &impl Fn(f64) -> f64,
+) -> String {
+    let mut path = String::new();
+    let mut pen_down = false;
+    for (i, value) in values.iter().enumerate() {
+        match value {
+            Some(v) => {
+                let _ = write!(
+                    path,
+                    "{}{:.1},{:.1} ",
+                    if pen_down { "L" } else { "M" },
+                    x_of(i),
+                    y_of(*v)
+                );
+                pen_down = true;
+            }
+            None => pen_down = false,
+        }
+    }
+    path
 }
 
 #[cfg(test)]

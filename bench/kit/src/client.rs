@@ -187,15 +187,20 @@ async fn echo_once<O: Opener>(opener: &O, message: &[u8]) -> Result<(), String> 
     Ok(())
 }
 
-async fn rate<O: Opener>(opener: O, w: &Workload) -> Result<Value, String> {
-    let in_flight = w.streams.max(1);
+/// Runs one loop of open+echo+close per opener until `secs` passed, and returns how many
+/// completed and how long it took (`what` names the workload in errors).
+async fn echo_loops<O: Opener>(
+    openers: Vec<O>,
+    secs: f64,
+    what: &str,
+) -> Result<(u64, f64), String> {
     let message: Arc<Vec<u8>> = Arc::new(pattern(ECHO_LEN));
     let ops = Arc::new(AtomicU64::new(0));
     let start = Instant::now();
-    let deadline = start + Duration::from_secs_f64(w.secs);
+    let deadline = start + Duration::from_secs_f64(secs);
     let mut tasks = JoinSet::new();
-    for _ in 0..in_flight {
-        let (opener, message, ops) = (opener.clone(), message.clone(), ops.clone());
+    for opener in openers {
+        let (message, ops) = (message.clone(), ops.clone());
         tasks.spawn(async move {
             loop {
                 echo_once(&opener, &message).await?;
@@ -207,13 +212,19 @@ async fn rate<O: Opener>(opener: O, w: &Workload) -> Result<Value, String> {
         });
     }
     while let Some(joined) = tasks.join_next().await {
-        joined.map_err(|e| format!("rate task: {e}"))??;
+        joined.map_err(|e| format!("{what} task: {e}"))??;
     }
+    Ok((ops.load(Ordering::Relaxed), start.elapsed().as_secs_f64()))
+}
+
+async fn rate<O: Opener>(opener: O, w: &Workload) -> Result<Value, String> {
+    let openers = vec![opener; w.streams.max(1)];
+    let (ops, secs) = echo_loops(openers, w.secs, "rate").await?;
     Ok(json!({
         "ok": true,
         "workload": "rate",
-        "ops": ops.load(Ordering::Relaxed),
-        "secs": start.elapsed().as_secs_f64(),
+        "ops": ops,
+        "secs": secs,
     }))
 }
 
@@ -541,31 +552,12 @@ async fn sessions_idle<D: Dialer>(
 
 async fn sessions_active<D: Dialer>(dialer: Arc<D>, w: &Workload) -> Result<Value, String> {
     let sessions = dial_many(&dialer, w.sessions.max(1)).await?;
-    let message: Arc<Vec<u8>> = Arc::new(pattern(ECHO_LEN));
-    let ops = Arc::new(AtomicU64::new(0));
-    let start = Instant::now();
-    let deadline = start + Duration::from_secs_f64(w.secs);
-    let mut tasks = JoinSet::new();
-    for opener in sessions {
-        let (message, ops) = (message.clone(), ops.clone());
-        tasks.spawn(async move {
-            loop {
-                echo_once(&opener, &message).await?;
-                ops.fetch_add(1, Ordering::Relaxed);
-                if Instant::now() >= deadline {
-                    return Ok::<(), String>(());
-                }
-            }
-        });
-    }
-    while let Some(joined) = tasks.join_next().await {
-        joined.map_err(|e| format!("sessions-active task: {e}"))??;
-    }
+    let (ops, secs) = echo_loops(sessions, w.secs, "sessions-active").await?;
     Ok(json!({
         "ok": true,
         "workload": "sessions-active",
         "sessions": w.sessions,
-        "ops": ops.load(Ordering::Relaxed),
-        "secs": start.elapsed().as_secs_f64(),
+        "ops": ops,
+        "secs": secs,
     }))
 }
