@@ -1,5 +1,7 @@
 //! The tokio driver over real transports: in-memory duplex pipes and TCP on 127.0.0.1.
 
+use std::future::Future;
+use std::task::Poll;
 use std::time::Duration;
 
 use muxado_reference::frame::ErrorCode;
@@ -637,7 +639,7 @@ async fn heartbeat_stops_on_a_wrong_echo(kind: Kind) {
             ..HeartbeatConfig::default()
         };
         let (events, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        let _beating = Heartbeat::start(client, config, move |e| {
+        let beating = Heartbeat::start(client, config, move |e| {
             let _ = events.send(e);
         });
         let (mut stream, stream_type) = server.accept_typed().await.unwrap();
@@ -646,12 +648,20 @@ async fn heartbeat_stops_on_a_wrong_echo(kind: Kind) {
         stream.read_exact(&mut beat).await.unwrap();
         beat[3] ^= 1;
         stream.write_all(&beat).await.unwrap();
+        assert!(
+            matches!(stream.read(&mut beat).await, Ok(0) | Err(_)),
+            "the requester closes its stream after a wrong echo"
+        );
         assert_eq!(rx.recv().await.unwrap(), HeartbeatEvent::Timeout);
         assert_eq!(
             rx.recv().await.unwrap(),
             HeartbeatEvent::Timeout,
             "no beat after a wrong echo"
         );
+        // A beat asked for once the beats stopped is refused at once, not after the tolerance.
+        let mut demand = std::pin::pin!(beating.beat());
+        let first = std::future::poll_fn(|cx| Poll::Ready(demand.as_mut().poll(cx))).await;
+        assert_eq!(first, Poll::Ready(None));
     })
     .await
     .expect("timed out");

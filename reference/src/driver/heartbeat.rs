@@ -1,13 +1,15 @@
 //! The heartbeat extension (SPEC section 10.2): RTT measured over a typed stream of type
 //! `0xFFFFFFFF`, failure reported after the tolerance, beats on demand like ngrok's v2.
 
-use std::sync::Arc;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, oneshot};
 use tokio::task::JoinHandle;
-use tokio::time::Instant;
+use tokio::time::{Instant, Sleep};
 
 use crate::session::Error;
 use crate::session::heartbeat::{BeatValues, Echo, Requester};
@@ -46,16 +48,26 @@ pub enum HeartbeatEvent {
 
 type Callback = Arc<dyn Fn(HeartbeatEvent) + Send + Sync>;
 
-/// A running heartbeat on a typed-stream session (Go's `Heartbeat`). Its tasks stop when it
+/// Beats the application asked for ([`Heartbeat::beat`]), each waiting for the RTT of the
+/// next beat sent.
+#[derive(Default)]
+struct Demands {
+    waiting: Mutex<Vec<oneshot::Sender<Duration>>>,
+    notify: Notify,
+    /// The beats stopped: a demand gets no beat.
+    stopped: AtomicBool,
+}
+
+/// A running heartbeat on a typed-stream session (Go's `Heartbeat`). Its task stops when it
 /// is dropped or the session ends.
 pub struct Heartbeat {
     session: Session,
     config: HeartbeatConfig,
-    demand: mpsc::Sender<oneshot::Sender<Duration>>,
-    tasks: Vec<JoinHandle<()>>,
+    demands: Arc<Demands>,
+    task: JoinHandle<()>,
     /// Echo tasks for the peer's heartbeat streams; they end with the heartbeat, so that they
     /// do not keep the session open.
-    responders: std::sync::Mutex<Vec<JoinHandle<()>>>,
+    responders: Mutex<Vec<JoinHandle<()>>>,
 }
 
 impl Heartbeat {
@@ -66,36 +78,35 @@ impl Heartbeat {
         config: HeartbeatConfig,
         callback: impl Fn(HeartbeatEvent) + Send + Sync + 'static,
     ) -> Heartbeat {
-        let callback: Callback = Arc::new(callback);
-        let (demand, demand_rx) = mpsc::channel(1);
-        let (mark, mark_rx) = mpsc::channel(16);
-        let requester = tokio::spawn(requester(session.clone(), config.clone(), demand_rx, mark));
-        let checker = tokio::spawn(checker(
-            config.interval + config.tolerance,
-            mark_rx,
-            callback,
+        let demands = Arc::new(Demands::default());
+        let task = tokio::spawn(run(
+            session.clone(),
+            config.clone(),
+            demands.clone(),
+            Arc::new(callback),
         ));
         Heartbeat {
             session,
             config,
-            demand,
-            tasks: vec![requester, checker],
-            responders: std::sync::Mutex::new(Vec::new()),
+            demands,
+            task,
+            responders: Mutex::new(Vec::new()),
         }
     }
 
     /// Sends one beat now and waits at most the tolerance for its echo (ngrok v2's `Beat`,
     /// SPEC [HEARTBEAT-5]); `None` if none came.
     pub async fn beat(&self) -> Option<Duration> {
+        if self.demands.stopped.load(Ordering::Acquire) {
+            return None;
+        }
         let (reply, response) = oneshot::channel();
-        let exchange = async {
-            self.demand.send(reply).await.ok()?;
-            response.await.ok()
-        };
-        tokio::time::timeout(self.config.tolerance, exchange)
+        lock(&self.demands.waiting).push(reply);
+        self.demands.notify.notify_one();
+        tokio::time::timeout(self.config.tolerance, response)
             .await
+            .ok()?
             .ok()
-            .flatten()
     }
 
     /// Waits for the next typed stream that is not a heartbeat stream; heartbeat streams the
@@ -107,7 +118,7 @@ impl Heartbeat {
                 return Ok((stream, stream_type));
             }
             let responder = tokio::spawn(respond(stream));
-            let mut responders = self.responders.lock().unwrap_or_else(|p| p.into_inner());
+            let mut responders = lock(&self.responders);
             responders.retain(|task| !task.is_finished());
             responders.push(responder);
         }
@@ -121,7 +132,7 @@ impl Heartbeat {
 
 impl Drop for Heartbeat {
     fn drop(&mut self) {
-        self.tasks.iter().for_each(JoinHandle::abort);
+        self.task.abort();
         let responders = self.responders.get_mut().unwrap_or_else(|p| p.into_inner());
         responders.iter().for_each(JoinHandle::abort);
     }
@@ -137,79 +148,113 @@ async fn respond(mut stream: Stream) {
     }
 }
 
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Runs the heartbeat: beats over the heartbeat stream while it lasts ([`beat`]), then only
+/// failures. Every RTT of a scheduled beat is reported, and a failure whenever none came for
+/// interval + tolerance (SPEC [HEARTBEAT-3]). One task does it all: a server of many idle
+/// sessions pays for one task per heartbeat.
+async fn run(session: Session, config: HeartbeatConfig, demands: Arc<Demands>, callback: Callback) {
+    let limit = config.interval + config.tolerance;
+    let deadline = tokio::time::sleep(limit);
+    tokio::pin!(deadline);
+    if let Ok(stream) = session.open_typed(config.stream_type).await {
+        let mut check = Check {
+            limit,
+            deadline: deadline.as_mut(),
+            callback: &callback,
+        };
+        beat(stream, config.interval, &demands, &mut check).await;
+    }
+    demands.stopped.store(true, Ordering::Release);
+    lock(&demands.waiting).clear();
+    loop {
+        (&mut deadline).await;
+        callback(HeartbeatEvent::Timeout);
+        deadline.as_mut().reset(Instant::now() + limit);
+    }
+}
+
+/// The failure check of [`run`]: a deadline that every RTT of a scheduled beat pushes back.
+struct Check<'a> {
+    limit: Duration,
+    deadline: Pin<&'a mut Sleep>,
+    callback: &'a Callback,
+}
+
+impl Check<'_> {
+    fn report(&mut self, event: HeartbeatEvent) {
+        (self.callback)(event);
+        self.deadline.as_mut().reset(Instant::now() + self.limit);
+    }
+}
+
 /// Runs the sans-IO [`Requester`] over the heartbeat stream: a beat when one is due or
-/// demanded, then its echo, one at a time; a wrong echo stops it (SPEC [HEARTBEAT-4]) and the
-/// checker reports the silence that follows.
-async fn requester(
-    session: Session,
-    config: HeartbeatConfig,
-    mut demand: mpsc::Receiver<oneshot::Sender<Duration>>,
-    mark: mpsc::Sender<Duration>,
-) {
-    let Ok(mut stream) = session.open_typed(config.stream_type).await else {
-        return;
-    };
+/// demanded, one at a time, each echo judged as it is read. Returns when the stream fails or
+/// an echo is wrong (SPEC [HEARTBEAT-4]: the beats stop, and the stream is closed). Writes
+/// and reads wait in the same `select!` as the failure check, so a transport that takes
+/// nothing more cannot hold back the failure report.
+async fn beat(stream: Stream, interval: Duration, demands: &Demands, check: &mut Check<'_>) {
+    let (mut reader, mut writer) = stream.into_split();
     let clock = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
     let epoch = Instant::now();
     let mut beats = Requester::new(
-        config.interval,
+        interval,
         Duration::ZERO,
         BeatValues::new(clock.as_nanos() as u64),
     );
+    // The beat in flight: its bytes still to write, and who waits for its RTT (nobody but
+    // the check for a scheduled beat; the callers of `Heartbeat::beat` for one on demand).
+    let mut beat_bytes = [0u8; 4];
+    let mut written = beat_bytes.len();
+    let mut in_flight: Option<Vec<oneshot::Sender<Duration>>> = None;
+    let mut echo = [0u8; 4];
     loop {
-        let reply = tokio::select! {
-            () = tokio::time::sleep_until(epoch + beats.next_due()) => None,
-            Some(reply) = demand.recv() => Some(reply),
-        };
-        let beat = match reply {
-            None => beats.poll_beat(epoch.elapsed()),
-            Some(_) => beats.beat_now(epoch.elapsed()),
-        };
-        let Some(beat) = beat else {
-            continue;
-        };
-        if stream.write_all(&beat).await.is_err() {
-            return;
-        }
-        let mut echo = [0u8; 4];
-        if stream.read_exact(&mut echo).await.is_err() {
-            return;
-        }
-        let rtt = match beats.on_read(&echo, epoch.elapsed())[..] {
-            [Echo::Rtt(rtt)] => rtt,
-            _ => return,
-        };
-        match reply {
-            Some(reply) => {
-                let _ = reply.send(rtt);
-            }
-            None => {
-                if mark.send(rtt).await.is_err() {
-                    return;
-                }
-            }
-        }
-    }
-}
-
-/// Reports each RTT, and a failure whenever none came for `limit` (SPEC [HEARTBEAT-3]).
-async fn checker(limit: Duration, mut marks: mpsc::Receiver<Duration>, callback: Callback) {
-    let deadline = tokio::time::sleep(limit);
-    tokio::pin!(deadline);
-    loop {
+        let idle = in_flight.is_none();
+        let mut sent = None;
         tokio::select! {
-            mark = marks.recv() => match mark {
-                Some(rtt) => callback(HeartbeatEvent::Rtt(rtt)),
-                None => {
-                    // The requester stopped: from now on, only failures.
-                    (&mut deadline).await;
-                    callback(HeartbeatEvent::Timeout);
+            () = tokio::time::sleep_until(epoch + beats.next_due()), if idle => {
+                sent = beats.poll_beat(epoch.elapsed()).map(|beat| (beat, Vec::new()));
+            }
+            () = demands.notify.notified(), if idle => {
+                let waiting = std::mem::take(&mut *lock(&demands.waiting));
+                sent = beats.beat_now(epoch.elapsed()).map(|beat| (beat, waiting));
+            }
+            result = writer.write(&beat_bytes[written..]), if written < beat_bytes.len() => {
+                match result {
+                    Ok(n) if n > 0 => written += n,
+                    _ => return,
                 }
-            },
-            () = &mut deadline => callback(HeartbeatEvent::Timeout),
+            }
+            read = reader.read(&mut echo) => {
+                let n = match read {
+                    Ok(n) if n > 0 => n,
+                    _ => return,
+                };
+                for answer in beats.on_read(&echo[..n], epoch.elapsed()) {
+                    let (Echo::Rtt(rtt), Some(waiting)) = (answer, in_flight.take()) else {
+                        return;
+                    };
+                    if waiting.is_empty() {
+                        check.report(HeartbeatEvent::Rtt(rtt));
+                    }
+                    waiting.into_iter().for_each(|reply| {
+                        let _ = reply.send(rtt);
+                    });
+                }
+            }
+            () = check.deadline.as_mut() => check.report(HeartbeatEvent::Timeout),
         }
-        deadline.as_mut().reset(Instant::now() + limit);
+        if let Some((beat, waiting)) = sent {
+            beat_bytes = beat;
+            written = 0;
+            in_flight = Some(waiting);
+        }
     }
 }

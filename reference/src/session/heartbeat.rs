@@ -46,7 +46,8 @@ pub struct Requester {
     interval: Duration,
     next_due: Duration,
     in_flight: Option<(u32, Duration)>,
-    echo: Vec<u8>,
+    /// The bytes of an echo read so far, and how many.
+    echo: ([u8; 4], usize),
     stopped: bool,
     values: BeatValues,
 }
@@ -58,7 +59,7 @@ impl Requester {
             interval,
             next_due: now + interval,
             in_flight: None,
-            echo: Vec::with_capacity(4),
+            echo: ([0; 4], 0),
             stopped: false,
             values,
         }
@@ -101,12 +102,14 @@ impl Requester {
             if self.stopped {
                 break;
             }
-            self.echo.push(b);
-            if self.echo.len() < 4 {
+            let (bytes, len) = &mut self.echo;
+            bytes[*len] = b;
+            *len += 1;
+            if *len < bytes.len() {
                 continue;
             }
-            let echo = u32::from_be_bytes([self.echo[0], self.echo[1], self.echo[2], self.echo[3]]);
-            self.echo.clear();
+            *len = 0;
+            let echo = u32::from_be_bytes(*bytes);
             match self.in_flight.take() {
                 Some((value, sent)) if value == echo => {
                     seen.push(Echo::Rtt(now.saturating_sub(sent)))

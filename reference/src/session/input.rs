@@ -312,8 +312,10 @@ impl Session {
         // [STREAM-4] [ID-8] accepted, whatever the order of the ids: queued for the application,
         // its bytes delivered first. [GOAWAY-5] names the highest accepted.
         self.last_accepted_remote = self.last_accepted_remote.max(id);
-        self.streams
-            .insert(id, Stream::new(self.config.max_window_size, false));
+        self.streams.insert(
+            id,
+            Box::new(Stream::new(self.config.max_window_size, false)),
+        );
         self.remote_streams += 1;
         self.accept_queue.push_back(id);
         self.event_accept = true;

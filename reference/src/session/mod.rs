@@ -89,8 +89,9 @@ pub struct Session {
     role: Role,
     config: Config,
     /// Streams the protocol or the application still knows, by id. A `BTreeMap`, so that
-    /// iteration, and so output, is deterministic.
-    streams: BTreeMap<StreamId, Stream>,
+    /// iteration, and so output, is deterministic; boxed, so that a session of few streams
+    /// does not pay for a whole node of stream states.
+    streams: BTreeMap<StreamId, Box<Stream>>,
     /// The next id [`Session::open`] allocates (SPEC [ID-2], [ID-4]).
     next_local_id: u64,
     /// The highest peer stream accepted, reported in our GOAWAY (SPEC [GOAWAY-5]).
@@ -306,7 +307,7 @@ impl Session {
         let id = StreamId::new(self.next_local_id as u32);
         self.next_local_id += if mutated!(self, IdsStepFour) { 4 } else { 2 }; // [ID-4]
         self.streams
-            .insert(id, Stream::new(self.config.max_window_size, true));
+            .insert(id, Box::new(Stream::new(self.config.max_window_size, true)));
         Ok(id)
     }
 
