@@ -283,6 +283,14 @@ async fn wait_session_end<A: Accept + Send + ?Sized>(acc: &mut A) {
     }
 }
 
+/// A passing client ends the session once done (SCENARIOS.md), after lingering 250 ms so that a
+/// server still reading what it sent last is not cut off. Waiting for the server to end it
+/// instead leaves a Go server, which waits for the client, and this client waiting for each
+/// other until both time out (the all-pairs matrix's `half-close` and `server-opens`).
+async fn linger<A: Accept + Send + ?Sized>(acc: &mut A) {
+    let _ = timeout(Duration::from_millis(250), wait_session_end(acc)).await;
+}
+
 const MIB: usize = 1024 * 1024;
 const KIB: usize = 1024;
 
@@ -667,8 +675,8 @@ async fn half_close_client(mut sess: MuxadoSession, env: &Env) -> Res<Outcome> {
     b.shutdown()
         .await
         .map_err(io_fail("stream B: half-close"))?;
-    env.phase.set("waiting for the server to end the session");
-    wait_session_end(&mut sess).await;
+    env.phase.set("lingering before ending the session");
+    linger(&mut sess).await;
     Ok(Outcome::ok(
         "A: wrote ping + FIN, read \"pong after your fin\"; B: read \"server done\" + FIN, then \
          wrote \"client still talking\" + FIN",
@@ -744,8 +752,8 @@ async fn server_opens_client(mut sess: MuxadoSession, env: &Env) -> Res<Outcome>
             .map_err(io_fail(format!("echoing stream {k}")))?;
         streams.push(st);
     }
-    env.phase.set("waiting for the server to end the session");
-    wait_session_end(&mut sess).await;
+    env.phase.set("lingering before ending the session");
+    linger(&mut sess).await;
     let mut ids = env.ctl.received_syn_ids();
     // SYNs may arrive in any id order (SPEC [ID-8]): the server's three writers race.
     ids.sort_unstable();
@@ -1211,8 +1219,8 @@ async fn typed_split_client(mut sess: MuxadoSession, env: &Env) -> Res<Outcome> 
         .await
         .map_err(io_fail("writing payload"))?;
     st.shutdown().await.map_err(io_fail("half-closing"))?;
-    env.phase.set("waiting for the server to end the session");
-    wait_session_end(&mut sess).await;
+    env.phase.set("lingering before ending the session");
+    linger(&mut sess).await;
     Ok(Outcome::ok(
         "wrote 01 02 | (50 ms) | 03 04 | payload | FIN on a plain stream",
     ))
