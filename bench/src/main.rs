@@ -1,7 +1,7 @@
 //! `muxado-bench`: side-by-side benchmarks of muxado implementations over loopback TCP.
 //!
 //! ```text
-//! muxado-bench run [--mode smoke|quick|full] [--out DIR] [--bin-dir DIR] [--impl NAME]... [--case PREFIX]...
+//! muxado-bench run [--mode smoke|quick|full|scaling] [--out DIR] [--bin-dir DIR] [--impl NAME]... [--case PREFIX]...
 //! muxado-bench report RESULTS.json --out DIR
 //! muxado-bench peer --impl reference|tcp server|client ...
 //! ```
@@ -9,8 +9,9 @@
 //! `run` starts, for every run of every case, a fresh server peer and a fresh client peer of
 //! one implementation (this binary plays the reference and plain TCP; the Go and the foreign
 //! Rust peers come from `--bin-dir`), collects the client's result, and writes
-//! `results.json`, `RESULTS.md` and `throughput.svg`. `ci/bench` builds everything and calls
-//! it; `bench/README.md` explains the workloads and the fairness rules.
+//! `results.json`, `RESULTS.md`, `throughput.svg` and `scaling.svg` (the scaling mode:
+//! `results-scaling.json`, `SCALING.md` and its three plots). `ci/bench` builds everything
+//! and calls it; `bench/README.md` explains the workloads and the fairness rules.
 
 mod machine;
 mod peer;
@@ -18,6 +19,7 @@ mod plan;
 mod report;
 mod results;
 mod run;
+mod scaling;
 mod svg;
 
 use std::path::{Path, PathBuf};
@@ -43,9 +45,10 @@ struct Cli {
 enum Cmd {
     /// Run the benchmark and write the results.
     Run(RunArgs),
-    /// Write RESULTS.md and throughput.svg again from a results.json.
+    /// Write RESULTS.md and the plots again from a results.json (SCALING.md and its plots
+    /// from a results-scaling.json).
     Report {
-        /// The results.json of an earlier run.
+        /// The results.json (or results-scaling.json) of an earlier run.
         results: PathBuf,
         /// Where to write RESULTS.md and throughput.svg.
         #[arg(long, value_name = "DIR")]
@@ -67,13 +70,14 @@ struct RunArgs {
     /// How much to run.
     #[arg(long, value_enum, default_value_t = Mode::Quick)]
     mode: Mode,
-    /// Repetitions per case and implementation (default: 1 smoke, 3 quick, 5 full).
+    /// Repetitions per case and implementation (default: 1 smoke, 3 quick, 5 full, 5 scaling).
     #[arg(long)]
     reps: Option<usize>,
     /// Only these implementations (repeatable; the reference always runs).
     #[arg(long = "impl", value_name = "NAME")]
     only: Vec<String>,
-    /// Only cases whose id starts with this (repeatable).
+    /// Only the case with this id, or if there is none, the cases whose id starts with this
+    /// (repeatable).
     #[arg(long = "case", value_name = "PREFIX")]
     cases: Vec<String>,
     /// Where the Go and foreign Rust peers are (`go-benchpeer`, `foreign-benchpeer`).
@@ -116,7 +120,31 @@ fn main() -> ExitCode {
 }
 
 /// The settings every implementation runs with, for the report.
-fn settings() -> Vec<String> {
+fn settings(mode: Mode) -> Vec<String> {
+    let mut settings = common_settings();
+    if mode == Mode::Scaling {
+        let cases = plan::Mode::Scaling.cases();
+        let raised: Vec<String> = cases
+            .iter()
+            .filter_map(|c| Some(format!("{} in `{}`", c.stream_limit()?, c.id)))
+            .collect();
+        if !raised.is_empty() {
+            settings.push(format!(
+                "stream limit raised on both sides where a case holds more streams than \
+                 {MAX_STREAMS}: {} (the reference, ngrok's crate and yamux; Go has none)",
+                raised.join(", ")
+            ));
+        }
+        settings.push(
+            "the mixed pairs (reference and Go v2.0.2 on either side) do not run: they show \
+             how two implementations meet, not how one grows"
+                .into(),
+        );
+    }
+    settings
+}
+
+fn common_settings() -> Vec<String> {
     vec![
         format!(
             "window {} KiB per stream for every implementation (the default of all of them; \
@@ -161,10 +189,11 @@ fn run(args: RunArgs) -> Result<ExitCode, String> {
     let reps = args.reps.unwrap_or(args.mode.reps()).max(1);
     let mut cases = args.mode.cases();
     if !args.cases.is_empty() {
-        cases.retain(|c| args.cases.iter().any(|p| c.id.starts_with(p.as_str())));
+        cases = plan::select(cases, &args.cases);
     }
     let mut pairs: Vec<Pair> = PAIRS
         .iter()
+        .filter(|p| args.mode.runs(p))
         .filter(|p| {
             args.only.is_empty()
                 || p.name == plan::REFERENCE
@@ -234,7 +263,7 @@ fn run(args: RunArgs) -> Result<ExitCode, String> {
             );
             m
         },
-        settings: settings(),
+        settings: settings(args.mode),
         implementations: pairs
             .iter()
             .map(|p| ImplInfo {
@@ -261,6 +290,20 @@ fn run(args: RunArgs) -> Result<ExitCode, String> {
         write_all(&results, out)?;
         eprintln!("muxado-bench: wrote {}", out.display());
     }
+    if args.mode == Mode::Scaling {
+        // Another implementation's failure at a size is a gap in the curve, which the report
+        // explains; the reference's, or a figure that makes no sense, still fails the run.
+        println!("{}", scaling::tables(&results));
+        let problems = check(&results, true);
+        for p in &problems {
+            eprintln!("muxado-bench: {p}");
+        }
+        return Ok(if problems.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
+    }
     println!("{}", report::ratio_table(&results));
     if let Some(floor) = report::floor_table(&results) {
         println!("{floor}");
@@ -279,7 +322,7 @@ fn run(args: RunArgs) -> Result<ExitCode, String> {
         };
         println!("{mark}: {}", t.text);
     }
-    let problems = check(&results);
+    let problems = check(&results, false);
     for p in &problems {
         eprintln!("muxado-bench: {p}");
     }
@@ -303,11 +346,13 @@ fn display_command(i: PeerImpl, this: &Path, bin_dir: &Path) -> plan::PeerComman
     c
 }
 
-/// Failed runs and insane figures: what makes a run exit non-zero.
-fn check(results: &Results) -> Vec<String> {
+/// Failed runs and insane figures: what makes a run exit non-zero. With `gaps`, only the
+/// reference's failed runs count: another implementation's are gaps in its curve.
+fn check(results: &Results, gaps: bool) -> Vec<String> {
     let mut problems: Vec<String> = results
         .failures()
         .into_iter()
+        .filter(|(_, name, _, _)| !gaps || name == plan::REFERENCE)
         .map(|(case, name, rep, error)| format!("{case} {name} rep {}: {error}", rep + 1))
         .collect();
     for case in &results.cases {
@@ -365,12 +410,20 @@ fn insane(case: &plan::Case, result: &serde_json::Value) -> Option<String> {
 fn write_all(results: &Results, out: &Path) -> Result<(), String> {
     std::fs::create_dir_all(out).map_err(|e| format!("creating {}: {e}", out.display()))?;
     let json = serde_json::to_string_pretty(results).map_err(|e| e.to_string())?;
-    std::fs::write(out.join("results.json"), json + "\n")
-        .map_err(|e| format!("writing results.json: {e}"))?;
+    // The scaling mode's files sit beside the full run's in bench/ without replacing them.
+    let name = if results.mode == Mode::Scaling {
+        scaling::RESULTS_JSON
+    } else {
+        "results.json"
+    };
+    std::fs::write(out.join(name), json + "\n").map_err(|e| format!("writing {name}: {e}"))?;
     write_report(results, out)
 }
 
 fn write_report(results: &Results, out: &Path) -> Result<(), String> {
+    if results.mode == Mode::Scaling {
+        return scaling::write(results, out);
+    }
     let svg = svg::throughput(results);
     if let Some(svg) = &svg {
         std::fs::write(out.join("throughput.svg"), svg)

@@ -25,8 +25,8 @@ pub enum Local {
 
 /// The reference's settings in every run: the shared window, backlog and stream limit
 /// (`muxado_bench_kit::wire`), its own defaults otherwise; with `default_backlog`, its own
-/// accept backlog (128).
-pub fn reference_config(default_backlog: bool) -> Config {
+/// accept backlog (128); with `max_streams`, that stream limit.
+pub fn reference_config(default_backlog: bool, max_streams: Option<usize>) -> Config {
     let defaults = Config::default();
     Config {
         max_window_size: WINDOW,
@@ -35,7 +35,7 @@ pub fn reference_config(default_backlog: bool) -> Config {
         } else {
             BACKLOG as usize
         },
-        max_streams: MAX_STREAMS,
+        max_streams: max_streams.unwrap_or(MAX_STREAMS),
         ..defaults
     }
 }
@@ -75,6 +75,7 @@ pub fn run(local: Local, side: Side) -> ExitCode {
             Side::Client {
                 connect,
                 heartbeat,
+                max_streams,
                 workload,
             } => {
                 let result = match local {
@@ -82,6 +83,7 @@ pub fn run(local: Local, side: Side) -> ExitCode {
                         let dialer = RefDialer {
                             addr: connect,
                             heartbeat,
+                            max_streams,
                         };
                         client::run(dialer, &workload).await
                     }
@@ -103,7 +105,7 @@ async fn serve(local: Local, addr: &str, options: ServerOptions) -> io::Result<(
             let holder = Holder::new();
             loop {
                 let (tcp, _) = listener.accept().await?;
-                let config = reference_config(options.default_backlog);
+                let config = reference_config(options.default_backlog, options.max_streams);
                 let session = Session::from_tcp(tcp, Role::Server, config);
                 if options.heartbeat {
                     heartbeat(session, Some(holder.clone()));
@@ -132,6 +134,7 @@ async fn serve(local: Local, addr: &str, options: ServerOptions) -> io::Result<(
 struct RefDialer {
     addr: String,
     heartbeat: bool,
+    max_streams: Option<usize>,
 }
 
 impl Dialer for RefDialer {
@@ -139,7 +142,8 @@ impl Dialer for RefDialer {
 
     async fn dial(&self) -> io::Result<RefOpener> {
         let tcp = connect(&self.addr).await?;
-        let session = Session::from_tcp(tcp, Role::Client, reference_config(false));
+        let session =
+            Session::from_tcp(tcp, Role::Client, reference_config(false, self.max_streams));
         if self.heartbeat {
             heartbeat(session.clone(), None);
         }

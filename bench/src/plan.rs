@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use muxado_bench_kit::wire::MAX_STREAMS;
 use serde::{Deserialize, Serialize};
 
 /// One bench peer program and the arguments that choose its implementation.
@@ -236,7 +237,23 @@ impl Case {
         if self.heartbeat() {
             args.push("--heartbeat".into());
         }
+        args.extend(self.stream_limit_args());
         args
+    }
+
+    /// The stream limit a case needs beyond the shared one ([`MAX_STREAMS`]): the memory case
+    /// that holds more streams than that raises it on both sides (the reference, ngrok's crate
+    /// and yamux have one; Go has none and ignores the option).
+    pub fn stream_limit(&self) -> Option<usize> {
+        // The held streams, and a few more: the query and the first echo.
+        let needed = self.streams + 64;
+        (self.kind == Kind::Memory && needed > MAX_STREAMS).then(|| needed.next_power_of_two())
+    }
+
+    fn stream_limit_args(&self) -> Vec<String> {
+        self.stream_limit()
+            .map(|n| vec!["--max-streams".to_string(), n.to_string()])
+            .unwrap_or_default()
     }
 
     /// Idle sessions run the heartbeat at its default, as a server holding many idle
@@ -256,6 +273,7 @@ impl Case {
         if self.heartbeat() {
             args.push("--heartbeat".into());
         }
+        args.extend(self.stream_limit_args());
         args
     }
 
@@ -272,10 +290,28 @@ impl Case {
         }
     }
 
+    /// Whether the pair runs this case: it applies, and is not skipped.
+    pub fn measures(&self, pair: &Pair) -> bool {
+        self.applies_to(pair) && self.skip(pair).is_none()
+    }
+
+    /// Why the pair is left out of this case although it applies: an implementation that
+    /// cannot reach the case's size in a bounded time. The report shows the gap and the reason.
+    pub fn skip(&self, pair: &Pair) -> Option<&'static str> {
+        (self.kind == Kind::Memory
+            && self.streams > YAMUX_MOST_HELD
+            && pair.client == PeerImpl::Yamux)
+            .then_some(YAMUX_HELD_STREAMS)
+    }
+
     /// File descriptors a peer process needs for this case, beyond its few own: a socket per
-    /// session (and per stream for plain TCP).
+    /// session (and per stream for plain TCP, in the cases it runs).
     pub fn descriptors(&self) -> usize {
-        self.sessions + self.streams + 64
+        let per_stream = match self.kind {
+            Kind::Memory | Kind::SessionsIdle => 0,
+            _ => self.streams,
+        };
+        self.sessions + per_stream + 64
     }
 
     /// Repetitions of this case in a run of `reps`.
@@ -290,6 +326,9 @@ impl Case {
             // A burst stream waits at most 30 s for its echo; dialing takes a few ms each.
             Kind::Burst => 35.0,
             Kind::SessionsIdle | Kind::SessionsActive => self.sessions as f64 * 0.01,
+            // Held streams open 64 at a time, each acknowledged: a slow implementation
+            // manages a few thousand a second.
+            Kind::Memory => self.streams as f64 * 0.001,
             _ => 0.0,
         };
         Duration::from_secs_f64(60.0 + self.secs + bytes / 50e6 + setup)
@@ -320,6 +359,16 @@ fn bulk(size: u64, streams: usize, secs: f64) -> Case {
         samples: 0,
         loaded: false,
         ..Case::default()
+    }
+}
+
+/// Throughput against streams: `total` bytes a round, spread evenly over `streams` streams
+/// (each carries `total / streams` bytes), so that every round moves about the same data
+/// however many streams share it.
+fn split(total: u64, streams: usize) -> Case {
+    Case {
+        id: format!("split-{}-x{streams}", size_label(total)),
+        ..bulk(total / streams as u64, streams, BULK_SECS)
     }
 }
 
@@ -415,6 +464,16 @@ fn memory(streams: usize) -> Case {
     }
 }
 
+/// The most idle streams the memory case asks of yamux; see [`YAMUX_HELD_STREAMS`].
+pub const YAMUX_MOST_HELD: usize = 50_000;
+
+/// Why yamux holds no more than [`YAMUX_MOST_HELD`] idle streams in a run.
+pub const YAMUX_HELD_STREAMS: &str = "yamux 0.14.1 counts its outbound streams not yet \
+    acknowledged by going through every stream of the connection on each open \
+    (`Connection::ack_backlog`), so opening N streams on one session takes time that grows \
+    with N²: 1.4 s for 10,000 held streams, 5.1 s for 20,000, 29 s for 40,000 (one run each, \
+    this machine); 100,000 did not finish within the run's 160 s";
+
 /// How much a run measures.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -425,6 +484,10 @@ pub enum Mode {
     Quick,
     /// Everything, five repetitions (up to half an hour).
     Full,
+    /// How cost grows: throughput by streams (1 to 10,000), memory by idle streams (1 to
+    /// 100,000) and by idle sessions (1 to 10,000), five repetitions (the idle sessions three;
+    /// about 10 minutes).
+    Scaling,
 }
 
 impl Mode {
@@ -434,7 +497,14 @@ impl Mode {
             Mode::Smoke => 1,
             Mode::Quick => 3,
             Mode::Full => 5,
+            Mode::Scaling => 5,
         }
+    }
+
+    /// Whether this mode runs a pair: the scaling mode leaves out the mixed pairs (reference
+    /// and Go on either side), which show how two implementations meet, not how one grows.
+    pub fn runs(self, pair: &Pair) -> bool {
+        self != Mode::Scaling || pair.client == pair.server
     }
 
     /// The cases, in run order. A case that two modes share runs with the same parameters in
@@ -492,9 +562,51 @@ impl Mode {
                 ]);
                 cases
             }
+            Mode::Scaling => {
+                let mut cases: Vec<Case> = SCALING_STREAMS
+                    .iter()
+                    .map(|&n| split(SPLIT_TOTAL, n))
+                    .collect();
+                cases.extend(SCALING_IDLE_STREAMS.iter().map(|&n| memory(n)));
+                cases.extend(
+                    SCALING_SESSIONS
+                        .iter()
+                        .map(|&n| sessions_idle(n, SCALING_IDLE_SECS)),
+                );
+                cases
+            }
         }
     }
 }
+
+/// The cases `patterns` choose: for each, the case with exactly that id, or if there is none,
+/// every case whose id starts with it (`memory-10` is one case, `bulk-1MiB` five).
+pub fn select(cases: Vec<Case>, patterns: &[String]) -> Vec<Case> {
+    let chosen = |case: &Case| {
+        patterns.iter().any(|p| {
+            let exact = cases.iter().any(|c| c.id == *p);
+            if exact {
+                case.id == *p
+            } else {
+                case.id.starts_with(p.as_str())
+            }
+        })
+    };
+    cases.iter().filter(|c| chosen(c)).cloned().collect()
+}
+
+/// The scaling mode's stream counts of the throughput curve.
+pub const SCALING_STREAMS: [usize; 5] = [1, 10, 100, 1000, 10_000];
+/// The scaling mode's idle streams (one session) of the memory curve.
+pub const SCALING_IDLE_STREAMS: [usize; 6] = [1, 10, 100, 1000, 10_000, 100_000];
+/// The scaling mode's idle sessions of the memory curve.
+pub const SCALING_SESSIONS: [usize; 5] = [1, 10, 100, 1000, 10_000];
+/// The data a round of the scaling mode's throughput cases moves, spread over its streams.
+pub const SPLIT_TOTAL: u64 = 64 << 20;
+/// Idle time of the scaling mode's idle sessions: their memory is read before it starts (after
+/// the same half second of settling as in the full mode), so it only needs to be short; the
+/// CPU figure over it says little (no heartbeat beats in one second; 10 ms steps).
+pub const SCALING_IDLE_SECS: f64 = 1.0;
 
 /// Measuring time of a bulk run, after its warm-up (bench/kit `WARMUP_SECS`): long enough
 /// for tens of rounds of the one-stream 32 MiB case, so that one scheduling hiccup of a
@@ -574,6 +686,120 @@ mod tests {
                 assert_eq!(&case, twin, "{} runs alike", case.id);
             }
         }
+    }
+
+    /// checks: tooling (the benchmark driver, not the protocol)
+    #[test]
+    fn the_scaling_mode_spans_its_sizes_without_the_mixed_pairs() {
+        let cases = Mode::Scaling.cases();
+        let sizes = |kind: Kind, of: fn(&Case) -> usize| -> Vec<usize> {
+            cases.iter().filter(|c| c.kind == kind).map(of).collect()
+        };
+        assert_eq!(sizes(Kind::Bulk, |c| c.streams), [1, 10, 100, 1000, 10_000]);
+        assert_eq!(
+            sizes(Kind::Memory, |c| c.streams),
+            [1, 10, 100, 1000, 10_000, 100_000]
+        );
+        assert_eq!(
+            sizes(Kind::SessionsIdle, |c| c.sessions),
+            [1, 10, 100, 1000, 10_000]
+        );
+        assert_eq!(cases.len(), 16, "nothing else");
+        for case in cases.iter().filter(|c| c.kind == Kind::Bulk) {
+            // Every round moves the same data, whatever the streams.
+            let round = case.size * case.streams as u64;
+            assert!(
+                round <= SPLIT_TOTAL && round > SPLIT_TOTAL - 10_000,
+                "{}",
+                case.id
+            );
+            assert!(case.id.starts_with("split-64MiB-x"), "{}", case.id);
+        }
+        let mut ids: Vec<_> = cases.iter().map(|c| c.id.clone()).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), cases.len(), "case ids are unique");
+        let mixed: Vec<_> = PAIRS.iter().filter(|p| !Mode::Scaling.runs(p)).collect();
+        assert_eq!(mixed.len(), 2);
+        assert!(mixed.iter().all(|p| p.client != p.server));
+        assert!(PAIRS.iter().all(|p| Mode::Full.runs(p)));
+    }
+
+    /// checks: tooling (the benchmark driver, not the protocol)
+    #[test]
+    fn scaling_cases_shared_with_the_full_mode_measure_memory_alike() {
+        let full = Mode::Full.cases();
+        let mut shared = 0;
+        for case in Mode::Scaling.cases() {
+            let Some(twin) = full.iter().find(|c| c.id == case.id) else {
+                continue;
+            };
+            shared += 1;
+            // Idle sessions idle for less time: only their CPU figure depends on it.
+            let twin = Case {
+                secs: case.secs,
+                ..twin.clone()
+            };
+            assert_eq!(case, twin, "{} runs alike", case.id);
+        }
+        assert_eq!(shared, 3, "memory-10k, sessions-idle-1000 and -10000");
+    }
+
+    /// checks: tooling (the benchmark driver, not the protocol)
+    #[test]
+    fn only_the_memory_case_beyond_the_shared_limit_raises_it() {
+        let big = memory(100_000);
+        assert_eq!(big.id, "memory-100k");
+        assert_eq!(big.stream_limit(), Some(131_072));
+        let flag = ["--max-streams".to_string(), "131072".to_string()];
+        assert!(big.args().windows(2).any(|w| w == flag));
+        assert!(big.server_args().windows(2).any(|w| w == flag));
+        assert_eq!(memory(10_000).stream_limit(), None);
+        for case in Mode::Full.cases() {
+            assert_eq!(case.stream_limit(), None, "{}", case.id);
+        }
+        // Idle streams share one socket: the open-files limit of the machine (20,000) is
+        // enough, even for 100,000 of them; plain TCP's streams need one each.
+        assert!(big.descriptors() < 1000);
+        assert!(split(SPLIT_TOTAL, 10_000).descriptors() > 10_000);
+    }
+
+    /// checks: tooling (the benchmark driver, not the protocol)
+    #[test]
+    fn yamux_skips_what_it_cannot_open_in_bounded_time_and_only_that() {
+        let yamux = PAIRS.iter().find(|p| p.name == "yamux").unwrap();
+        for case in Mode::Scaling.cases().iter().chain(&Mode::Full.cases()) {
+            let skipped = case.skip(yamux).is_some();
+            assert_eq!(skipped, case.id == "memory-100k", "{}", case.id);
+            assert_eq!(case.measures(yamux), !skipped && case.applies_to(yamux));
+            for pair in PAIRS.iter().filter(|p| p.name != "yamux") {
+                assert!(case.skip(pair).is_none(), "{} {}", case.id, pair.name);
+            }
+        }
+    }
+
+    /// checks: tooling (the benchmark driver, not the protocol)
+    #[test]
+    fn a_case_is_chosen_by_its_id_or_a_prefix() {
+        let ids = |mode: Mode, patterns: &[&str]| -> Vec<String> {
+            let patterns: Vec<String> = patterns.iter().map(|p| p.to_string()).collect();
+            select(mode.cases(), &patterns)
+                .into_iter()
+                .map(|c| c.id)
+                .collect()
+        };
+        assert_eq!(ids(Mode::Scaling, &["memory-10"]), ["memory-10"]);
+        assert_eq!(
+            ids(Mode::Scaling, &["memory-1", "sessions-idle-10k"]),
+            ["memory-1"],
+            "no prefix of an id that exists; nothing for an id that does not"
+        );
+        assert_eq!(ids(Mode::Full, &["bulk-1MiB"]).len(), 5);
+        assert_eq!(
+            ids(Mode::Full, &["sessions-idle-1000", "memory"]),
+            ["memory-10k", "sessions-idle-1000"],
+            "in run order"
+        );
     }
 
     /// checks: tooling (the benchmark driver, not the protocol)

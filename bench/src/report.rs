@@ -676,6 +676,7 @@ mod tests {
                             (name.to_string(), vec![run])
                         })
                         .collect(),
+                    skipped: BTreeMap::new(),
                 })
                 .collect(),
         }

@@ -58,6 +58,9 @@ pub struct CaseRuns {
     pub case: Case,
     /// Runs by implementation name.
     pub runs: BTreeMap<String, Vec<Run>>,
+    /// Implementations the case applies to that did not run it, and why ([`Case::skip`]).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub skipped: BTreeMap<String, String>,
 }
 
 /// One run of one case by one implementation.

@@ -233,12 +233,17 @@ pub fn run_plan(
     let ticks = clock_ticks();
     let total: usize = cases
         .iter()
-        .map(|c| pairs.iter().filter(|p| c.applies_to(p)).count() * c.reps(reps))
+        .map(|c| pairs.iter().filter(|p| c.measures(p)).count() * c.reps(reps))
         .sum();
     let mut done = 0;
     let mut out = Vec::new();
     for case in cases {
-        let applicable: Vec<&Pair> = pairs.iter().filter(|p| case.applies_to(p)).collect();
+        let applicable: Vec<&Pair> = pairs.iter().filter(|p| case.measures(p)).collect();
+        let skipped = pairs
+            .iter()
+            .filter(|p| case.applies_to(p))
+            .filter_map(|p| Some((p.name.to_string(), case.skip(p)?.to_string())))
+            .collect();
         let metrics = Metric::of(case);
         let mut runs: BTreeMap<String, Vec<Run>> = BTreeMap::new();
         for rep in 0..case.reps(reps) {
@@ -292,6 +297,7 @@ pub fn run_plan(
         out.push(CaseRuns {
             case: case.clone(),
             runs,
+            skipped,
         });
     }
     Ok(out)

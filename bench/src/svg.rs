@@ -233,13 +233,23 @@ pub fn throughput(results: &Results) -> Option<String> {
     Some(s)
 }
 
-/// One panel of [`scaling`]: medians by x position, one series per implementation.
-struct Panel {
-    title: String,
-    x_title: &'static str,
-    unit: &'static str,
-    xs: Vec<String>,
-    series: Vec<(String, Vec<Option<f64>>)>,
+/// One panel of a figure: medians by x position, one series per implementation.
+pub struct Panel {
+    /// Above the panel.
+    pub title: String,
+    /// Below the x axis.
+    pub x_title: &'static str,
+    /// Beside the y axis, and in each point's tooltip.
+    pub unit: &'static str,
+    /// The x positions' labels, evenly spaced (powers of ten make a logarithmic axis).
+    pub xs: Vec<String>,
+    /// The medians of each implementation by x position; `None` where it has none.
+    pub series: Vec<(String, Vec<Option<f64>>)>,
+    /// A logarithmic y axis, in whole decades (only positive values are drawn).
+    pub log_y: bool,
+    /// Points an implementation should have and has not (it failed there): the name, the x
+    /// position and why, drawn as a cross on the x axis in the implementation's colour.
+    pub gaps: Vec<(String, usize, String)>,
 }
 
 /// The panels of how cost grows: whatever this run measured of bursts by size, memory per
@@ -319,6 +329,8 @@ fn scaling_panels(results: &Results) -> Vec<Panel> {
                 .map(|c| (c.streams + c.sessions).to_string())
                 .collect(),
             series,
+            log_y: false,
+            gaps: Vec::new(),
         });
     }
     // Latency by load: idle and loaded, p50 and p99.
@@ -354,6 +366,8 @@ fn scaling_panels(results: &Results) -> Vec<Panel> {
             unit: "µs",
             xs: present.iter().map(|(_, l)| l.to_string()).collect(),
             series,
+            log_y: false,
+            gaps: Vec::new(),
         });
     }
     panels
@@ -370,6 +384,16 @@ pub fn scaling(results: &Results) -> Option<String> {
         .iter()
         .map(|i| i.name.clone())
         .collect();
+    let title = format!(
+        "How cost grows (medians; {} run(s) each; {})",
+        results.reps, results.started_utc
+    );
+    Some(figure(&title, None, &panels, &names))
+}
+
+/// Panels two by two under a title (and a line below it), with a legend of `names` on the
+/// right.
+pub fn figure(title: &str, subtitle: Option<&str>, panels: &[Panel], names: &[String]) -> String {
     let columns = panels.len().min(2);
     let rows = panels.len().div_ceil(2);
     let width = columns as f64 * PANEL_W + LEGEND_W;
@@ -382,9 +406,15 @@ pub fn scaling(results: &Results) -> Option<String> {
     let _ = writeln!(s, r#"<rect width="100%" height="100%" fill="white"/>"#);
     let _ = writeln!(
         s,
-        r#"<text x="10" y="22" font-size="15" font-weight="bold">How cost grows (medians; {} run(s) each; {})</text>"#,
-        results.reps, results.started_utc
+        r#"<text x="10" y="22" font-size="15" font-weight="bold">{title}</text>"#
     );
+    if let Some(subtitle) = subtitle {
+        let _ = writeln!(
+            s,
+            r##"<text x="10" y="36" fill="#444444">{}</text>"##,
+            escape(subtitle)
+        );
+    }
     for (index, panel) in panels.iter().enumerate() {
         let x0 = (index % 2) as f64 * PANEL_W;
         let y0 = TITLE_H + (index / 2) as f64 * PANEL_H;
@@ -403,22 +433,83 @@ pub fn scaling(results: &Results) -> Option<String> {
         );
     }
     s.push_str("</svg>\n");
-    Some(s)
+    s
+}
+
+/// The y axis of a panel: where a value goes, and the grid lines with their labels.
+struct Axis {
+    top_value: f64,
+    /// Logarithmic: the decade at the bottom (its exponent) and how many decades it spans.
+    decades: Option<(f64, f64)>,
+    grid: Vec<f64>,
+}
+
+impl Axis {
+    fn new(panel: &Panel) -> Axis {
+        let values = || panel.series.iter().flat_map(|(_, v)| v.iter().flatten());
+        let max = values().copied().fold(0.0, f64::max);
+        if panel.log_y {
+            let min = values()
+                .copied()
+                .filter(|v| *v > 0.0)
+                .fold(f64::INFINITY, f64::min);
+            let (low, high) = if min.is_finite() {
+                (min.log10().floor(), max.log10().ceil())
+            } else {
+                (0.0, 1.0)
+            };
+            let high = high.max(low + 1.0);
+            let grid = (0..=(high - low) as i32)
+                .map(|d| 10f64.powf(low + f64::from(d)))
+                .collect();
+            return Axis {
+                top_value: 10f64.powf(high),
+                decades: Some((low, high - low)),
+                grid,
+            };
+        }
+        let step = nice_step(if max > 0.0 { max } else { 1.0 }, 4.0);
+        let top_value = (max / step).ceil().max(1.0) * step;
+        let mut grid = Vec::new();
+        let mut v = 0.0;
+        while v <= top_value + step / 2.0 {
+            grid.push(v);
+            v += step;
+        }
+        Axis {
+            top_value,
+            decades: None,
+            grid,
+        }
+    }
+
+    /// The height of `v` above the bottom, from 0 to 1.
+    fn fraction(&self, v: f64) -> f64 {
+        match self.decades {
+            Some((low, span)) => (v.max(f64::MIN_POSITIVE).log10() - low) / span,
+            None => v.max(0.0) / self.top_value,
+        }
+    }
+
+    fn label(&self, v: f64) -> String {
+        if self.decades.is_none() {
+            return tick_label(v);
+        }
+        match v {
+            v if v >= 1e9 => format!("{}G", v / 1e9),
+            v if v >= 1e6 => format!("{}M", v / 1e6),
+            v if v >= 1e3 => format!("{}k", v / 1e3),
+            v => tick_label(v),
+        }
+    }
 }
 
 fn draw_panel(s: &mut String, panel: &Panel, x0: f64, y0: f64) {
     let plot_w = PANEL_W - MARGIN_L - MARGIN_R;
     let plot_h = PANEL_H - MARGIN_T - MARGIN_B;
     let (left, top) = (x0 + MARGIN_L, y0 + MARGIN_T);
-    let max = panel
-        .series
-        .iter()
-        .flat_map(|(_, v)| v.iter().flatten())
-        .copied()
-        .fold(0.0, f64::max);
-    let step = nice_step(if max > 0.0 { max } else { 1.0 }, 4.0);
-    let top_value = (max / step).ceil().max(1.0) * step;
-    let y_of = |v: f64| top + plot_h - v.max(0.0) / top_value * plot_h;
+    let axis = Axis::new(panel);
+    let y_of = |v: f64| top + plot_h - axis.fraction(v) * plot_h;
     let n = panel.xs.len();
     let x_of = |i: usize| {
         if n == 1 {
@@ -433,8 +524,7 @@ fn draw_panel(s: &mut String, panel: &Panel, x0: f64, y0: f64) {
         y0 + 18.0,
         panel.title
     );
-    let mut v = 0.0;
-    while v <= top_value + step / 2.0 {
+    for &v in &axis.grid {
         let y = y_of(v);
         let _ = writeln!(
             s,
@@ -442,9 +532,8 @@ fn draw_panel(s: &mut String, panel: &Panel, x0: f64, y0: f64) {
             left + plot_w,
             left - 6.0,
             y + 4.0,
-            tick_label(v)
+            axis.label(v)
         );
-        v += step;
     }
     let _ = writeln!(
         s,
@@ -497,6 +586,30 @@ fn draw_panel(s: &mut String, panel: &Panel, x0: f64, y0: f64) {
             }
         }
     }
+    // A gap: a cross on the x axis, one above the other where several share a position.
+    let mut stacked = vec![0usize; n];
+    for (name, i, why) in &panel.gaps {
+        let Some(level) = stacked.get_mut(*i) else {
+            continue;
+        };
+        let _ = writeln!(
+            s,
+            r#"<text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="12" font-weight="bold" fill="{}">×<title>{name}, {}: {}</title></text>"#,
+            x_of(*i),
+            top + plot_h - 3.0 - *level as f64 * 11.0,
+            colour(name),
+            panel.xs[*i],
+            escape(why)
+        );
+        *level += 1;
+    }
+}
+
+/// Text made safe inside an SVG element.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// The SVG path data of a line through consecutive known points; gaps stay gaps.
@@ -571,6 +684,7 @@ mod tests {
             )]
             .into_iter()
             .collect(),
+            skipped: Default::default(),
         };
         let results = Results {
             schema: 1,

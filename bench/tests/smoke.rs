@@ -1,5 +1,6 @@
 //! The driver end to end with the peers it plays itself (the reference and plain TCP): a smoke
-//! run passes and writes its three files, and `report` writes the same report again from them.
+//! run passes and writes its files, and `report` writes the same report again from them; so does
+//! a small scaling run.
 
 use std::process::Command;
 
@@ -85,4 +86,64 @@ fn a_smoke_run_refuses_to_skip_a_missing_peer() {
         .expect("runs");
     assert!(!run.status.success());
     assert!(String::from_utf8_lossy(&run.stderr).contains("not found"));
+}
+
+/// checks: tooling (the benchmark driver, not the protocol)
+#[test]
+fn a_scaling_run_writes_its_own_report_beside_the_full_runs() {
+    let out = std::env::temp_dir().join(format!("muxado-bench-scaling-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    let run = Command::new(BIN)
+        .args([
+            "run",
+            "--mode",
+            "scaling",
+            "--reps",
+            "1",
+            "--case",
+            "memory-10",
+            "--case",
+            "sessions-idle-10",
+            "--impl",
+            "tcp",
+            "--bin-dir",
+            "/nonexistent",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "stdout: {stdout}\nstderr: {stderr}");
+    for file in [
+        "results-scaling.json",
+        "SCALING.md",
+        "scaling-memory-streams.svg",
+        "scaling-memory-sessions.svg",
+    ] {
+        assert!(out.join(file).exists(), "{file} written");
+    }
+    for file in ["results.json", "RESULTS.md", "scaling-throughput.svg"] {
+        assert!(!out.join(file).exists(), "{file} not written");
+    }
+    let md = std::fs::read_to_string(out.join("SCALING.md")).unwrap();
+    assert!(md.contains("## Memory against idle sessions"), "{md}");
+    assert!(md.contains("| reference |"), "{md}");
+
+    let again = out.join("again");
+    let report = Command::new(BIN)
+        .args(["report"])
+        .arg(out.join("results-scaling.json"))
+        .arg("--out")
+        .arg(&again)
+        .output()
+        .expect("runs");
+    assert!(report.status.success());
+    assert_eq!(
+        std::fs::read_to_string(again.join("SCALING.md")).unwrap(),
+        md,
+        "the report is a function of results-scaling.json"
+    );
+    let _ = std::fs::remove_dir_all(&out);
 }

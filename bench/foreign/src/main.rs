@@ -59,11 +59,14 @@ fn main() -> ExitCode {
             Side::Client {
                 connect,
                 heartbeat,
+                max_streams,
                 workload,
             } => report(match args.implementation {
-                Foreign::NgrokRust => ngrok::client(&connect, heartbeat, &workload).await,
+                Foreign::NgrokRust => {
+                    ngrok::client(&connect, heartbeat, max_streams, &workload).await
+                }
                 // yamux 0.14 has no heartbeat (rust-libp2p pings in a protocol of its own).
-                Foreign::Yamux => yamux_peer::client(&connect, &workload).await,
+                Foreign::Yamux => yamux_peer::client(&connect, max_streams, &workload).await,
             }),
         }
     });

@@ -18,12 +18,18 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::sync::Mutex;
 
-/// A session with the shared window, backlog and stream limit (`muxado_bench_kit::wire`); the
-/// crate's defaults otherwise (with `default_backlog`, its accept queue of 64 too).
-fn session(tcp: TcpStream, client: bool, default_backlog: bool) -> muxado::MuxadoSession {
+/// A session with the shared window, backlog and stream limit (`muxado_bench_kit::wire`, or
+/// `max_streams`); the crate's defaults otherwise (with `default_backlog`, its accept queue of
+/// 64 too).
+fn session(
+    tcp: TcpStream,
+    client: bool,
+    default_backlog: bool,
+    max_streams: Option<usize>,
+) -> muxado::MuxadoSession {
     let mut builder = SessionBuilder::new(tcp)
         .window_size(WINDOW as usize)
-        .stream_limit(MAX_STREAMS);
+        .stream_limit(max_streams.unwrap_or(MAX_STREAMS));
     if !default_backlog {
         builder = builder.accept_queue_size(BACKLOG as usize);
     }
@@ -189,6 +195,7 @@ impl Opener for AnyOpener {
 struct NgrokDialer {
     addr: String,
     heartbeat: bool,
+    max_streams: Option<usize>,
 }
 
 impl Dialer for NgrokDialer {
@@ -196,7 +203,7 @@ impl Dialer for NgrokDialer {
 
     async fn dial(&self) -> io::Result<AnyOpener> {
         let tcp = connect(&self.addr).await?;
-        let session = session(tcp, true, false);
+        let session = session(tcp, true, false, self.max_streams);
         if !self.heartbeat {
             let (open, accept) = session.split();
             // The accept half ends the session when dropped: it lives in a task that answers
@@ -225,7 +232,7 @@ pub async fn serve(addr: &str, options: ServerOptions) -> io::Result<()> {
     loop {
         let (tcp, _) = listener.accept().await?;
         tcp.set_nodelay(true)?;
-        let session = session(tcp, false, options.default_backlog);
+        let session = session(tcp, false, options.default_backlog, options.max_streams);
         if options.heartbeat {
             let holder = typed_holder.clone();
             tokio::spawn(async move {
@@ -252,10 +259,16 @@ pub async fn serve(addr: &str, options: ServerOptions) -> io::Result<()> {
 }
 
 /// Runs a workload as the client.
-pub async fn client(addr: &str, heartbeat: bool, workload: &Workload) -> Result<Value, String> {
+pub async fn client(
+    addr: &str,
+    heartbeat: bool,
+    max_streams: Option<usize>,
+    workload: &Workload,
+) -> Result<Value, String> {
     let dialer = NgrokDialer {
         addr: addr.to_string(),
         heartbeat,
+        max_streams,
     };
     client::run(dialer, workload).await
 }

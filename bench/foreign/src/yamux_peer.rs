@@ -23,16 +23,18 @@ use yamux::{Config, Connection, Mode};
 /// A yamux stream seen through tokio's I/O traits.
 type YStream = Compat<yamux::Stream>;
 
-/// The shared settings: at most [`MAX_STREAMS`] streams, and a connection receive window of
+/// The shared settings: at most [`MAX_STREAMS`] streams (or `max_streams`), and a connection
+/// receive window of
 /// exactly 256 KiB per possible stream. yamux guarantees every stream 256 KiB and lets a
 /// stream's window grow (auto-tuning) only out of what the connection limit leaves above
 /// that guarantee: nothing here, so every window stays at [`WINDOW`], as in the muxado
 /// implementations.
-fn config() -> Config {
+fn config(max_streams: Option<usize>) -> Config {
+    let max_streams = max_streams.unwrap_or(MAX_STREAMS);
     let mut config = Config::default();
     // The window limit first: `set_max_num_streams` checks it covers every stream.
-    config.set_max_connection_receive_window(Some(MAX_STREAMS * WINDOW as usize));
-    config.set_max_num_streams(MAX_STREAMS);
+    config.set_max_connection_receive_window(Some(max_streams * WINDOW as usize));
+    config.set_max_num_streams(max_streams);
     config
 }
 
@@ -42,11 +44,12 @@ type OpenRequest = oneshot::Sender<yamux::Result<yamux::Stream>>;
 fn start(
     tcp: TcpStream,
     mode: Mode,
+    max_streams: Option<usize>,
 ) -> (
     mpsc::UnboundedSender<OpenRequest>,
     mpsc::UnboundedReceiver<yamux::Stream>,
 ) {
-    let mut connection = Connection::new(tcp.compat(), config(), mode);
+    let mut connection = Connection::new(tcp.compat(), config(max_streams), mode);
     let (open_tx, mut open_rx) = mpsc::unbounded_channel::<OpenRequest>();
     let (inbound_tx, inbound_rx) = mpsc::unbounded_channel();
     tokio::spawn(async move {
@@ -104,8 +107,8 @@ impl Opener for YamuxOpener {
     }
 }
 
-/// Dials connections.
-struct YamuxDialer(String);
+/// Dials connections (with a stream limit other than [`MAX_STREAMS`], maybe).
+struct YamuxDialer(String, Option<usize>);
 
 impl Dialer for YamuxDialer {
     type Opener = YamuxOpener;
@@ -113,23 +116,22 @@ impl Dialer for YamuxDialer {
     async fn dial(&self) -> io::Result<YamuxOpener> {
         let tcp = connect(&self.0).await?;
         // The server opens no streams: inbound ones would be dropped with the receiver.
-        let (open, _inbound) = start(tcp, Mode::Client);
+        let (open, _inbound) = start(tcp, Mode::Client, self.1);
         Ok(YamuxOpener(open))
     }
 }
 
 /// Serves every connection until killed. yamux has neither an accept backlog (a stream is
 /// handed over as soon as its SYN is read; here into an unbounded channel, its opener held
-/// back instead by yamux's limit of 256 streams not yet acknowledged) nor a heartbeat, so
-/// `options` change nothing.
+/// back instead by yamux's limit of 256 streams not yet acknowledged) nor a heartbeat: of
+/// `options`, only the stream limit counts.
 pub async fn serve(addr: &str, options: ServerOptions) -> io::Result<()> {
-    let _ = options;
     let listener = listen(addr).await?;
     let holder = Holder::new();
     loop {
         let (tcp, _) = listener.accept().await?;
         tcp.set_nodelay(true)?;
-        let (open, mut inbound) = start(tcp, Mode::Server);
+        let (open, mut inbound) = start(tcp, Mode::Server, options.max_streams);
         let holder = holder.clone();
         tokio::spawn(async move {
             let _open = open;
@@ -141,6 +143,10 @@ pub async fn serve(addr: &str, options: ServerOptions) -> io::Result<()> {
 }
 
 /// Runs a workload as the client.
-pub async fn client(addr: &str, workload: &Workload) -> Result<Value, String> {
-    client::run(YamuxDialer(addr.to_string()), workload).await
+pub async fn client(
+    addr: &str,
+    max_streams: Option<usize>,
+    workload: &Workload,
+) -> Result<Value, String> {
+    client::run(YamuxDialer(addr.to_string(), max_streams), workload).await
 }

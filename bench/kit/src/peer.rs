@@ -1,9 +1,9 @@
 //! The command line and output every Rust bench peer shares (the Go peer follows the same):
 //!
 //! ```text
-//! PEER server --listen ADDR [--default-backlog] [--heartbeat]
+//! PEER server --listen ADDR [--default-backlog] [--heartbeat] [--max-streams N]
 //!                                  prints `LISTENING <ip:port>`, serves until killed
-//! PEER client --connect ADDR [--heartbeat]
+//! PEER client --connect ADDR [--heartbeat] [--max-streams N]
 //!             --workload bulk|rate|latency|memory|burst|sessions-idle|sessions-active
 //!             [--size N] [--streams N] [--sessions N] [--secs F] [--samples N] [--loaded]
 //!                                  prints `RESULT <json>`, exits 0 when ok, 1 when not
@@ -40,6 +40,10 @@ pub enum Side {
         /// (where it has one); every stream is then a typed stream of type 0.
         #[arg(long)]
         heartbeat: bool,
+        /// The session's stream limit, where the implementation has one, instead of
+        /// [`crate::wire::MAX_STREAMS`] (the memory workload beyond it).
+        #[arg(long, value_name = "N")]
+        max_streams: Option<usize>,
         /// What to run.
         #[command(flatten)]
         workload: Workload,
@@ -57,6 +61,10 @@ pub struct ServerOptions {
     /// interval, where it has one; every stream is then a typed stream.
     #[arg(long)]
     pub heartbeat: bool,
+    /// The sessions' stream limit, where the implementation has one, instead of
+    /// [`crate::wire::MAX_STREAMS`]: the memory workload holds more streams than that.
+    #[arg(long, value_name = "N")]
+    pub max_streams: Option<usize>,
 }
 
 /// The runtime every Rust peer runs on: multi-threaded with one worker per core, as Go

@@ -1,8 +1,8 @@
 // Command benchpeer is the Go bench peer of ci/bench (bench/README.md): one
 // side of a benchmark run with a linked Go muxado implementation.
 //
-//	benchpeer [--impl 2016|ngrok] server --listen ADDR [--default-backlog] [--heartbeat]
-//	benchpeer [--impl 2016|ngrok] client --connect ADDR [--heartbeat]
+//	benchpeer [--impl 2016|ngrok] server --listen ADDR [--default-backlog] [--heartbeat] [--max-streams N]
+//	benchpeer [--impl 2016|ngrok] client --connect ADDR [--heartbeat] [--max-streams N]
 //	          --workload bulk|rate|latency|memory|burst|sessions-idle|sessions-active
 //	          [--size N] [--streams N] [--sessions N] [--secs F] [--samples N] [--loaded]
 //
@@ -74,8 +74,8 @@ type workload struct {
 }
 
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: benchpeer [--impl 2016|ngrok] server --listen ADDR [--default-backlog] [--heartbeat]\n"+
-		"       benchpeer [--impl 2016|ngrok] client --connect ADDR [--heartbeat]\n"+
+	fmt.Fprintln(w, "usage: benchpeer [--impl 2016|ngrok] server --listen ADDR [--default-backlog] [--heartbeat] [--max-streams N]\n"+
+		"       benchpeer [--impl 2016|ngrok] client --connect ADDR [--heartbeat] [--max-streams N]\n"+
 		"                 --workload bulk|rate|latency|memory|burst|sessions-idle|sessions-active\n"+
 		"                 [--size N] [--streams N] [--sessions N] [--secs F] [--samples N] [--loaded]")
 }
@@ -108,6 +108,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		listen := fs.String("listen", "", "address to listen on")
 		defaultBacklog := fs.Bool("default-backlog", false, "keep Go's accept backlog (128)")
 		heartbeat := fs.Bool("heartbeat", false, "run Go's heartbeat on every session")
+		fs.Int("max-streams", 0, "the stream limit of the Rust peers; Go has none, so it is ignored")
 		if err := fs.Parse(rest); err != nil || *listen == "" || fs.NArg() > 0 {
 			usage(stderr)
 			return 2
@@ -122,6 +123,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "client":
 		connect := fs.String("connect", "", "server address")
 		heartbeat := fs.Bool("heartbeat", false, "run Go's heartbeat on every session")
+		fs.Int("max-streams", 0, "the stream limit of the Rust peers; Go has none, so it is ignored")
 		var w workload
 		fs.StringVar(&w.kind, "workload", "", "bulk, rate, latency or memory")
 		fs.Uint64Var(&w.size, "size", 1024, "payload bytes per stream (bulk)")
