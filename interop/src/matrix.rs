@@ -1,17 +1,22 @@
-//! The scenario matrix: every scenario, in both directions, against every foreign peer.
+//! The scenario matrix: every scenario between pairs of peers of the registry
+//! (`interop/peers.toml`): by default every peer against the reference, both ways; with
+//! [`Pairs::All`] every client against every server.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
-
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 
 use crate::Role;
 use crate::fault::{FaultConfig, FaultStats, proxy_one};
-use crate::peer::{Endpoint, ForeignPeer};
-use crate::record::{Transcript, record_one};
+use crate::peer::{Endpoint, Peer};
+use crate::record::{Transcript, record_one, record_one_keeping};
+use crate::registry::{Deviation, Places, REFERENCE, Registry};
 use crate::replay::{self, Recording};
 use crate::scenario::{self, Outcome, Params};
 
@@ -27,13 +32,6 @@ pub enum Direction {
 impl Direction {
     /// Both directions.
     pub const BOTH: [Direction; 2] = [Direction::RefClient, Direction::RefServer];
-
-    fn label(self) -> &'static str {
-        match self {
-            Direction::RefClient => "ref→",
-            Direction::RefServer => "→ref",
-        }
-    }
 }
 
 /// How one run ended.
@@ -41,14 +39,14 @@ impl Direction {
 pub enum Verdict {
     /// Both sides saw what the scenario requires.
     Pass,
-    /// The foreign side cannot play this part (no such API).
+    /// A side cannot play its part (no such API): it said so itself (exit code 3).
     NotApplicable(String),
-    /// It failed exactly as a SPEC interop note says this implementation does.
-    Deviation(&'static str),
+    /// It failed exactly as a SPEC interop note says one of the two implementations does.
+    Deviation(String),
     /// It failed.
     Fail(String),
     /// A deviation was expected, but the run passed: the expectation is stale.
-    UnexpectedPass(&'static str),
+    UnexpectedPass(String),
 }
 
 impl Verdict {
@@ -60,7 +58,8 @@ impl Verdict {
         )
     }
 
-    fn short(&self) -> String {
+    /// The verdict in a grid cell: `pass`, `n/a`, `dev INTEROP-3`, `FAIL`, `UNEXPECTED PASS`.
+    pub fn short(&self) -> String {
         match self {
             Verdict::Pass => "pass".into(),
             Verdict::NotApplicable(_) => "n/a".into(),
@@ -69,44 +68,29 @@ impl Verdict {
             Verdict::UnexpectedPass(_) => "UNEXPECTED PASS".into(),
         }
     }
+
+    /// Its kind, as the JSON report spells it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::NotApplicable(_) => "n/a",
+            Verdict::Deviation(_) => "deviation",
+            Verdict::Fail(_) => "fail",
+            Verdict::UnexpectedPass(_) => "unexpected-pass",
+        }
+    }
+
+    /// What it says beyond its kind: why it is n/a, the note, what failed.
+    pub fn detail(&self) -> &str {
+        match self {
+            Verdict::Pass => "",
+            Verdict::NotApplicable(s)
+            | Verdict::Deviation(s)
+            | Verdict::Fail(s)
+            | Verdict::UnexpectedPass(s) => s,
+        }
+    }
 }
-
-/// Known deviations of foreign implementations, each explained by a SPEC interop note:
-/// `(peer name prefix, scenario, direction, note)`.
-const DEVIATIONS: &[(&str, &str, Direction, &str)] = &[
-    (
-        "go-",
-        "typed-split-prefix",
-        Direction::RefClient,
-        "INTEROP-3",
-    ),
-    (
-        "ngrok-rust",
-        "goaway-from-server",
-        Direction::RefClient,
-        "INTEROP-13",
-    ),
-    (
-        "ngrok-rust",
-        "goaway-from-client",
-        Direction::RefServer,
-        "INTEROP-13",
-    ),
-    (
-        "ngrok-rust",
-        "fin-first-reply",
-        Direction::RefServer,
-        "INTEROP-14",
-    ),
-    ("ngrok-rust", "burst", Direction::RefClient, "INTEROP-27"),
-];
-
-/// Foreign servers whose refusals of `burst` streams a SPEC interop note explains:
-/// `(peer name prefix, note)`. Go waits 1 ms for its application to make room
-/// ([INTEROP-5]), so whether a run refuses any stream depends on scheduling: the cell is
-/// `pass` when none was refused, `dev INTEROP-5` when some were. A refusal by any other
-/// server fails the cell; by the reference, always ([STREAM-14]).
-const BURST_REFUSALS: &[(&str, &str)] = &[("go-", "INTEROP-5")];
 
 /// The sessions kept as transcripts in `vectors/transcripts/` (recorded against
 /// `go-v2.0.2` by `muxado-interop transcripts`): the scenarios whose reference side sends only
@@ -131,100 +115,167 @@ pub const KEPT_TRANSCRIPTS: &[(&str, Direction)] = &[
     ("fin-first-reply", Direction::RefServer),
 ];
 
-/// Replay differences explained by a SPEC interop note: ngrok's crate writes no GOAWAY when
-/// its debug data is shorter than 8 bytes, as when it closes a session ([INTEROP-13]).
-fn explained(peer: &str, diff: &replay::Diff) -> Option<&'static str> {
-    (peer.starts_with("ngrok-rust") && diff.topic == replay::Topic::GoAway && diff.live_silent)
-        .then_some("INTEROP-13")
+/// The replay difference `diff` of `peer`, when a SPEC interop note the registry names for it
+/// explains it (e.g. ngrok's crate writes no GOAWAY when its debug data is shorter than 8
+/// bytes, as when it closes a session: [INTEROP-13]).
+fn explained(peer: &Peer, diff: &replay::Diff) -> Option<String> {
+    let topic = match diff.topic {
+        replay::Topic::Stream(_) => "stream",
+        replay::Topic::GoAway => "goaway",
+        replay::Topic::Other => "other",
+        replay::Topic::Transport => "transport",
+    };
+    peer.replay
+        .iter()
+        .find(|r| r.topic == topic && diff.live_silent)
+        .map(|r| r.note.clone())
 }
 
-/// One run of the matrix.
+/// One run of the matrix: one scenario, one client, one server.
 #[derive(Clone, Debug)]
 pub struct Cell {
     /// The scenario.
     pub scenario: &'static str,
-    /// Which side the reference played.
-    pub direction: Direction,
-    /// The foreign peer's name.
-    pub peer: String,
-    /// What the reference side reported.
-    pub reference: Outcome,
-    /// What the foreign side reported.
-    pub foreign: Outcome,
+    /// The client's name.
+    pub client: String,
+    /// The server's name.
+    pub server: String,
+    /// What the client side reported.
+    pub client_side: Outcome,
+    /// What the server side reported.
+    pub server_side: Outcome,
     /// The judgement.
     pub verdict: Verdict,
+    /// What the verdict rests on in SPEC.md: the interop note of a deviation, the requirements
+    /// a failure breaks (empty for a pass or n/a).
+    pub breaks: Vec<String>,
+    /// The frame log of the run (through the recording proxy), kept for a cell that neither
+    /// passed nor was n/a.
+    pub frame_log: Option<String>,
+    /// Where that frame log was written (in the results directory), if it was.
+    pub log_file: Option<PathBuf>,
+    /// How long the run took.
+    pub elapsed: Duration,
 }
 
-/// The verdict on one run; `cut` says whether a fault proxy cut the connection (`soak`'s
-/// cross-checks of the two sides depend on it).
-fn judge(
-    peer: &str,
-    scenario: &str,
-    direction: Direction,
-    reference: &Outcome,
-    foreign: &Outcome,
-    cut: bool,
-) -> Verdict {
-    let expected = DEVIATIONS
-        .iter()
-        .find(|(p, s, d, _)| peer.starts_with(p) && *s == scenario && *d == direction)
-        .map(|(.., note)| *note);
-    let passed = reference.ok && foreign.ok;
+impl Cell {
+    /// The direction of a cell with the reference on one side (and not on both).
+    pub fn direction(&self) -> Option<Direction> {
+        match (self.client == REFERENCE, self.server == REFERENCE) {
+            (true, false) => Some(Direction::RefClient),
+            (false, true) => Some(Direction::RefServer),
+            _ => None,
+        }
+    }
+
+    /// The peer other than the reference of a reference pair, or the client.
+    pub fn peer(&self) -> &str {
+        if self.client == REFERENCE {
+            &self.server
+        } else {
+            &self.client
+        }
+    }
+}
+
+/// One side of a run, for [`judge`].
+#[derive(Clone, Copy)]
+struct Side<'a> {
+    name: &'a str,
+    deviations: &'a [Deviation],
+    outcome: &'a Outcome,
+}
+
+impl Side<'_> {
+    fn deviation(&self, scenario: &str, role: Role, counterpart: &str) -> Option<&Deviation> {
+        self.deviations
+            .iter()
+            .find(|d| !d.refusals && d.applies(scenario, role, counterpart))
+    }
+
+    fn refusals(&self, scenario: &str, counterpart: &str) -> Option<&Deviation> {
+        self.deviations
+            .iter()
+            .find(|d| d.refusals && d.applies(scenario, Role::Server, counterpart))
+    }
+}
+
+/// The verdict on one run and the SPEC ids it rests on; `cut` says whether a fault proxy cut
+/// the connection (`soak`'s cross-checks of the two sides depend on it).
+fn judge(scenario: &str, client: Side<'_>, server: Side<'_>, cut: bool) -> (Verdict, Vec<String>) {
+    let broken = || {
+        scenario::requirements(scenario)
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>()
+    };
+    let expected = client
+        .deviation(scenario, Role::Client, server.name)
+        .or_else(|| server.deviation(scenario, Role::Server, client.name));
+    let passed = client.outcome.ok && server.outcome.ok;
     if passed && scenario == "soak" {
-        let (client, server) = match direction {
-            Direction::RefClient => (reference, foreign),
-            Direction::RefServer => (foreign, reference),
-        };
-        if let Err(problem) = scenario::check_soak(&client.observed, &server.observed, cut) {
-            return Verdict::Fail(format!(
-                "{problem} | client: {} | server: {}",
-                client.observed, server.observed
-            ));
+        if let Err(problem) =
+            scenario::check_soak(&client.outcome.observed, &server.outcome.observed, cut)
+        {
+            return (
+                Verdict::Fail(format!(
+                    "{problem} | client: {} | server: {}",
+                    client.outcome.observed, server.outcome.observed
+                )),
+                broken(),
+            );
         }
     }
     if passed && scenario == "burst" {
-        let client = match direction {
-            Direction::RefClient => reference,
-            Direction::RefServer => foreign,
-        };
-        match scenario::burst_refused(&client.observed) {
-            Err(problem) => return Verdict::Fail(problem),
+        match scenario::burst_refused(&client.outcome.observed) {
+            Err(problem) => return (Verdict::Fail(problem), broken()),
             Ok(0) => {}
             Ok(refused) => {
                 let what = format!(
-                    "the server refused {refused} of {} streams: {}",
+                    "the {} server refused {refused} of {} streams: {}",
+                    server.name,
                     scenario::BURST_STREAMS,
-                    client.observed
+                    client.outcome.observed
                 );
-                let note = BURST_REFUSALS
-                    .iter()
-                    .find(|(p, _)| peer.starts_with(p))
-                    .map(|(_, note)| *note);
-                return match (direction, note) {
-                    (Direction::RefClient, Some(note)) => Verdict::Deviation(note),
-                    (Direction::RefClient, None) => {
-                        Verdict::Fail(format!("{what}; no SPEC interop note explains it"))
-                    }
-                    (Direction::RefServer, _) => Verdict::Fail(format!(
-                        "{what}; the reference waits for an application that keeps accepting \
-                         ([STREAM-14])"
-                    )),
+                return match server.refusals(scenario, client.name) {
+                    Some(d) => (Verdict::Deviation(d.note.clone()), vec![d.note.clone()]),
+                    None => (
+                        Verdict::Fail(format!(
+                            "{what}; no SPEC interop note explains it (an acceptor may wait for \
+                             room instead, [STREAM-14], as the reference does)"
+                        )),
+                        vec!["STREAM-14".into(), "STREAM-5".into()],
+                    ),
                 };
             }
         }
     }
     match (passed, expected) {
-        (true, None) => Verdict::Pass,
-        (true, Some(note)) => Verdict::UnexpectedPass(note),
-        (false, _) if foreign.unsupported => Verdict::NotApplicable(foreign.detail.clone()),
-        (false, _) if reference.unsupported => Verdict::NotApplicable(reference.detail.clone()),
-        (false, Some(note)) => Verdict::Deviation(note),
-        (false, None) => Verdict::Fail(format!(
-            "reference: {} | {}: {}",
-            describe(reference),
-            peer,
-            describe(foreign)
-        )),
+        (true, None) => (Verdict::Pass, Vec::new()),
+        (true, Some(d)) if d.sometimes => (Verdict::Pass, Vec::new()),
+        (true, Some(d)) => (
+            Verdict::UnexpectedPass(d.note.clone()),
+            vec![d.note.clone()],
+        ),
+        (false, _) if server.outcome.unsupported => (
+            Verdict::NotApplicable(format!("{}: {}", server.name, server.outcome.detail)),
+            Vec::new(),
+        ),
+        (false, _) if client.outcome.unsupported => (
+            Verdict::NotApplicable(format!("{}: {}", client.name, client.outcome.detail)),
+            Vec::new(),
+        ),
+        (false, Some(d)) => (Verdict::Deviation(d.note.clone()), vec![d.note.clone()]),
+        (false, None) => (
+            Verdict::Fail(format!(
+                "client {}: {} | server {}: {}",
+                client.name,
+                describe(client.outcome),
+                server.name,
+                describe(server.outcome)
+            )),
+            broken(),
+        ),
     }
 }
 
@@ -238,7 +289,7 @@ fn describe(outcome: &Outcome) -> String {
 
 /// Runs one scenario in one direction against one peer, over TCP on 127.0.0.1, with the
 /// matrix's [`Params`] (a short soak).
-pub async fn run(peer: &ForeignPeer, scenario: &'static str, direction: Direction) -> Cell {
+pub async fn run(peer: &Peer, scenario: &'static str, direction: Direction) -> Cell {
     run_via(
         peer,
         scenario,
@@ -253,7 +304,7 @@ pub async fn run(peer: &ForeignPeer, scenario: &'static str, direction: Directio
 /// Runs one scenario like [`run`], through the recording proxy ([`record_one`]), and returns
 /// the transcript of the session with the cell.
 pub async fn record(
-    peer: &ForeignPeer,
+    peer: &Peer,
     scenario: &'static str,
     direction: Direction,
 ) -> (Cell, Option<Transcript>) {
@@ -272,7 +323,7 @@ pub async fn record(
 /// cell (judged knowing whether the connection was cut) and what the proxy did, if it
 /// finished.
 pub async fn run_through_faults(
-    peer: &ForeignPeer,
+    peer: &Peer,
     scenario: &'static str,
     direction: Direction,
     params: &Params,
@@ -352,7 +403,7 @@ async fn proxied(proxy: Option<Proxy>) -> Proxied {
 }
 
 async fn run_via(
-    peer: &ForeignPeer,
+    peer: &Peer,
     scenario: &'static str,
     direction: Direction,
     params: &Params,
@@ -431,10 +482,7 @@ async fn run_via(
 
 /// Replays the reference's side of `recording` against `peer`, which plays the other side of
 /// the transcript's scenario; the cell's reference outcome is the replay's comparison.
-pub async fn replay(
-    peer: &ForeignPeer,
-    recording: &Recording,
-) -> Result<(Cell, replay::Report), String> {
+pub async fn replay(peer: &Peer, recording: &Recording) -> Result<(Cell, replay::Report), String> {
     let scenario = recording
         .scenario
         .as_deref()
@@ -490,15 +538,15 @@ pub async fn replay(
         }
     };
     // Differences a SPEC interop note explains for this implementation.
-    let notes: Vec<&'static str> = report
+    let notes: Vec<String> = report
         .diffs
         .iter()
-        .filter_map(|d| explained(&peer.name, d))
+        .filter_map(|d| explained(peer, d))
         .collect();
     let unexplained: Vec<String> = report
         .diffs
         .iter()
-        .filter(|d| explained(&peer.name, d).is_none())
+        .filter(|d| explained(peer, d).is_none())
         .map(|d| d.to_string())
         .collect();
     let reference = Outcome {
@@ -513,27 +561,58 @@ pub async fn replay(
     };
     let mut cell = cell(peer, scenario, direction, reference, foreign, false);
     if let (Verdict::Pass, Some(note)) = (&cell.verdict, notes.first()) {
-        cell.verdict = Verdict::Deviation(note);
+        cell.verdict = Verdict::Deviation(note.clone());
+        cell.breaks = vec![note.clone()];
     }
     Ok((cell, report))
 }
 
+/// The cell of an in-process run: the reference (no deviations of its own) against `peer`.
 fn cell(
-    peer: &ForeignPeer,
+    peer: &Peer,
     scenario: &'static str,
     direction: Direction,
     reference: Outcome,
     foreign: Outcome,
     cut: bool,
 ) -> Cell {
-    let verdict = judge(&peer.name, scenario, direction, &reference, &foreign, cut);
+    let (client, server, client_side, server_side) = match direction {
+        Direction::RefClient => (REFERENCE, peer, reference, foreign),
+        Direction::RefServer => (peer.name.as_str(), peer, foreign, reference),
+    };
+    let (client_deviations, server_deviations): (&[Deviation], &[Deviation]) = match direction {
+        Direction::RefClient => (&[], &peer.deviations),
+        Direction::RefServer => (&peer.deviations, &[]),
+    };
+    let server_name = match direction {
+        Direction::RefClient => server.name.as_str(),
+        Direction::RefServer => REFERENCE,
+    };
+    let (verdict, breaks) = judge(
+        scenario,
+        Side {
+            name: client,
+            deviations: client_deviations,
+            outcome: &client_side,
+        },
+        Side {
+            name: server_name,
+            deviations: server_deviations,
+            outcome: &server_side,
+        },
+        cut,
+    );
     Cell {
         scenario,
-        direction,
-        peer: peer.name.clone(),
-        reference,
-        foreign,
+        client: client.to_string(),
+        server: server_name.to_string(),
+        client_side,
+        server_side,
         verdict,
+        breaks,
+        frame_log: None,
+        log_file: None,
+        elapsed: Duration::ZERO,
     }
 }
 
@@ -555,39 +634,40 @@ fn failed(detail: String) -> Outcome {
     }
 }
 
-/// The matrix as a table: one row per scenario, one column per peer and direction.
+/// The matrix as a table: one row per scenario, one column per pair (`client→server`), in
+/// the order the cells came.
 pub fn table(cells: &[Cell]) -> String {
-    let mut peers: Vec<&str> = Vec::new();
+    let mut pairs: Vec<(&str, &str)> = Vec::new();
     for cell in cells {
-        if !peers.contains(&cell.peer.as_str()) {
-            peers.push(&cell.peer);
+        let pair = (cell.client.as_str(), cell.server.as_str());
+        if !pairs.contains(&pair) {
+            pairs.push(pair);
         }
     }
     let mut out = String::new();
     let _ = write!(out, "| scenario |");
-    for peer in &peers {
-        for direction in Direction::BOTH {
-            let _ = write!(out, " {} {} |", direction.label(), peer);
-        }
+    for (client, server) in &pairs {
+        let _ = write!(out, " {client}→{server} |");
     }
     out.push_str("\n|---|");
-    for _ in 0..peers.len() * 2 {
+    for _ in &pairs {
         out.push_str("---|");
     }
     out.push('\n');
     for scenario in scenario::SCENARIOS {
+        if !cells.iter().any(|c| c.scenario == *scenario) {
+            continue;
+        }
         let _ = write!(out, "| {scenario} |");
-        for peer in &peers {
-            for direction in Direction::BOTH {
-                let cell = cells.iter().find(|c| {
-                    c.scenario == *scenario && c.peer == *peer && c.direction == direction
-                });
-                let _ = write!(
-                    out,
-                    " {} |",
-                    cell.map_or("-".to_string(), |c| c.verdict.short())
-                );
-            }
+        for (client, server) in &pairs {
+            let cell = cells
+                .iter()
+                .find(|c| c.scenario == *scenario && c.client == *client && c.server == *server);
+            let _ = write!(
+                out,
+                " {} |",
+                cell.map_or("-".to_string(), |c| c.verdict.short())
+            );
         }
         out.push('\n');
     }
@@ -596,11 +676,8 @@ pub fn table(cells: &[Cell]) -> String {
         .filter(|c| !matches!(c.verdict, Verdict::Pass | Verdict::Deviation(_)))
         .map(|c| {
             format!(
-                "- {} {} {}: {:?}",
-                c.direction.label(),
-                c.peer,
-                c.scenario,
-                c.verdict
+                "- {}→{} {}: {:?}",
+                c.client, c.server, c.scenario, c.verdict
             )
         })
         .collect();
@@ -612,93 +689,322 @@ pub fn table(cells: &[Cell]) -> String {
     out
 }
 
-/// The foreign peers found in `bin_dir` (built by [`build_peers`]).
-pub fn foreign_peers(bin_dir: &Path) -> Vec<ForeignPeer> {
-    let peer = |name: &str, program: &str, args: &[&str]| ForeignPeer {
-        name: name.to_string(),
-        program: bin_dir.join(program),
-        args: args.iter().map(|a| a.to_string()).collect(),
-    };
-    vec![
-        peer("go-2016", "go-peer-v2.0.2", &["--impl", "2016"]),
-        peer("go-v2.0.1", "go-peer-v2.0.1", &["--impl", "ngrok"]),
-        peer("go-v2.0.2", "go-peer-v2.0.2", &["--impl", "ngrok"]),
-        peer("ngrok-rust", "ngrok-peer", &[]),
-    ]
-    .into_iter()
-    .filter(|p| p.program.exists())
-    .collect()
+/// Which pairs of peers the matrix runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pairs {
+    /// Every peer against the reference, both ways (what CI runs).
+    Reference,
+    /// Every client against every server, the reference and each peer against itself
+    /// included.
+    All,
 }
 
-/// Builds the foreign peers into `<root>/target/interop-bin` (Go peers and conformance agents
-/// with `go build`: `go-peer-v2.0.2`, `go-agent-v2.0.2`, and the same for v2.0.1; the ngrok
-/// Rust peer with cargo into its own target directory) and returns that directory.
-pub fn build_peers(root: &Path) -> Result<PathBuf, String> {
-    let bin = root.join("target/interop-bin");
-    std::fs::create_dir_all(&bin).map_err(|e| e.to_string())?;
-    // The interop peers, and the conformance agents (SPEC.md appendix A), per modfile.
-    for (modfile, version) in [("go.mod", "v2.0.2"), ("go.v2.0.1.mod", "v2.0.1")] {
-        for (package, name) in [("./cmd/peer", "go-peer"), ("./cmd/agent", "go-agent")] {
-            go_build(root, &bin, modfile, package, &format!("{name}-{version}"))?;
+/// The `(client, server)` pairs of `peers` (indices) that `pairs` asks for, clients in the
+/// order of `peers`.
+pub fn pairs_of(peers: &[Peer], pairs: Pairs) -> Vec<(usize, usize)> {
+    let reference = peers.iter().position(|p| p.name == REFERENCE);
+    let mut out = Vec::new();
+    for client in 0..peers.len() {
+        for server in 0..peers.len() {
+            let with_reference = Some(client) == reference || Some(server) == reference;
+            let keep = match pairs {
+                Pairs::All => true,
+                Pairs::Reference => with_reference && client != server,
+            };
+            if keep {
+                out.push((client, server));
+            }
         }
     }
-    let mut cargo =
-        std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    cargo
-        .args(["build", "--release", "--locked", "--manifest-path"])
-        .arg(root.join("interop/ngrok-peer/Cargo.toml"))
-        .arg("--target-dir")
-        .arg(root.join("target/ngrok-peer"));
-    run_build(cargo, "cargo build (ngrok-peer)")?;
-    // The interop peer and the conformance agent on ngrok's Rust crate (one build).
-    for name in ["ngrok-peer", "ngrok-agent"] {
-        std::fs::copy(
-            root.join("target/ngrok-peer/release").join(name),
-            bin.join(name),
-        )
-        .map_err(|e| format!("copying {name}: {e}"))?;
+    out
+}
+
+/// How the matrix runs its cells.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// How many runs at once (at least 1). A heavy scenario ([`scenario::is_heavy`]) runs
+    /// alone.
+    pub jobs: usize,
+    /// Route every run through the recording proxy, and keep the frame log of the cells that
+    /// neither pass nor are n/a.
+    pub record: bool,
+    /// Write those frame logs into `<results>/logs/`.
+    pub results: Option<PathBuf>,
+    /// The scenarios' parameters (the matrix's: a 2 s soak).
+    pub params: Params,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            jobs: 1,
+            record: true,
+            results: None,
+            params: Params::matrix(),
+        }
     }
+}
+
+/// Frame-log lines kept of one run at most: its first ones and its last ones.
+const LOG_HEAD: usize = 20_000;
+const LOG_TAIL: usize = 5_000;
+
+/// Runs `scenario` with `client` dialing `server` (both peer programs), through the recording
+/// proxy when `options.record`.
+pub async fn run_pair(
+    client: &Peer,
+    server: &Peer,
+    scenario: &'static str,
+    options: &Options,
+) -> Cell {
+    let started = Instant::now();
+    let params = &options.params;
+    let mut transcript = None;
+    let (client_side, server_side) =
+        match server.start_with(scenario, Role::Server, Endpoint::Listen, params) {
+            Err(err) => (
+                failed("not played: the server did not start".into()),
+                failed(format!("cannot start {}: {err}", server.name)),
+            ),
+            Ok(mut running_server) => match running_server.listening().await {
+                Err(err) => (
+                    failed("not played: the server did not listen".into()),
+                    failed(err),
+                ),
+                Ok(addr) => {
+                    let (dial, recorder) = if options.record {
+                        let listener = TcpListener::bind("127.0.0.1:0")
+                            .await
+                            .expect("bind 127.0.0.1:0");
+                        let dial = listener.local_addr().expect("bound");
+                        let task =
+                            tokio::spawn(
+                                async move { record_one_keeping(&listener, addr, 0).await },
+                            );
+                        (dial, Some(task))
+                    } else {
+                        (addr, None)
+                    };
+                    let sides = match client.start_with(
+                        scenario,
+                        Role::Client,
+                        Endpoint::Dial(dial),
+                        params,
+                    ) {
+                        Err(err) => (
+                            failed(format!("cannot start {}: {err}", client.name)),
+                            running_server.outcome().await,
+                        ),
+                        Ok(running_client) => {
+                            tokio::join!(running_client.outcome(), running_server.outcome())
+                        }
+                    };
+                    if let Some(mut task) = recorder {
+                        // Both sides are done: the proxy ends with their connections.
+                        match tokio::time::timeout(Duration::from_secs(2), &mut task).await {
+                            Ok(Ok(Ok(t))) => transcript = Some(t),
+                            Ok(_) => {}
+                            Err(_) => task.abort(),
+                        }
+                    }
+                    sides
+                }
+            },
+        };
+    let (verdict, breaks) = judge(
+        scenario,
+        Side {
+            name: &client.name,
+            deviations: &client.deviations,
+            outcome: &client_side,
+        },
+        Side {
+            name: &server.name,
+            deviations: &server.deviations,
+            outcome: &server_side,
+        },
+        false,
+    );
+    let keep = !matches!(verdict, Verdict::Pass | Verdict::NotApplicable(_));
+    let frame_log = transcript.filter(|_| keep).map(|t| bounded_log(&t));
+    Cell {
+        scenario,
+        client: client.name.clone(),
+        server: server.name.clone(),
+        client_side,
+        server_side,
+        verdict,
+        breaks,
+        frame_log,
+        log_file: None,
+        elapsed: started.elapsed(),
+    }
+}
+
+/// The frame log of `transcript`, its first [`LOG_HEAD`] and last [`LOG_TAIL`] lines when it
+/// is longer, with where each direction's byte stream ended.
+fn bounded_log(transcript: &Transcript) -> String {
+    let log = transcript.log();
+    let lines: Vec<&str> = log.lines().collect();
+    let mut out = String::new();
+    if lines.len() > LOG_HEAD + LOG_TAIL {
+        for line in &lines[..LOG_HEAD] {
+            let _ = writeln!(out, "{line}");
+        }
+        let _ = writeln!(
+            out,
+            "... {} frames left out ...",
+            lines.len() - LOG_HEAD - LOG_TAIL
+        );
+        for line in &lines[lines.len() - LOG_TAIL..] {
+            let _ = writeln!(out, "{line}");
+        }
+    } else {
+        out = log;
+    }
+    for (dir, t) in &transcript.ends {
+        let _ = writeln!(
+            out,
+            "{:>10.3}ms {} end of stream",
+            *t as f64 / 1000.0,
+            dir.label()
+        );
+    }
+    out
+}
+
+/// The header of a frame-log file: what ran and how it ended.
+fn log_header(cell: &Cell) -> String {
+    format!(
+        "# {} client {} server {}: {}{}\n# breaks: {}\n# client: ok={} {} {}\n# server: ok={} {} {}\n",
+        cell.scenario,
+        cell.client,
+        cell.server,
+        cell.verdict.short(),
+        match &cell.verdict {
+            Verdict::Fail(why) | Verdict::NotApplicable(why) => format!(": {why}"),
+            _ => String::new(),
+        },
+        cell.breaks.join(" "),
+        cell.client_side.ok,
+        cell.client_side.detail,
+        cell.client_side.observed,
+        cell.server_side.ok,
+        cell.server_side.detail,
+        cell.server_side.observed,
+    )
+}
+
+/// The file name of a cell's frame log.
+pub fn log_name(cell: &Cell) -> String {
+    format!("{}.{}.{}.log", cell.scenario, cell.client, cell.server)
+}
+
+/// Runs `scenarios` between the `pairs` of `peers` (indices, from [`pairs_of`]), `options.jobs`
+/// at a time, and returns the cells in the order of pairs, then scenarios. `progress` sees
+/// each cell as it ends.
+pub async fn run_matrix(
+    peers: &[Peer],
+    pairs: &[(usize, usize)],
+    scenarios: &[&'static str],
+    options: &Options,
+    progress: impl Fn(&Cell),
+) -> Vec<Cell> {
+    let jobs = options.jobs.max(1);
+    let permits = Arc::new(Semaphore::new(jobs));
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut index = 0;
+    for &(c, s) in pairs {
+        for &scenario in scenarios {
+            let (client, server) = (peers[c].clone(), peers[s].clone());
+            let options = options.clone();
+            let permits = permits.clone();
+            let weight = if scenario::is_heavy(scenario) {
+                jobs as u32
+            } else {
+                1
+            };
+            let i = index;
+            index += 1;
+            tasks.spawn(async move {
+                let _permit = permits.acquire_many(weight).await.expect("never closed");
+                (i, run_pair(&client, &server, scenario, &options).await)
+            });
+        }
+    }
+    let mut cells: Vec<Option<Cell>> = vec![None; index];
+    while let Some(done) = tasks.join_next().await {
+        let (i, mut cell) = done.expect("a matrix run panicked");
+        if let (Some(dir), Some(log)) = (&options.results, &cell.frame_log) {
+            let path = dir.join("logs").join(log_name(&cell));
+            let written = std::fs::create_dir_all(dir.join("logs"))
+                .and_then(|()| std::fs::write(&path, log_header(&cell) + log));
+            if written.is_ok() {
+                cell.log_file = Some(path);
+            }
+        }
+        progress(&cell);
+        cells[i] = Some(cell);
+    }
+    cells.into_iter().flatten().collect()
+}
+
+/// The placeholders of the registry for a repository at `root`, peers built into `bin`, and
+/// `interop` the `muxado-interop` program.
+pub fn places(root: &Path, bin: &Path, interop: &Path) -> Places {
+    Places {
+        root: root.to_path_buf(),
+        bin: bin.to_path_buf(),
+        interop: interop.to_path_buf(),
+    }
+}
+
+/// The peers of the registry under `root`, built in `bin`; `interop` plays the reference.
+pub fn registry_peers(root: &Path, bin: &Path, interop: &Path) -> Result<Vec<Peer>, String> {
+    Ok(Registry::load(root)?.peers(&places(root, bin, interop)))
+}
+
+/// The foreign peers of the registry (every peer but the reference), built in `bin_dir`
+/// (by [`build_peers`]).
+pub fn foreign_peers(bin_dir: &Path) -> Vec<Peer> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    registry_peers(&root, bin_dir, Path::new("muxado-interop"))
+        .expect("interop/peers.toml")
+        .into_iter()
+        .filter(|p| p.name != REFERENCE)
+        .collect()
+}
+
+/// Builds every peer of the registry into `bin` (the Go peers and conformance agents with `go
+/// build`, ngrok's crate peer and agent with cargo into its own target directory).
+pub fn build_peers_into(root: &Path, bin: &Path) -> Result<(), String> {
+    Registry::load(root)?.build(&places(root, bin, Path::new("muxado-interop")), &[])
+}
+
+/// Where the peers are built: `$MUXADO_INTEROP_BIN` when set, else
+/// `<root>/target/interop-bin`.
+pub fn bin_dir(root: &Path) -> PathBuf {
+    std::env::var_os("MUXADO_INTEROP_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target/interop-bin"))
+}
+
+/// Builds every peer of the registry into [`bin_dir`] and returns that directory.
+pub fn build_peers(root: &Path) -> Result<PathBuf, String> {
+    let bin = bin_dir(root);
+    build_peers_into(root, &bin)?;
     Ok(bin)
 }
 
-/// Builds only the Go interop peer that links 2016 and v2.0.2 (`go-peer-v2.0.2`, the
-/// `go-2016` and `go-v2.0.2` of [`foreign_peers`]) into `<root>/target/interop-bin`, and
+/// Builds only the Go peers `go-2016` and `go-v2.0.2` (one program) into [`bin_dir`], and
 /// returns that directory: all the soak needs.
 pub fn build_go_peer(root: &Path) -> Result<PathBuf, String> {
-    let bin = root.join("target/interop-bin");
-    std::fs::create_dir_all(&bin).map_err(|e| e.to_string())?;
-    go_build(root, &bin, "go.mod", "./cmd/peer", "go-peer-v2.0.2")?;
+    let bin = bin_dir(root);
+    Registry::load(root)?.build(
+        &places(root, &bin, Path::new("muxado-interop")),
+        &["go-2016".into(), "go-v2.0.2".into()],
+    )?;
     Ok(bin)
-}
-
-/// `go build` of `package` in `interop/go` with `modfile`, to `bin/name`.
-fn go_build(
-    root: &Path,
-    bin: &Path,
-    modfile: &str,
-    package: &str,
-    name: &str,
-) -> Result<(), String> {
-    let mut go = std::process::Command::new("go");
-    go.current_dir(root.join("interop/go"))
-        .args([
-            "build",
-            "-mod=readonly",
-            &format!("-modfile={modfile}"),
-            "-o",
-        ])
-        .arg(bin.join(name))
-        .arg(package);
-    run_build(go, &format!("go build {package} ({modfile})"))
-}
-
-fn run_build(mut command: std::process::Command, what: &str) -> Result<(), String> {
-    let status = command.status().map_err(|e| format!("{what}: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("{what} failed: {status}"))
-    }
 }
 
 #[cfg(test)]
@@ -721,44 +1027,152 @@ mod tests {
         )
     }
 
+    fn judge_burst(client: (&str, &Outcome), server: (&str, &[Deviation])) -> Verdict {
+        let served = outcome(true, serde_json::json!({"streams": 1000, "echoed": 1000}));
+        judge(
+            "burst",
+            Side {
+                name: client.0,
+                deviations: &[],
+                outcome: client.1,
+            },
+            Side {
+                name: server.0,
+                deviations: server.1,
+                outcome: &served,
+            },
+            false,
+        )
+        .0
+    }
+
+    fn registered(name: &str) -> Peer {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        registry_peers(&root, Path::new("/bin"), Path::new("/interop"))
+            .unwrap()
+            .into_iter()
+            .find(|p| p.name == name)
+            .unwrap()
+    }
+
     /// A burst cell fails when the reference server refused a stream, even though both sides
     /// report ok (a client may be refused, [STREAM-5]); a Go server's refusals are
-    /// [INTEROP-5]'s, another server's fail the cell.
+    /// [INTEROP-5]'s (as the registry says), another server's fail the cell.
     ///
     /// checks: [STREAM-14] [INTEROP-5]
     #[test]
     fn burst_refusals_are_judged_by_who_served() {
-        let server = outcome(true, serde_json::json!({"streams": 1000, "echoed": 1000}));
-        let judge_burst = |peer, direction, client: &Outcome| match direction {
-            Direction::RefServer => judge(peer, "burst", direction, &server, client, false),
-            Direction::RefClient => judge(peer, "burst", direction, client, &server, false),
-        };
-        for peer in ["go-2016", "ngrok-rust"] {
+        let reference = registered(REFERENCE);
+        let go = registered("go-v2.0.2");
+        let ngrok = registered("ngrok-rust");
+        for client in ["go-2016", "ngrok-rust"] {
             assert_eq!(
-                judge_burst(peer, Direction::RefServer, &burst_client(0)),
+                judge_burst(
+                    (client, &burst_client(0)),
+                    (REFERENCE, &reference.deviations)
+                ),
                 Verdict::Pass
             );
             assert!(matches!(
-                judge_burst(peer, Direction::RefServer, &burst_client(1)),
+                judge_burst((client, &burst_client(1)), (REFERENCE, &reference.deviations)),
                 Verdict::Fail(why) if why.contains("STREAM-14")
             ));
         }
-        assert_eq!(
-            judge_burst("go-v2.0.2", Direction::RefClient, &burst_client(0)),
-            Verdict::Pass
-        );
-        assert_eq!(
-            judge_burst("go-v2.0.2", Direction::RefClient, &burst_client(3)),
-            Verdict::Deviation("INTEROP-5")
-        );
+        for client in [REFERENCE, "ngrok-rust"] {
+            assert_eq!(
+                judge_burst((client, &burst_client(0)), ("go-v2.0.2", &go.deviations)),
+                Verdict::Pass
+            );
+            assert_eq!(
+                judge_burst((client, &burst_client(3)), ("go-v2.0.2", &go.deviations)),
+                Verdict::Deviation("INTEROP-5".into())
+            );
+        }
         assert!(matches!(
-            judge_burst("ngrok-rust", Direction::RefClient, &burst_client(3)),
+            judge_burst(
+                (REFERENCE, &burst_client(3)),
+                ("ngrok-rust", &ngrok.deviations)
+            ),
             Verdict::Fail(_)
         ));
         let no_count = outcome(true, serde_json::json!({}));
         assert!(matches!(
-            judge_burst("go-2016", Direction::RefServer, &no_count),
+            judge_burst(("go-2016", &no_count), (REFERENCE, &reference.deviations)),
             Verdict::Fail(_)
         ));
+    }
+
+    /// A registered deviation explains a failure in either role, a pass where one was
+    /// expected is reported (but not against a counterpart the deviation excepts), a side that
+    /// says it cannot play makes the cell n/a, and any other failure cites the requirements
+    /// its scenario checks.
+    ///
+    /// checks: [INTEROP-14] [INTEROP-13] [INTEROP-28]
+    #[test]
+    fn deviations_come_from_the_registry() {
+        let ngrok = registered("ngrok-rust");
+        let ok = outcome(true, serde_json::json!({}));
+        let bad = outcome(false, serde_json::json!({}));
+        let side = |name, deviations, outcome| Side {
+            name,
+            deviations,
+            outcome,
+        };
+        let (v, breaks) = judge(
+            "fin-first-reply",
+            side("ngrok-rust", &ngrok.deviations, &ok),
+            side("go-v2.0.2", &[], &bad),
+            false,
+        );
+        assert_eq!(v, Verdict::Deviation("INTEROP-14".into()));
+        assert_eq!(breaks, ["INTEROP-14"]);
+        let (v, _) = judge(
+            "goaway-from-server",
+            side("go-v2.0.2", &[], &ok),
+            side("ngrok-rust", &ngrok.deviations, &ok),
+            false,
+        );
+        assert_eq!(v, Verdict::UnexpectedPass("INTEROP-13".into()));
+        // Go 2016 reads the crate's short GOAWAY whole ([INTEROP-28]): no deviation expected.
+        let (v, _) = judge(
+            "goaway-from-server",
+            side("go-2016", &[], &ok),
+            side("ngrok-rust", &ngrok.deviations, &ok),
+            false,
+        );
+        assert_eq!(v, Verdict::Pass);
+        let mut unsupported = bad.clone();
+        unsupported.unsupported = true;
+        let (v, _) = judge(
+            "reset",
+            side("go-2016", &[], &bad),
+            side("ngrok-rust", &ngrok.deviations, &unsupported),
+            false,
+        );
+        assert!(matches!(v, Verdict::NotApplicable(_)));
+        let (v, breaks) = judge("typed", side("a", &[], &bad), side("b", &[], &ok), false);
+        assert!(matches!(v, Verdict::Fail(_)));
+        assert_eq!(breaks, ["TYPED-2", "TYPED-3"]);
+    }
+
+    /// The default pairs are every peer with the reference, both ways; `--pairs all` is the
+    /// whole square.
+    ///
+    /// checks: tooling
+    #[test]
+    fn pairs_are_the_reference_ones_or_all() {
+        let peers: Vec<Peer> = [REFERENCE, "a", "b"]
+            .iter()
+            .map(|n| {
+                let mut p = registered(REFERENCE);
+                p.name = n.to_string();
+                p
+            })
+            .collect();
+        assert_eq!(
+            pairs_of(&peers, Pairs::Reference),
+            [(0, 1), (0, 2), (1, 0), (2, 0)]
+        );
+        assert_eq!(pairs_of(&peers, Pairs::All).len(), 9);
     }
 }

@@ -1,6 +1,6 @@
-//! Foreign peers: programs that follow the peer contract of `interop/SCENARIOS.md`.
+//! Peers: programs that follow the peer contract of `interop/SCENARIOS.md`, started by a shell
+//! command (from the registry, `interop/peers.toml`, or `--peer-cmd`).
 
-use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -10,17 +10,26 @@ use tokio::process::{Child, Command};
 use tokio::sync::mpsc;
 
 use crate::Role;
+use crate::registry::{Deviation, ReplayNote};
 use crate::scenario::{Outcome, Params, settings};
 
-/// A foreign implementation: a program and the arguments that choose it.
+/// An implementation playing the peer contract: the command that starts it, and what SPEC
+/// interop notes explain of it.
 #[derive(Clone, Debug)]
-pub struct ForeignPeer {
-    /// Its name in reports: `go-2016`, `go-v2.0.1`, `go-v2.0.2`, `ngrok-rust`.
+pub struct Peer {
+    /// Its name in reports: `reference`, `go-2016`, `go-v2.0.1`, `go-v2.0.2`, `ngrok-rust`, or
+    /// the name given to `--peer-cmd`.
     pub name: String,
-    /// The program.
-    pub program: PathBuf,
-    /// Arguments before the scenario's (e.g. `--impl 2016`).
-    pub args: Vec<String>,
+    /// The muxado implementation it runs.
+    pub implementation: String,
+    /// That implementation's version.
+    pub version: String,
+    /// A shell command (`sh -c`); the contract's arguments are appended to it.
+    pub command: String,
+    /// Its failures that SPEC interop notes explain.
+    pub deviations: Vec<Deviation>,
+    /// Its replay differences that SPEC interop notes explain.
+    pub replay: Vec<ReplayNote>,
 }
 
 /// Where a peer's transport comes from.
@@ -34,13 +43,23 @@ pub enum Endpoint {
 /// A peer process running one scenario side.
 pub struct Running {
     child: Child,
+    /// The process group the command runs in (its shell's pid), stopped with it.
+    group: Option<u32>,
     lines: mpsc::UnboundedReceiver<String>,
     stderr: mpsc::UnboundedReceiver<String>,
     /// How long [`Running::outcome`] waits before it kills the peer.
     limit: Duration,
 }
 
-impl ForeignPeer {
+impl Peer {
+    /// The deviation, if any, that explains this peer's failure playing `role` in `scenario`
+    /// against `counterpart`.
+    pub fn deviation(&self, scenario: &str, role: Role, counterpart: &str) -> Option<&Deviation> {
+        self.deviations
+            .iter()
+            .find(|d| d.applies(scenario, role, counterpart))
+    }
+
     /// Starts the peer on one side of a scenario, with the default [`Params`].
     pub fn start(
         &self,
@@ -60,8 +79,14 @@ impl ForeignPeer {
         endpoint: Endpoint,
         params: &Params,
     ) -> std::io::Result<Running> {
-        let mut command = Command::new(&self.program);
-        command.args(&self.args);
+        // `sh -c 'COMMAND "$@"' sh ARGS...`: the contract's arguments follow the command.
+        let mut command = Command::new("sh");
+        command
+            .arg("-c")
+            .arg(format!("{} \"$@\"", self.command))
+            .arg("sh");
+        // Its own process group, so that stopping it stops what the command started.
+        command.process_group(0);
         command.args([
             "--scenario",
             scenario,
@@ -90,6 +115,7 @@ impl ForeignPeer {
             .stderr(Stdio::piped())
             .kill_on_drop(true);
         let mut child = command.spawn()?;
+        let group = child.id();
         let (tx, lines) = mpsc::unbounded_channel();
         let stdout = child.stdout.take().expect("piped");
         tokio::spawn(async move {
@@ -108,6 +134,7 @@ impl ForeignPeer {
         });
         Ok(Running {
             child,
+            group,
             lines,
             stderr,
             limit: Duration::from_secs(40) + params.extra_time(scenario),
@@ -115,7 +142,27 @@ impl ForeignPeer {
     }
 }
 
+impl Drop for Running {
+    fn drop(&mut self) {
+        // A command that is still running (not `exec`ed programs only) leaves nothing behind.
+        if matches!(self.child.try_wait(), Ok(None)) {
+            self.stop_group();
+        }
+    }
+}
+
 impl Running {
+    /// Kills the command's process group.
+    fn stop_group(&mut self) {
+        if let Some(group) = self.group.take() {
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", "--", &format!("-{group}")])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+        }
+    }
+
     /// The address a listening peer announced.
     pub async fn listening(&mut self) -> Result<std::net::SocketAddr, String> {
         let wait = async {
@@ -151,6 +198,7 @@ impl Running {
         let (result, status) = match tokio::time::timeout(limit, wait).await {
             Ok(done) => done,
             Err(_) => {
+                self.stop_group();
                 let _ = self.child.kill().await;
                 return Outcome {
                     ok: false,

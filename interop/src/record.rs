@@ -250,6 +250,16 @@ pub async fn record_one(
     listener: &TcpListener,
     target: std::net::SocketAddr,
 ) -> std::io::Result<Transcript> {
+    record_one_keeping(listener, target, KEEP_PAYLOAD).await
+}
+
+/// [`record_one`], keeping bodies up to `keep` bytes whole in the transcript's frames (longer
+/// ones by length and hash): the matrix keeps none, it needs only the frame log.
+pub async fn record_one_keeping(
+    listener: &TcpListener,
+    target: std::net::SocketAddr,
+    keep: usize,
+) -> std::io::Result<Transcript> {
     let (client, _) = listener.accept().await?;
     let server = TcpStream::connect(target).await?;
     client.set_nodelay(true)?;
@@ -258,8 +268,8 @@ pub async fn record_one(
     let (client_rd, client_wr) = client.into_split();
     let (server_rd, server_wr) = server.into_split();
     let (a, b) = tokio::join!(
-        pump(client_rd, server_wr, Dir::ClientToServer, start),
-        pump(server_rd, client_wr, Dir::ServerToClient, start)
+        pump(client_rd, server_wr, Dir::ClientToServer, start, keep),
+        pump(server_rd, client_wr, Dir::ServerToClient, start, keep)
     );
     let ((mut frames, a_end), (b_frames, b_end)) = (a?, b?);
     frames.extend(b_frames);
@@ -275,8 +285,9 @@ async fn pump(
     mut to: tokio::net::tcp::OwnedWriteHalf,
     dir: Dir,
     start: Instant,
+    keep: usize,
 ) -> std::io::Result<(Vec<(Dir, u64, Decoded)>, u64)> {
-    let mut reader = FrameReader::default();
+    let mut reader = FrameReader::keeping(keep);
     let mut frames = Vec::new();
     let mut buf = vec![0u8; 64 * 1024];
     loop {

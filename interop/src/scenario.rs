@@ -30,6 +30,36 @@ pub const SCENARIOS: &[&str] = &[
     "burst",
 ];
 
+/// The SPEC.md requirements a scenario checks: what a failing run of it breaks, unless an
+/// interop note explains the failure (the matrix's reports cite them).
+pub fn requirements(scenario: &str) -> &'static [&'static str] {
+    match scenario {
+        "echo" => &["STREAM-4", "STREAM-6", "FLOW-3"],
+        "bulk" => &["FLOW-3", "STREAM-6"],
+        "half-close" => &["STREAM-6"],
+        "server-opens" => &["ID-2", "STREAM-4"],
+        "reset" => &["RST-4"],
+        "close-late-data" => &["STREAM-8", "STREAM-9"],
+        "goaway-from-server" | "goaway-from-client" => &["GOAWAY-9", "GOAWAY-10"],
+        "backlog" => &["STREAM-5", "LIMIT-3"],
+        "typed" => &["TYPED-2", "TYPED-3"],
+        "typed-split-prefix" => &["TYPED-3"],
+        "heartbeat" => &["HEARTBEAT-1", "HEARTBEAT-2"],
+        "heartbeat-silent" => &["HEARTBEAT-3"],
+        "window-mismatch" => &["FLOW-9", "FLOW-3"],
+        "fin-first-reply" => &["STREAM-1", "STREAM-2", "STREAM-6"],
+        "soak" => &["STREAM-6", "FLOW-3", "RST-4", "STREAM-10"],
+        "burst" => &["STREAM-5", "STREAM-14"],
+        _ => &[],
+    }
+}
+
+/// The scenarios that keep both cores busy on their own (64 MiB each way, a soak, a burst of
+/// 1,000 streams): the matrix runs them alone, whatever its `-j`.
+pub fn is_heavy(scenario: &str) -> bool {
+    matches!(scenario, "bulk" | "soak" | "burst")
+}
+
 /// A scenario's settings beyond the session's: only `soak` has any (SCENARIOS.md,
 /// `--soak-secs` and `--seed`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,18 +1,21 @@
 //! The harness against the reference playing the foreign side too (as the `peer` program):
 //! validates the scenarios and the harness themselves, independently of any foreign peer.
 
-use std::path::PathBuf;
+use std::path::Path;
 
 use muxado_interop::matrix::{self, Direction, Verdict};
-use muxado_interop::peer::ForeignPeer;
+use muxado_interop::peer::Peer;
 use muxado_interop::scenario::SCENARIOS;
 
-fn reference_peer() -> ForeignPeer {
-    ForeignPeer {
-        name: "reference".into(),
-        program: PathBuf::from(env!("CARGO_BIN_EXE_muxado-interop")),
-        args: vec!["peer".into()],
-    }
+/// The registry's reference peer, played by this crate's `muxado-interop peer`.
+fn reference_peer() -> Peer {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let interop = Path::new(env!("CARGO_BIN_EXE_muxado-interop"));
+    matrix::registry_peers(&root, &matrix::bin_dir(&root), interop)
+        .unwrap()
+        .into_iter()
+        .find(|p| p.name == "reference")
+        .unwrap()
 }
 
 /// checks: [STREAM-4] [STREAM-6] [FLOW-3] [FLOW-9] [GOAWAY-9] [STREAM-5] [TYPED-3] [HEARTBEAT-1] [HEARTBEAT-3] [RST-4] [STREAM-8]
@@ -29,7 +32,7 @@ async fn every_scenario_reference_against_reference() {
     let failures: Vec<String> = cells
         .iter()
         .filter(|c| !matches!(c.verdict, Verdict::Pass) && !only_the_reference_client_plays(c))
-        .map(|c| format!("{} {:?}: {:?}", c.scenario, c.direction, c.verdict))
+        .map(|c| format!("{} {:?}: {:?}", c.scenario, c.direction(), c.verdict))
         .collect();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

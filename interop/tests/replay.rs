@@ -12,6 +12,17 @@ use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
+/// The registry's reference peer, played by this crate's `muxado-interop peer`.
+fn reference_peer() -> muxado_interop::peer::Peer {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let interop = Path::new(env!("CARGO_BIN_EXE_muxado-interop"));
+    matrix::registry_peers(&root, &matrix::bin_dir(&root), interop)
+        .unwrap()
+        .into_iter()
+        .find(|p| p.name == "reference")
+        .unwrap()
+}
+
 fn transcripts() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../vectors/transcripts");
     let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
@@ -85,11 +96,7 @@ async fn a_doctored_transcript_fails_against_the_reference_peer() {
         "the transcript has the server's answer in one frame"
     );
     let recording = Recording::from_json(&json).unwrap();
-    let peer = muxado_interop::peer::ForeignPeer {
-        name: "reference".into(),
-        program: PathBuf::from(env!("CARGO_BIN_EXE_muxado-interop")),
-        args: vec!["peer".into()],
-    };
+    let peer = reference_peer();
     let (cell, report) = matrix::replay(&peer, &recording).await.unwrap();
     assert!(!cell.verdict.is_good(), "{:?}", cell.verdict);
     let diff = report

@@ -147,10 +147,7 @@ async fn soak_reference_against_go_through_faults() {
         let cut = stats.cut_at.is_some();
         cuts_per_pairing[n % pairings.len()] += u64::from(cut);
         totals.cut_rounds += u64::from(cut);
-        let (client, server) = match direction {
-            Direction::RefClient => (&cell.reference, &cell.foreign),
-            Direction::RefServer => (&cell.foreign, &cell.reference),
-        };
+        let (client, server) = (&cell.client_side, &cell.server_side);
         let (c, s) = (&client.observed, &server.observed);
         println!(
             "{label}: {} streams, {} verified ({} bytes), {} failed ({} {} on purpose); \

@@ -1,7 +1,9 @@
 //! `muxado-interop`: the interop harness.
 //!
-//! - `muxado-interop matrix` builds the foreign peers and runs every scenario in both
-//!   directions against each, printing a table.
+//! - `muxado-interop matrix` builds the peers of the registry (`interop/peers.toml`) and runs
+//!   every scenario between each and the reference, both ways (`--pairs all`: every client
+//!   against every server), printing the grids; `--peer-cmd NAME='COMMAND'` adds a peer.
+//! - `muxado-interop build` only builds the registry's peers.
 //! - `muxado-interop peer ...` is the reference as a peer program following the contract of
 //!   `interop/SCENARIOS.md`, for other harnesses (and this one's self-test).
 
@@ -11,9 +13,11 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use muxado_interop::Role;
+use muxado_interop::grid::{self, Spec};
 use muxado_interop::matrix::{self, Direction};
-use muxado_interop::peer::ForeignPeer;
+use muxado_interop::peer::Peer;
 use muxado_interop::record::{About, Dir};
+use muxado_interop::registry::{self, REFERENCE, Registry};
 use muxado_interop::replay::{self, Recording};
 use muxado_interop::scenario::{self, SCENARIOS};
 use muxado_reference::Session;
@@ -28,17 +32,50 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the interop matrix: every scenario, both directions, every foreign peer.
+    /// Run the interop matrix: every scenario between the peers of the registry
+    /// (`interop/peers.toml`) and those given by `--peer-cmd`: each with the reference, both
+    /// ways, or (`--pairs all`) every client against every server.
     Matrix {
         /// Only these scenarios (default: all).
         #[arg(long)]
         scenario: Vec<String>,
-        /// Only peers whose name starts with one of these (default: all).
+        /// Only registered peers whose name starts with one of these (default: all); the
+        /// reference and `--peer-cmd` peers always take part.
         #[arg(long)]
         peer: Vec<String>,
+        /// Add a peer for this run: `NAME=COMMAND`, a shell command that plays the peer
+        /// contract (SCENARIOS.md; the contract's arguments are appended). Repeatable.
+        #[arg(long, value_name = "NAME=COMMAND")]
+        peer_cmd: Vec<String>,
+        /// `reference`: every peer with the reference, both ways (CI's); `all`: every client
+        /// against every server.
+        #[arg(long, value_enum, default_value = "reference")]
+        pairs: PairsArg,
+        /// Runs at once (`bulk`, `soak` and `burst` run alone).
+        #[arg(short = 'j', long, default_value_t = 1)]
+        jobs: usize,
+        /// Write a report: `json=FILE`, `html=DIR` (or `html=FILE.html`), `text=FILE`.
+        /// Repeatable.
+        #[arg(long, value_name = "KIND=PATH")]
+        report: Vec<String>,
+        /// Where the frame logs of the cells that neither pass nor are n/a go (`logs/`).
+        #[arg(long, default_value = "target/interop-results")]
+        results: PathBuf,
+        /// Do not route the runs through the recording proxy (no frame logs).
+        #[arg(long)]
+        no_record: bool,
         /// Use peers already built in this directory instead of building them.
         #[arg(long)]
         bin_dir: Option<PathBuf>,
+    },
+    /// Build the registry's peers (`interop/peers.toml`) into a directory.
+    Build {
+        /// Where (default: `$MUXADO_INTEROP_BIN`, else `target/interop-bin`).
+        #[arg(long)]
+        bin_dir: Option<PathBuf>,
+        /// Only these peers (default: all).
+        #[arg(long)]
+        peer: Vec<String>,
     },
     /// Proxy one TCP connection and record every frame both ways: a JSON transcript and a
     /// human-readable frame log.
@@ -148,6 +185,12 @@ enum Command {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum PairsArg {
+    Reference,
+    All,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum RoleArg {
     Client,
     Server,
@@ -174,8 +217,49 @@ async fn main() -> ExitCode {
         Command::Matrix {
             scenario,
             peer,
+            peer_cmd,
+            pairs,
+            jobs,
+            report,
+            results,
+            no_record,
             bin_dir,
-        } => run_matrix(scenario, peer, bin_dir).await,
+        } => {
+            let pairs = match pairs {
+                PairsArg::Reference => matrix::Pairs::Reference,
+                PairsArg::All => matrix::Pairs::All,
+            };
+            let wanted = Wanted {
+                scenarios: scenario,
+                peers: peer,
+                peer_cmds: peer_cmd,
+                pairs,
+            };
+            let options = matrix::Options {
+                jobs: jobs.max(1),
+                record: !no_record,
+                results: Some(results),
+                ..matrix::Options::default()
+            };
+            run_matrix(wanted, options, report, bin_dir).await
+        }
+        Command::Build { bin_dir, peer } => {
+            let root = root();
+            let bin = bin_dir.unwrap_or_else(|| matrix::bin_dir(&root));
+            let built = Registry::load(&root).and_then(|registry| {
+                registry.build(&matrix::places(&root, &bin, &interop_program()), &peer)
+            });
+            match built {
+                Ok(()) => {
+                    println!("built into {}", bin.display());
+                    ExitCode::SUCCESS
+                }
+                Err(err) => {
+                    eprintln!("{err}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Command::Record {
             listen,
             target,
@@ -283,7 +367,7 @@ async fn play_as_peer(
     }
 }
 
-fn peers_in(bin_dir: Option<PathBuf>) -> Result<Vec<ForeignPeer>, String> {
+fn peers_in(bin_dir: Option<PathBuf>) -> Result<Vec<Peer>, String> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let bin = match bin_dir {
         Some(dir) => dir,
@@ -294,7 +378,7 @@ fn peers_in(bin_dir: Option<PathBuf>) -> Result<Vec<ForeignPeer>, String> {
 }
 
 /// The built foreign peer called `name`, or the exit code saying why there is none.
-fn peer_named(name: &str, bin_dir: Option<PathBuf>) -> Result<ForeignPeer, ExitCode> {
+fn peer_named(name: &str, bin_dir: Option<PathBuf>) -> Result<Peer, ExitCode> {
     match peers_in(bin_dir).map(|peers| peers.into_iter().find(|p| p.name == name)) {
         Ok(Some(peer)) => Ok(peer),
         Ok(None) => {
@@ -376,7 +460,11 @@ async fn replay(path: &Path, transport: Transport, side: Option<Role>) -> ExitCo
             };
             match matrix::replay(&peer, &recording).await {
                 Ok((cell, report)) => {
-                    println!("peer {}: {:?}", peer.name, cell.foreign);
+                    let foreign = match cell.direction() {
+                        Some(Direction::RefServer) => &cell.client_side,
+                        _ => &cell.server_side,
+                    };
+                    println!("peer {}: {:?}", peer.name, foreign);
                     println!("verdict: {:?}", cell.verdict);
                     report
                 }
@@ -438,51 +526,183 @@ async fn replay(path: &Path, transport: Transport, side: Option<Role>) -> ExitCo
     }
 }
 
-async fn run_matrix(
+/// The repository root (the harness is run from its checkout).
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// This program, which plays the reference peer (`{interop}` in the registry).
+fn interop_program() -> PathBuf {
+    std::env::current_exe().unwrap_or_else(|_| PathBuf::from("muxado-interop"))
+}
+
+/// What a matrix run is asked for.
+struct Wanted {
     scenarios: Vec<String>,
     peers: Vec<String>,
+    peer_cmds: Vec<String>,
+    pairs: matrix::Pairs,
+}
+
+/// The `--report KIND=PATH` arguments.
+fn reports_of(args: &[String]) -> Result<Vec<(String, PathBuf)>, String> {
+    args.iter()
+        .map(|r| match r.split_once('=') {
+            Some((kind @ ("json" | "html" | "text"), path)) if !path.is_empty() => {
+                Ok((kind.to_string(), PathBuf::from(path)))
+            }
+            _ => Err(format!(
+                "bad --report {r:?}: json=FILE, html=DIR (or FILE.html) or text=FILE"
+            )),
+        })
+        .collect()
+}
+
+async fn run_matrix(
+    wanted: Wanted,
+    options: matrix::Options,
+    reports: Vec<String>,
     bin_dir: Option<PathBuf>,
 ) -> ExitCode {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let bin = match bin_dir {
-        Some(dir) => dir,
-        None => match matrix::build_peers(&root) {
-            Ok(dir) => dir,
-            Err(err) => {
-                eprintln!("building the foreign peers failed: {err}");
-                return ExitCode::FAILURE;
-            }
-        },
+    let reports = match reports_of(&reports) {
+        Ok(reports) => reports,
+        Err(err) => {
+            eprintln!("{err}");
+            return ExitCode::from(2);
+        }
     };
-    let peers: Vec<_> = matrix::foreign_peers(&bin)
-        .into_iter()
-        .filter(|p| peers.is_empty() || peers.iter().any(|want| p.name.starts_with(want.as_str())))
+    let unknown: Vec<&String> = wanted
+        .scenarios
+        .iter()
+        .filter(|s| !SCENARIOS.contains(&s.as_str()))
         .collect();
-    let wanted = |s: &&str| scenarios.is_empty() || scenarios.iter().any(|w| w == s);
-    let mut cells = Vec::new();
-    for peer in &peers {
-        for scenario in SCENARIOS.iter().copied().filter(wanted) {
-            for direction in Direction::BOTH {
-                let cell = matrix::run(peer, scenario, direction).await;
+    if !unknown.is_empty() {
+        eprintln!(
+            "unknown scenario(s) {unknown:?}; known: {}",
+            SCENARIOS.join(", ")
+        );
+        return ExitCode::from(2);
+    }
+    let root = root();
+    let registry = match Registry::load(&root) {
+        Ok(registry) => registry,
+        Err(err) => {
+            eprintln!("{err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut extra = Vec::new();
+    for arg in &wanted.peer_cmds {
+        match registry::peer_cmd(arg) {
+            Ok(peer) if registry.peers.iter().any(|p| p.name == peer.name) => {
                 eprintln!(
-                    "{scenario:<20} {:<10} {direction:?}: {:?}",
-                    peer.name, cell.verdict
+                    "--peer-cmd {}: the registry has a peer of that name",
+                    peer.name
                 );
-                if scenario == "burst" {
-                    // The counts behind the verdict: refusals vary from run to run.
-                    let client = match direction {
-                        Direction::RefClient => &cell.reference,
-                        Direction::RefServer => &cell.foreign,
-                    };
-                    eprintln!("{:<31}  client: {}", "", client.observed);
-                }
-                cells.push(cell);
+                return ExitCode::from(2);
+            }
+            Ok(peer) => extra.push(peer),
+            Err(err) => {
+                eprintln!("{err}");
+                return ExitCode::from(2);
             }
         }
     }
-    println!("{}", matrix::table(&cells));
+    let chosen = |name: &str| {
+        name == REFERENCE
+            || wanted.peers.is_empty()
+            || wanted
+                .peers
+                .iter()
+                .any(|want| name.starts_with(want.as_str()))
+    };
+    let bin = match bin_dir {
+        Some(dir) => dir,
+        None => {
+            let bin = matrix::bin_dir(&root);
+            let names: Vec<String> = registry
+                .peers
+                .iter()
+                .map(|p| p.name.clone())
+                .filter(|n| chosen(n))
+                .collect();
+            let places = matrix::places(&root, &bin, &interop_program());
+            if let Err(err) = registry.build(&places, &names) {
+                eprintln!("building the peers failed: {err}");
+                return ExitCode::FAILURE;
+            }
+            bin
+        }
+    };
+    let mut peers: Vec<Peer> = registry
+        .peers(&matrix::places(&root, &bin, &interop_program()))
+        .into_iter()
+        .filter(|p| chosen(&p.name))
+        .collect();
+    peers.extend(extra);
+    let scenarios: Vec<&'static str> = SCENARIOS
+        .iter()
+        .copied()
+        .filter(|s| wanted.scenarios.is_empty() || wanted.scenarios.iter().any(|w| w == s))
+        .collect();
+    let pairs = matrix::pairs_of(&peers, wanted.pairs);
+    eprintln!(
+        "{} pairs × {} scenarios, -j {}",
+        pairs.len(),
+        scenarios.len(),
+        options.jobs
+    );
+    let started = std::time::Instant::now();
+    let cells = matrix::run_matrix(&peers, &pairs, &scenarios, &options, |cell| {
+        eprintln!(
+            "{:<20} {:>10} → {:<10} {:>6.1} s  {}",
+            cell.scenario,
+            cell.client,
+            cell.server,
+            cell.elapsed.as_secs_f64(),
+            cell.verdict.short()
+        );
+        if cell.scenario == "burst" {
+            // The counts behind the verdict: refusals vary from run to run.
+            eprintln!("{:<31}  client: {}", "", cell.client_side.observed);
+        }
+    })
+    .await;
+    let report = grid::Report {
+        peers: &peers,
+        cells: &cells,
+        pairs: wanted.pairs,
+        jobs: options.jobs,
+        elapsed: started.elapsed(),
+    };
+    let spec = Spec::load(&root.join("SPEC.md"));
+    let text = grid::text(&report, &spec);
+    println!("{text}");
+    for (kind, path) in &reports {
+        let written = match kind.as_str() {
+            "json" => serde_json::to_string_pretty(&grid::json(&report, &spec))
+                .map_err(std::io::Error::other)
+                .and_then(|json| std::fs::write(path, json + "\n"))
+                .map(|()| path.clone()),
+            "text" => std::fs::write(path, &text).map(|()| path.clone()),
+            _ => grid::html(&report, &spec, path),
+        };
+        match written {
+            Ok(file) => println!("{kind} report: {}", file.display()),
+            Err(err) => {
+                eprintln!("{kind} report {}: {err}", path.display());
+                return ExitCode::FAILURE;
+            }
+        }
+    }
     let bad = cells.iter().filter(|c| !c.verdict.is_good()).count();
-    println!("{} passed, {} failed", cells.len() - bad, bad);
+    println!(
+        "{} runs: {} as expected, {} not, {:.0} s",
+        cells.len(),
+        cells.len() - bad,
+        bad,
+        started.elapsed().as_secs_f64()
+    );
     if bad == 0 {
         ExitCode::SUCCESS
     } else {
