@@ -363,10 +363,7 @@ pub fn text(report: &Report<'_>, spec: &Spec) -> String {
         "{} runs, {} pairs ({}), -j {}, {:.0} s\n\n## Summary\n\n{}\n## By scenario\n\n{}",
         report.cells.len(),
         pair_count(report.cells),
-        match report.pairs {
-            Pairs::Reference => "every peer with the reference",
-            Pairs::All => "every client against every server",
-        },
+        report.pairs.describe(),
         report.jobs,
         report.elapsed.as_secs_f64(),
         summary_grid(report),
@@ -444,7 +441,11 @@ pub fn json(report: &Report<'_>, spec: &Spec) -> Value {
     json!({
         "schema": "muxado-interop-matrix",
         "schema_version": 1,
-        "pairs": match report.pairs { Pairs::Reference => "reference", Pairs::All => "all" },
+        "pairs": match &report.pairs {
+            Pairs::Reference => "reference".to_string(),
+            Pairs::All => "all".to_string(),
+            Pairs::With(name) => name.clone(),
+        },
         "jobs": report.jobs,
         "elapsed_s": report.elapsed.as_secs_f64(),
         "peers": peers,

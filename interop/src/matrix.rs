@@ -690,26 +690,54 @@ pub fn table(cells: &[Cell]) -> String {
 }
 
 /// Which pairs of peers the matrix runs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Pairs {
     /// Every peer against the reference, both ways (what CI runs).
     Reference,
     /// Every client against every server, the reference and each peer against itself
     /// included.
     All,
+    /// Every peer against the one named, both ways, and that one against itself.
+    With(String),
+}
+
+impl Pairs {
+    /// `reference`, `all`, or the name of a peer.
+    pub fn parse(text: &str) -> Pairs {
+        match text {
+            "reference" => Pairs::Reference,
+            "all" => Pairs::All,
+            name => Pairs::With(name.to_string()),
+        }
+    }
+
+    /// What the pairs are, in words.
+    pub fn describe(&self) -> String {
+        match self {
+            Pairs::Reference => "every peer with the reference".into(),
+            Pairs::All => "every client against every server".into(),
+            Pairs::With(name) => format!("every peer with {name}"),
+        }
+    }
 }
 
 /// The `(client, server)` pairs of `peers` (indices) that `pairs` asks for, clients in the
 /// order of `peers`.
-pub fn pairs_of(peers: &[Peer], pairs: Pairs) -> Vec<(usize, usize)> {
-    let reference = peers.iter().position(|p| p.name == REFERENCE);
+pub fn pairs_of(peers: &[Peer], pairs: &Pairs) -> Vec<(usize, usize)> {
+    let position = |name: &str| peers.iter().position(|p| p.name == name);
+    let reference = position(REFERENCE);
+    let with = match pairs {
+        Pairs::With(name) => position(name),
+        _ => None,
+    };
     let mut out = Vec::new();
     for client in 0..peers.len() {
         for server in 0..peers.len() {
-            let with_reference = Some(client) == reference || Some(server) == reference;
+            let involves = |one: Option<usize>| Some(client) == one || Some(server) == one;
             let keep = match pairs {
                 Pairs::All => true,
-                Pairs::Reference => with_reference && client != server,
+                Pairs::Reference => involves(reference) && client != server,
+                Pairs::With(_) => involves(with),
             };
             if keep {
                 out.push((client, server));
@@ -912,29 +940,42 @@ pub async fn run_matrix(
 ) -> Vec<Cell> {
     let jobs = options.jobs.max(1);
     let permits = Arc::new(Semaphore::new(jobs));
-    let mut tasks = tokio::task::JoinSet::new();
-    let mut index = 0;
+    let peers: Arc<Vec<Peer>> = Arc::new(peers.to_vec());
+    // Light runs first, then the heavy ones, each alone: a heavy run waiting for a slot to
+    // empty would hold back every run behind it (the permits are handed out in order), and
+    // some light runs spend their time waiting (a peer's 30 s limit), not computing.
+    let mut order: Vec<(usize, usize, usize, &'static str)> = Vec::new();
     for &(c, s) in pairs {
         for &scenario in scenarios {
-            let (client, server) = (peers[c].clone(), peers[s].clone());
-            let options = options.clone();
-            let permits = permits.clone();
+            order.push((order.len(), c, s, scenario));
+        }
+    }
+    let total = order.len();
+    order.sort_by_key(|&(i, .., scenario)| (scenario::is_heavy(scenario), i));
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let dispatch_options = options.clone();
+    tokio::spawn(async move {
+        for (i, c, s, scenario) in order {
             let weight = if scenario::is_heavy(scenario) {
                 jobs as u32
             } else {
                 1
             };
-            let i = index;
-            index += 1;
-            tasks.spawn(async move {
-                let _permit = permits.acquire_many(weight).await.expect("never closed");
-                (i, run_pair(&client, &server, scenario, &options).await)
+            let permit = permits
+                .clone()
+                .acquire_many_owned(weight)
+                .await
+                .expect("never closed");
+            let (peers, options, tx) = (peers.clone(), dispatch_options.clone(), tx.clone());
+            tokio::spawn(async move {
+                let cell = run_pair(&peers[c], &peers[s], scenario, &options).await;
+                drop(permit);
+                let _ = tx.send((i, cell));
             });
         }
-    }
-    let mut cells: Vec<Option<Cell>> = vec![None; index];
-    while let Some(done) = tasks.join_next().await {
-        let (i, mut cell) = done.expect("a matrix run panicked");
+    });
+    let mut cells: Vec<Option<Cell>> = vec![None; total];
+    while let Some((i, mut cell)) = rx.recv().await {
         if let (Some(dir), Some(log)) = (&options.results, &cell.frame_log) {
             let path = dir.join("logs").join(log_name(&cell));
             let written = std::fs::create_dir_all(dir.join("logs"))
@@ -946,7 +987,9 @@ pub async fn run_matrix(
         progress(&cell);
         cells[i] = Some(cell);
     }
-    cells.into_iter().flatten().collect()
+    let done: Vec<Cell> = cells.into_iter().flatten().collect();
+    assert_eq!(done.len(), total, "a matrix run panicked");
+    done
 }
 
 /// The placeholders of the registry for a repository at `root`, peers built into `bin`, and
@@ -1156,7 +1199,7 @@ mod tests {
     }
 
     /// The default pairs are every peer with the reference, both ways; `--pairs all` is the
-    /// whole square.
+    /// whole square; `--pairs NAME` every peer with NAME, and NAME against itself.
     ///
     /// checks: tooling
     #[test]
@@ -1170,9 +1213,13 @@ mod tests {
             })
             .collect();
         assert_eq!(
-            pairs_of(&peers, Pairs::Reference),
+            pairs_of(&peers, &Pairs::Reference),
             [(0, 1), (0, 2), (1, 0), (2, 0)]
         );
-        assert_eq!(pairs_of(&peers, Pairs::All).len(), 9);
+        assert_eq!(pairs_of(&peers, &Pairs::All).len(), 9);
+        assert_eq!(
+            pairs_of(&peers, &Pairs::parse("b")),
+            [(0, 2), (1, 2), (2, 0), (2, 1), (2, 2)]
+        );
     }
 }

@@ -118,7 +118,7 @@ async fn a_broken_peer_fails_its_cells_with_the_frame_log() {
     let script = root().join("interop/tests/peers/broken.py");
     let broken = registry::peer_cmd(&format!("broken=exec python3 {}", script.display())).unwrap();
     let peers = vec![reference_peer(), broken];
-    let pairs = matrix::pairs_of(&peers, Pairs::Reference);
+    let pairs = matrix::pairs_of(&peers, &Pairs::Reference);
     let results = scratch("broken");
     let options = matrix::Options {
         jobs: 2,

@@ -34,7 +34,7 @@ async fn every_scenario_both_directions_every_foreign_peer() {
         ],
         "the registry's peers"
     );
-    let pairs = matrix::pairs_of(&peers, Pairs::Reference);
+    let pairs = matrix::pairs_of(&peers, &Pairs::Reference);
     let options = matrix::Options {
         results: Some(root.join("target/interop-results/ci")),
         ..matrix::Options::default()

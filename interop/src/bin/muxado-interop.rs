@@ -48,9 +48,10 @@ enum Command {
         #[arg(long, value_name = "NAME=COMMAND")]
         peer_cmd: Vec<String>,
         /// `reference`: every peer with the reference, both ways (CI's); `all`: every client
-        /// against every server.
-        #[arg(long, value_enum, default_value = "reference")]
-        pairs: PairsArg,
+        /// against every server; a peer's name: every peer with it, both ways, and it against
+        /// itself.
+        #[arg(long, default_value = "reference")]
+        pairs: String,
         /// Runs at once (`bulk`, `soak` and `burst` run alone).
         #[arg(short = 'j', long, default_value_t = 1)]
         jobs: usize,
@@ -185,12 +186,6 @@ enum Command {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
-enum PairsArg {
-    Reference,
-    All,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
 enum RoleArg {
     Client,
     Server,
@@ -225,10 +220,7 @@ async fn main() -> ExitCode {
             no_record,
             bin_dir,
         } => {
-            let pairs = match pairs {
-                PairsArg::Reference => matrix::Pairs::Reference,
-                PairsArg::All => matrix::Pairs::All,
-            };
+            let pairs = matrix::Pairs::parse(&pairs);
             let wanted = Wanted {
                 scenarios: scenario,
                 peers: peer,
@@ -645,7 +637,13 @@ async fn run_matrix(
         .copied()
         .filter(|s| wanted.scenarios.is_empty() || wanted.scenarios.iter().any(|w| w == s))
         .collect();
-    let pairs = matrix::pairs_of(&peers, wanted.pairs);
+    if let matrix::Pairs::With(name) = &wanted.pairs {
+        if !peers.iter().any(|p| &p.name == name) {
+            eprintln!("--pairs {name}: no such peer (reference, all, or a peer's name)");
+            return ExitCode::from(2);
+        }
+    }
+    let pairs = matrix::pairs_of(&peers, &wanted.pairs);
     eprintln!(
         "{} pairs × {} scenarios, -j {}",
         pairs.len(),
@@ -671,7 +669,7 @@ async fn run_matrix(
     let report = grid::Report {
         peers: &peers,
         cells: &cells,
-        pairs: wanted.pairs,
+        pairs: wanted.pairs.clone(),
         jobs: options.jobs,
         elapsed: started.elapsed(),
     };
