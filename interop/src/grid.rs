@@ -193,7 +193,13 @@ impl Tally {
         if self.not_applicable > 0 {
             parts.push(format!("{} n/a", self.not_applicable));
         }
-        for (note, n) in &self.deviations {
+        // INTEROP-3 before INTEROP-14.
+        let mut notes: Vec<(&String, &usize)> = self.deviations.iter().collect();
+        notes.sort_by_key(|(note, _)| {
+            let (word, number) = note.rsplit_once('-').unwrap_or((note.as_str(), ""));
+            (word.to_string(), number.parse::<u32>().unwrap_or(0))
+        });
+        for (note, n) in notes {
             parts.push(if *n == 1 {
                 format!("dev {note}")
             } else {
