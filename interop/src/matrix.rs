@@ -287,8 +287,9 @@ fn describe(outcome: &Outcome) -> String {
     }
 }
 
-/// Runs one scenario in one direction against one peer, over TCP on 127.0.0.1, with the
-/// matrix's [`Params`] (a short soak).
+/// Runs one scenario in one direction between the reference, in this process, and `peer`,
+/// over TCP on 127.0.0.1, with the matrix's [`Params`] (a short soak). The matrix itself runs
+/// the reference as a peer program too ([`run_pair`]); this is for the harness's own tests.
 pub async fn run(peer: &Peer, scenario: &'static str, direction: Direction) -> Cell {
     run_via(
         peer,
@@ -576,18 +577,26 @@ fn cell(
     foreign: Outcome,
     cut: bool,
 ) -> Cell {
-    let (client, server, client_side, server_side) = match direction {
-        Direction::RefClient => (REFERENCE, peer, reference, foreign),
-        Direction::RefServer => (peer.name.as_str(), peer, foreign, reference),
-    };
-    let (client_deviations, server_deviations): (&[Deviation], &[Deviation]) = match direction {
-        Direction::RefClient => (&[], &peer.deviations),
-        Direction::RefServer => (&peer.deviations, &[]),
-    };
-    let server_name = match direction {
-        Direction::RefClient => server.name.as_str(),
-        Direction::RefServer => REFERENCE,
-    };
+    let none: &[Deviation] = &[];
+    let (client, server, client_side, server_side, client_deviations, server_deviations) =
+        match direction {
+            Direction::RefClient => (
+                REFERENCE,
+                peer.name.as_str(),
+                reference,
+                foreign,
+                none,
+                &peer.deviations[..],
+            ),
+            Direction::RefServer => (
+                peer.name.as_str(),
+                REFERENCE,
+                foreign,
+                reference,
+                &peer.deviations[..],
+                none,
+            ),
+        };
     let (verdict, breaks) = judge(
         scenario,
         Side {
@@ -596,7 +605,7 @@ fn cell(
             outcome: &client_side,
         },
         Side {
-            name: server_name,
+            name: server,
             deviations: server_deviations,
             outcome: &server_side,
         },
@@ -605,7 +614,7 @@ fn cell(
     Cell {
         scenario,
         client: client.to_string(),
-        server: server_name.to_string(),
+        server: server.to_string(),
         client_side,
         server_side,
         verdict,
