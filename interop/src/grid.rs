@@ -396,7 +396,8 @@ fn outcome_json(side: &Outcome) -> Value {
     json!({"ok": side.ok, "unsupported": side.unsupported, "detail": side.detail, "observed": side.observed})
 }
 
-/// The JSON report (`schema: muxado-interop-matrix`, version 1).
+/// The JSON report (`schema: muxado-interop-matrix`, version 1), as
+/// `interop/matrix-report.schema.json` describes it.
 pub fn json(report: &Report<'_>, spec: &Spec) -> Value {
     let peers: Vec<Value> = report
         .peers

@@ -35,8 +35,10 @@ fn scratch(name: &str) -> PathBuf {
 
 /// `matrix --peer-cmd mine='...'` (here the reference's own peer program under another name,
 /// as a peer written elsewhere would be) puts `mine` in the grids, both ways against the
-/// reference, and in the JSON report's cells and summary; `--pairs all` adds `mine` against
-/// itself. No registered foreign peer takes part (`--peer` matches none).
+/// reference, and in the JSON report's cells and summary (which follows
+/// `interop/matrix-report.schema.json`, checked with Python's `jsonschema`, which `ci/test`
+/// installs); `--pairs all` adds `mine` against itself. No registered foreign peer takes part
+/// (`--peer` matches none).
 ///
 /// checks: tooling
 #[test]
@@ -101,6 +103,24 @@ fn a_peer_given_on_the_command_line_shows_up_in_the_grid() {
         summary
             .iter()
             .any(|s| s["client"] == "mine" && s["server"] == "reference" && s["pass"] == 2)
+    );
+    let schema = concat!(env!("CARGO_MANIFEST_DIR"), "/matrix-report.schema.json");
+    let check = Command::new("python3")
+        .args([
+            "-c",
+            "import json, sys, jsonschema\n\
+             schema = json.load(open(sys.argv[1]))\n\
+             jsonschema.Draft202012Validator.check_schema(schema)\n\
+             jsonschema.validate(json.load(open(sys.argv[2])), schema)",
+        ])
+        .arg(schema)
+        .arg(&json_path)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        check.status.success(),
+        "the report does not follow its schema: {}",
+        String::from_utf8_lossy(&check.stderr)
     );
     let html = std::fs::read_to_string(html_dir.join("index.html")).unwrap();
     assert!(html.contains("<th>mine</th>"));
