@@ -196,5 +196,7 @@ async fn a_broken_peer_fails_its_cells_with_the_frame_log() {
         html.contains("href=\"logs/echo.reference.broken.log\""),
         "{html}"
     );
+    // STREAM-4, which `echo` checks, is defined in SPEC.md section 6.1.
+    assert!(html.contains("SPEC.md#61-opening\""), "{html}");
     let _ = std::fs::remove_dir_all(&results);
 }
