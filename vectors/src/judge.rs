@@ -458,15 +458,19 @@ pub struct Credit {
     peer_reset: BTreeSet<u32>,
     /// Streams the peer opened (SYN) since the last [`Credit::take_opened`].
     peer_opened: Vec<u32>,
+    /// The parity of the ids the implementation opens (1: odd, it is the client).
+    own_parity: u32,
 }
 
 impl Credit {
-    /// A ledger for a session; `typed`: streams the peer opens are typed; `heartbeat`: its
-    /// heartbeat responder reads heartbeat streams.
-    pub fn new(typed: bool, heartbeat: bool) -> Credit {
+    /// A ledger for a session; `client`: the implementation is the client (opens odd ids);
+    /// `typed`: streams the peer opens are typed; `heartbeat`: its heartbeat responder reads
+    /// heartbeat streams.
+    pub fn new(client: bool, typed: bool, heartbeat: bool) -> Credit {
         Credit {
             heartbeat,
             typed: typed || heartbeat,
+            own_parity: u32::from(client),
             ..Credit::default()
         }
     }
@@ -489,6 +493,14 @@ impl Credit {
                     let body = &bytes[8..];
                     let _ = frame;
                     match kind {
+                        1 if id != 0 && flags & 0x2 != 0 && id % 2 == self.own_parity => {
+                            // [ID-1] a SYN with the implementation's own parity is a
+                            // connection error: no frame after it counts, and the stream of
+                            // that id the implementation opened is not replaced by a new one.
+                            self.broken = true;
+                            self.pending.clear();
+                            return;
+                        }
                         1 if id != 0 => {
                             let syn = flags & 0x2 != 0;
                             let internal = self.heartbeat && syn && body.starts_with(&[0xFF; 4]);
@@ -676,7 +688,7 @@ mod tests {
     // checks: [GOAWAY-7] [FLOW-6]
     #[test]
     fn a_goaway_ends_the_credit_owed_on_unseen_streams() {
-        let mut credit = Credit::new(false, false);
+        let mut credit = Credit::new(false, false, false);
         // The implementation (a server) opened stream 2; the peer opened 3.
         credit.peer_sent(&frame(1, 0, 2, b"abc"));
         credit.peer_sent(&frame(1, 2, 3, b"xyz"));
@@ -689,5 +701,47 @@ mod tests {
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert_eq!(problems[0].requirement, "FLOW-6");
         assert!(problems[0].problem.starts_with("stream 3:"), "{problems:?}");
+    }
+
+    /// A SYN with the implementation's own parity is a connection error ([ID-1]): it does
+    /// not open a new stream in the ledger, so credit the implementation sends afterwards for
+    /// bytes read from its own stream of that id is still judged against them ([FLOW-7]).
+    /// `conformance fuzz` found the ledger blaming the reference for such credit, when its
+    /// WNDINC arrived over the socket after the SYN (run seed 0xaced0d759e1b4029).
+    // checks: [ID-1] [FLOW-7]
+    #[test]
+    fn a_syn_of_the_wrong_parity_opens_no_stream() {
+        // The implementation is the client: it opened stream 3 itself.
+        let mut credit = Credit::new(true, false, false);
+        credit.peer_sent(&frame(1, 0, 3, b"abcdefg"));
+        credit.read(3, 7);
+        credit.peer_sent(&frame(1, 0x2 | 0x4, 3, b""));
+        let wndinc = FrameView {
+            kind: "WNDINC".into(),
+            type_code: None,
+            stream_id: 3,
+            flags: 0,
+            length: 4,
+            error_code: None,
+            increment: Some(7),
+            last_stream_id: None,
+            body: Vec::new(),
+        };
+        credit.iut_sent(std::slice::from_ref(&wndinc), false);
+        assert!(credit.problems().is_empty(), "{:?}", credit.problems());
+        // A SYN of the peer's own parity does open a new stream: credit for the old one's
+        // bytes is then too much.
+        let mut credit = Credit::new(true, false, false);
+        credit.peer_sent(&frame(1, 0, 4, b"abcdefg"));
+        credit.read(4, 7);
+        credit.peer_sent(&frame(1, 0x2, 4, b""));
+        credit.iut_sent(
+            &[FrameView {
+                stream_id: 4,
+                ..wndinc
+            }],
+            false,
+        );
+        assert_eq!(credit.problems()[0].requirement, "FLOW-7");
     }
 }

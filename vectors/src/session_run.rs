@@ -270,7 +270,11 @@ pub fn run_script(vector: &SessionVector, iut: &mut dyn Iut) -> Result<Judged, F
         });
     }
     let mut script = Script {
-        credit: Credit::new(vector.config.typed(), vector.config.heartbeat == Some(true)),
+        credit: Credit::new(
+            vector.role == Role::Client,
+            vector.config.typed(),
+            vector.config.heartbeat == Some(true),
+        ),
         ..Script::default()
     };
     for (i, entry) in vector.steps.iter().enumerate() {
