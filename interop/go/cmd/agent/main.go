@@ -597,28 +597,41 @@ func (a *agent) write(s *stream, b []byte) answer {
 //
 // Emulation: golang.ngrok.com/muxado/v2 honours SetReadDeadline, so the agent
 // reads with a deadline a grace away and answers "blocked" when it passes.
-// The 2016 code's SetReadDeadline does nothing: its Read is run in a goroutine
-// for the grace, and if it has not returned, the read cannot be taken back,
-// so the answer is unsupported and the stream is not driven any further.
+// The 2016 code's SetReadDeadline does nothing. And in every version, while
+// the session is still taking in the body of a DATA frame for the stream, Read
+// and SetReadDeadline both wait for its last byte ([INTEROP-17]). So the Read
+// runs in a goroutine for the grace (plus the deadline's, in v2), and if it has
+// not returned by then, it cannot be taken back: the answer is unsupported and
+// the stream is not driven any further.
 func (a *agent) read(s *stream, max int) answer {
 	buf := make([]byte, max)
-	var r result
-	if a.impl.Version == "2016" {
-		ch := make(chan result, 1)
-		go func() {
-			n, err := s.conn.Read(buf)
-			ch <- result{n: n, err: err}
-		}()
-		select {
-		case r = <-ch:
-		case <-time.After(grace):
-			s.busy = "the 2016 Go code has no read deadline: a Read with nothing to read waits and cannot be taken back"
-			return unsupported(s.busy)
+	ch := make(chan result, 1)
+	v2 := a.impl.Version != "2016"
+	go func() {
+		var r result
+		if v2 {
+			_ = s.conn.SetReadDeadline(time.Now().Add(grace))
 		}
-	} else {
-		_ = s.conn.SetReadDeadline(time.Now().Add(grace))
 		r.n, r.err = s.conn.Read(buf)
-		_ = s.conn.SetReadDeadline(time.Time{})
+		if v2 {
+			_ = s.conn.SetReadDeadline(time.Time{})
+		}
+		ch <- r
+	}()
+	wait := grace
+	if v2 {
+		wait = 2 * grace
+	}
+	var r result
+	select {
+	case r = <-ch:
+	case <-time.After(wait):
+		if v2 {
+			s.busy = "Go's Read and SetReadDeadline wait for the last byte of a DATA frame still arriving on the stream (INTEROP-17); it did not return"
+		} else {
+			s.busy = "the 2016 Go code has no read deadline: a Read with nothing to read waits and cannot be taken back"
+		}
+		return unsupported(s.busy)
 	}
 	var timeout net.Error
 	switch {
