@@ -147,6 +147,12 @@ fn fuzz_inner(args: FuzzArgs) -> Result<ExitCode, String> {
         stop_at_new: args.first,
         avoid: args.avoid.iter().cloned().collect(),
         explained,
+        notes: match &args.expect {
+            Some(path) => fuzz::notes::cited(
+                &std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?,
+            ),
+            None => Vec::new(),
+        },
     };
     if let muxado_conformance::run::Target::Exec(_) = &target {
         println!(
@@ -296,10 +302,7 @@ fn print_findings(findings: &Findings, out: &std::path::Path) -> Result<(), Stri
             f.inputs.1
         );
         if !f.explained_by.is_empty() {
-            println!(
-                "  explained by the expected failures: {}",
-                f.explained_by.join(", ")
-            );
+            println!("  explained by: {}", f.explained_by.join(", "));
         }
         if let Some(text) = suite::requirement_text(&f.signature.requirement) {
             println!("  {text}");

@@ -12,6 +12,7 @@
 //! apart as explained.
 
 pub mod generate;
+pub mod notes;
 pub mod script;
 pub mod shrink;
 
@@ -53,6 +54,9 @@ pub struct FuzzOptions {
     /// Requirements of the cases the `--expect` file says the implementation fails, and the
     /// cases: a difference on one of them is explained.
     pub explained: BTreeMap<String, Vec<String>>,
+    /// The interop notes the `--expect` file cites: a difference whose shrunk script contains
+    /// one's trigger ([`notes::TRIGGERS`]) is explained by it.
+    pub notes: Vec<String>,
 }
 
 /// A difference found.
@@ -307,11 +311,14 @@ fn examine(
             f.seen += 1;
         }
     };
-    let explained_by = options
+    let mut explained_by = options
         .explained
         .get(&signature.requirement)
         .cloned()
         .unwrap_or_default();
+    if explained_by.is_empty() {
+        explained_by = notes::explaining(&options.notes, &setup, &inputs);
+    }
     {
         let mut known = known.lock().expect("signatures");
         // Only new differences count against the bound; explained ones are kept too, up to
@@ -384,6 +391,11 @@ fn examine(
     // The reference must pass what is reported: if it fails the shrunk script over sockets,
     // the script as generated (checked above) is reported instead.
     let (derived, after) = if play(&shrunk_derived, reference).0.is_none() {
+        // The note a difference is put down to is one whose trigger is still there once
+        // shrinking took away what did not matter.
+        if explained_by.iter().all(|e| e.starts_with("[INTEROP-")) {
+            explained_by = notes::explaining(&options.notes, &setup, &shrunk);
+        }
         (shrunk_derived, after)
     } else {
         let (_, whole) = derive(
