@@ -551,6 +551,11 @@ pub fn frame_lines(transcript: &[Chunk], to_iut: bool) -> Vec<String> {
                     }
                     line = format!("{}… ({} characters, elided)", &line[..cut], line.len());
                 }
+                // The decoder drops the reserved bit ([FRAME-5]); a peer that keeps it as part
+                // of the id (Go, [INTEROP-7]) reacts to a frame the line alone cannot explain.
+                if bytes[used + 4] & 0x80 != 0 {
+                    line.push_str(" (reserved bit set)");
+                }
                 lines.push(line);
                 used += n;
             }
@@ -607,5 +612,32 @@ pub fn probe(options: &Options) -> Result<&'static str, String> {
             result.outcome.name(),
             result.detail.trim_start()
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::agent::Chunk;
+
+    /// A frame log line shows a stream-id word's reserved bit, which decoding drops
+    /// ([FRAME-5]): Go keeps it in the id and ends the session over it ([INTEROP-7]).
+    // checks: [FRAME-5] [INTEROP-7]
+    #[test]
+    fn the_reserved_bit_is_shown() {
+        let mut bytes = vec![0, 0, 1, 0x10, 0x80, 0, 0, 2, 0x61];
+        bytes.extend([0, 0, 1, 0x10, 0, 0, 0, 2, 0x62]);
+        let transcript = [Chunk {
+            to_iut: true,
+            at: Duration::ZERO,
+            bytes,
+        }];
+        assert_eq!(
+            frame_lines(&transcript, true),
+            [
+                "DATA stream_id=0x2 length=1 flags=0x0 (reserved bit set)",
+                "DATA stream_id=0x2 length=1 flags=0x0"
+            ]
+        );
     }
 }
