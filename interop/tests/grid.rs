@@ -7,23 +7,13 @@ use std::process::Command;
 
 use muxado_interop::grid::{self, Spec};
 use muxado_interop::matrix::{self, Pairs, Verdict};
-use muxado_interop::peer::Peer;
 use muxado_interop::registry;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+mod common;
+use common::{reference_peer, root};
 
 fn interop() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_muxado-interop"))
-}
-
-fn reference_peer() -> Peer {
-    matrix::registry_peers(&root(), Path::new("/nonexistent"), interop())
-        .unwrap()
-        .into_iter()
-        .find(|p| p.name == registry::REFERENCE)
-        .unwrap()
 }
 
 fn scratch(name: &str) -> PathBuf {

@@ -1,22 +1,11 @@
 //! The harness against the reference playing the foreign side too (as the `peer` program):
 //! validates the scenarios and the harness themselves, independently of any foreign peer.
 
-use std::path::Path;
-
 use muxado_interop::matrix::{self, Direction, Verdict};
-use muxado_interop::peer::Peer;
 use muxado_interop::scenario::SCENARIOS;
 
-/// The registry's reference peer, played by this crate's `muxado-interop peer`.
-fn reference_peer() -> Peer {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let interop = Path::new(env!("CARGO_BIN_EXE_muxado-interop"));
-    matrix::registry_peers(&root, &matrix::bin_dir(&root), interop)
-        .unwrap()
-        .into_iter()
-        .find(|p| p.name == "reference")
-        .unwrap()
-}
+mod common;
+use common::reference_peer;
 
 /// checks: [STREAM-4] [STREAM-6] [FLOW-3] [FLOW-9] [GOAWAY-9] [STREAM-5] [TYPED-3] [HEARTBEAT-1] [HEARTBEAT-3] [RST-4] [STREAM-8]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -12,16 +12,8 @@ use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-/// The registry's reference peer, played by this crate's `muxado-interop peer`.
-fn reference_peer() -> muxado_interop::peer::Peer {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let interop = Path::new(env!("CARGO_BIN_EXE_muxado-interop"));
-    matrix::registry_peers(&root, &matrix::bin_dir(&root), interop)
-        .unwrap()
-        .into_iter()
-        .find(|p| p.name == "reference")
-        .unwrap()
-}
+mod common;
+use common::reference_peer;
 
 fn transcripts() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../vectors/transcripts");
