@@ -15,7 +15,7 @@ use std::process::ExitCode;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use muxado_conformance::agent::{Waits, reference_agent};
 use muxado_conformance::report;
 use muxado_conformance::run::{self, Options, Outcome, Target};
@@ -26,7 +26,7 @@ use muxado_reference::session::Role;
 mod fuzz_command;
 
 #[derive(Parser)]
-#[command(name = "conformance", about = "The muxado conformance suite")]
+#[command(name = "conformance", version, about = "The muxado conformance suite")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -69,6 +69,13 @@ enum Command {
         #[arg(long, default_value_t = 4)]
         parallel: usize,
     },
+    /// Print the completion script for a shell (`source <(conformance completions bash)`).
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page, in roff (`conformance man > conformance.1`).
+    Man,
 }
 
 /// The implementation under test: `--exec`, `--target` or `--listen` (none: the embedded
@@ -134,6 +141,21 @@ fn main() -> ExitCode {
         Command::Fuzz(args) => fuzz_command::fuzz(args),
         Command::List { cases, json } => list(&cases, json),
         Command::Coverage { verbose } => coverage(verbose),
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "conformance", &mut script);
+            print_bytes(&script)
+        }
+        Command::Man => {
+            let mut page = Vec::new();
+            match clap_mangen::Man::new(Cli::command()).render(&mut page) {
+                Ok(()) => print_bytes(&page),
+                Err(e) => {
+                    eprintln!("conformance man: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Command::Agent {
             serve,
             connect,
@@ -556,5 +578,18 @@ fn run(args: RunArgs) -> ExitCode {
     } else {
         println!("no unexpected result");
         ExitCode::SUCCESS
+    }
+}
+
+/// Writes generated text to standard output; a reader that went away (`| head`) is no error.
+fn print_bytes(bytes: &[u8]) -> ExitCode {
+    use std::io::Write as _;
+    match std::io::stdout().write_all(bytes) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("conformance: {e}");
+            ExitCode::FAILURE
+        }
     }
 }

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use muxado_interop::Role;
 use muxado_interop::grid::{self, Spec};
 use muxado_interop::matrix::{self, Direction};
@@ -24,7 +24,7 @@ use muxado_reference::Session;
 use tokio::net::{TcpListener, TcpStream};
 
 #[derive(Parser)]
-#[command(about = "The muxado interop harness")]
+#[command(name = "muxado-interop", version, about = "The muxado interop harness")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -183,6 +183,13 @@ enum Command {
         #[arg(long, default_value_t = scenario::Params::default().seed)]
         seed: u64,
     },
+    /// Print the completion script for a shell (`source <(muxado-interop completions bash)`).
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page, in roff (`muxado-interop man > muxado-interop.1`).
+    Man,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -209,6 +216,21 @@ enum Transport {
 #[tokio::main]
 async fn main() -> ExitCode {
     match Cli::parse().command {
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "muxado-interop", &mut script);
+            print_bytes(&script)
+        }
+        Command::Man => {
+            let mut page = Vec::new();
+            match clap_mangen::Man::new(Cli::command()).render(&mut page) {
+                Ok(()) => print_bytes(&page),
+                Err(e) => {
+                    eprintln!("muxado-interop man: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Command::Matrix {
             scenario,
             peer,
@@ -803,6 +825,19 @@ fn decode_pcap(path: &std::path::Path) -> ExitCode {
         }
         Err(err) => {
             eprintln!("{}: {err}", path.display());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Writes generated text to standard output; a reader that went away (`| head`) is no error.
+fn print_bytes(bytes: &[u8]) -> ExitCode {
+    use std::io::Write as _;
+    match std::io::stdout().write_all(bytes) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("muxado-interop: {e}");
             ExitCode::FAILURE
         }
     }
