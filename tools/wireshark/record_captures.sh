@@ -36,4 +36,5 @@ sleep 1
 kill "$capture"
 wait "$capture" 2>/dev/null || true
 cp "$tmp/cap.pcap" "$out"
+chmod 644 "$out"
 echo "wrote $out ($(stat -c %s "$out") bytes)"
