@@ -27,7 +27,8 @@ python3 $here/check.py "$decoder" $captures/hostile.pcap --filters -o muxado.tcp
 # A claimed packet shows as muxado or waits for the rest of a frame it was taken to start (TLS
 # is off: its own heuristic would take the TLS records).
 claimed() {
-  tshark -X lua_script:$here/muxado.lua --disable-protocol tls -r "$@" -T fields -e _ws.col.Protocol -e _ws.col.Info \
+  tshark -X lua_script:$here/muxado.lua --disable-protocol tls -r "$@" \
+    -T fields -e _ws.col.Protocol -e _ws.col.Info \
     2>/dev/null | grep -c -e '^muxado' -e 'reassembled PDU' || true
 }
 claimed=$(claimed $captures/not-muxado.pcap)

@@ -194,7 +194,8 @@ def hostile():
     big = frame(1, 0x3, 5, bytes(i % 256 for i in range(5000)))
     c.send_cut("c2s", big, 1400)
     c.send("c2s", frame(1, 0, 7, b"x" * 3) + frame(1, 0x3, 7, b"")[:5])
-    c.send("c2s", frame(1, 0x3, 7, b"")[5:] + goaway(0x80000007, 0x0, "bye \"now\"\n\u00e9".encode()))
+    debug = "bye \"now\"\n\u00e9".encode()
+    c.send("c2s", frame(1, 0x3, 7, b"")[5:] + goaway(0x80000007, 0x0, debug))
     # Every code of SPEC section 9 by name, in RSTs (codes the sender must not use included).
     codes = list(range(0x10)) + [0xFF]
     c.send("s2c", b"".join(rst(11 + 2 * i, code) for i, code in enumerate(codes)))
@@ -228,7 +229,8 @@ def not_muxado():
     rng = random.Random(18)
     cap = Capture()
     talks = [
-        (b"GET / HTTP/1.1\r\nHost: example\r\n\r\n", b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"),
+        (b"GET / HTTP/1.1\r\nHost: example\r\n\r\n",
+         b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"),
         (b"SSH-2.0-OpenSSH_9.2\r\n", b"SSH-2.0-OpenSSH_9.2\r\n"),
         (bytes.fromhex("160301006a0100006603030000"), bytes.fromhex("1603030035020000310303")),
         (b"\0\0\0\x0c\0\0\0\x01hello world!", b"\0\0\0\x02ok"),

@@ -53,10 +53,12 @@ local f = {
     error_name = ProtoField.string("muxado.error_name", "Error name"),
     increment = ProtoField.uint32("muxado.wndinc.increment", "Window Increment", base.DEC, nil,
         0x7FFFFFFF),
-    wndinc_reserved = ProtoField.bool("muxado.wndinc.reserved", "Reserved", 32, nil, 0x80000000),
+    wndinc_reserved = ProtoField.bool("muxado.wndinc.reserved", "Increment reserved bit", 32, nil,
+        0x80000000),
     last_stream_id = ProtoField.uint32("muxado.goaway.last_stream_id", "Last Stream Id", base.DEC,
         nil, 0x7FFFFFFF),
-    goaway_reserved = ProtoField.bool("muxado.goaway.reserved", "Reserved", 32, nil, 0x80000000),
+    goaway_reserved = ProtoField.bool("muxado.goaway.reserved", "Last stream id reserved bit", 32,
+        nil, 0x80000000),
     debug_data = ProtoField.bytes("muxado.goaway.debug_data", "Debug Data"),
     debug = ProtoField.string("muxado.goaway.debug", "Debug text"),
     payload = ProtoField.bytes("muxado.payload", "Payload"),
@@ -113,7 +115,9 @@ local function header_violation(ftype, length, sid)
         if length < 8 then
             return "[GOAWAY-1] GOAWAY frame length must be at least 8, got " .. length
         end
-        if sid ~= 0 then return "[GOAWAY-2] GOAWAY frame on stream " .. hex(sid) .. ", must be 0" end
+        if sid ~= 0 then
+            return "[GOAWAY-2] GOAWAY frame on stream " .. hex(sid) .. ", must be 0"
+        end
     end
     return nil
 end
@@ -208,7 +212,7 @@ local function dissect_frame(tvb, pinfo, tree)
         if bit32.band(flags, 0x1) ~= 0 then summary = summary .. " FIN" end
     end
 
-    local t = tree:add(muxado, tvb(), "muxado " .. shown)
+    local t = tree:add(muxado, tvb(), "muxado")
     t:add(f.length, tvb(0, 3))
     local type_item = t:add(f.type, tvb(3, 1))
     t:add(f.type_name, tvb(3, 1), name):set_generated()
@@ -277,7 +281,9 @@ local function dissect_frame(tvb, pinfo, tree)
             local di = t:add(f.debug_data, debug)
             raw = debug:raw()
             t:add_packet_field(f.debug, debug, ENC_UTF_8)
-            if quoted(raw):find("\239\191\189", 1, true) and not raw:find("\239\191\189", 1, true) then
+            -- U+FFFD in the lossy text but not in the data: some bytes were not UTF-8.
+            local fffd = "\239\191\189"
+            if quoted(raw):find(fffd, 1, true) and not raw:find(fffd, 1, true) then
                 di:add_proto_expert_info(e.note, "[GOAWAY-4] debug data is not UTF-8 "
                     .. "(a receiver must not require it)")
             end

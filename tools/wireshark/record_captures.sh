@@ -24,7 +24,8 @@ run() { # SERVER-CMD CLIENT-CMD SCENARIO PORT
   $server --role server --scenario "$scenario" --listen "127.0.0.1:$p" >"$tmp/server.log" 2>&1 &
   local pid=$!
   for _ in $(seq 50); do grep -q LISTENING "$tmp/server.log" && break; sleep 0.1; done
-  timeout 30 $client --role client --scenario "$scenario" --dial "127.0.0.1:$p" >/dev/null 2>&1 || true
+  timeout 30 $client --role client --scenario "$scenario" --dial "127.0.0.1:$p" \
+    >/dev/null 2>&1 || true
   wait "$pid" || true
 }
 for scenario in "${scenarios[@]}"; do
