@@ -22,6 +22,9 @@ python3 $here/check.py "$decoder" $captures/go-v2.0.2.pcap --filters
 python3 $here/check.py "$decoder" $captures/transcripts.pcap --filters
 # Hostile frames, decoded by the port preference (the heuristic refuses most of them).
 python3 $here/check.py "$decoder" $captures/hostile.pcap --filters -o muxado.tcp_port:4322
+# Two passes, as Wireshark's GUI dissects (reassembly looked up on the second pass).
+python3 $here/check.py "$decoder" $captures/go-v2.0.2.pcap -2
+python3 $here/check.py "$decoder" $captures/hostile.pcap -2 -o muxado.tcp_port:4322
 
 # The heuristic is conservative: HTTP, SSH, TLS and random bytes are not muxado.
 # A claimed packet shows as muxado or waits for the rest of a frame it was taken to start (TLS
