@@ -7,6 +7,7 @@
 //! The same model serves every consumer: the tests of this crate, the `muxado-vectors` report,
 //! and (later) the live conformance suite.
 
+pub mod contract;
 pub mod judge;
 pub mod model;
 pub mod run;
