@@ -11,6 +11,12 @@ use muxado_reference::frame::{
     Data, DecodeError, ErrorCode, Frame, FrameType, GoAway, MAX_INCREMENT, Rst, StreamId, WndInc,
 };
 
+// The frame type codes of SPEC section 3.2, as `OwnedFrame::frame_type` holds them.
+pub(crate) const RST: u8 = 0;
+pub(crate) const DATA: u8 = 1;
+pub(crate) const WNDINC: u8 = 2;
+pub(crate) const GOAWAY: u8 = 3;
+
 /// A decoded frame with its borrowed parts copied, so that results of different decodings
 /// can be compared after their buffers are gone.
 #[derive(Clone, Debug, PartialEq, Eq)]

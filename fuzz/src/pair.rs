@@ -13,12 +13,7 @@ use muxado_reference::session::{Read, Role, Session};
 use crate::session::{
     Held, Input, Scope, Sent, check_invariants, config, full_check_due, transmit,
 };
-use crate::{Chunker, OwnedFrame};
-
-const RST: u8 = 0;
-const DATA: u8 = 1;
-const WNDINC: u8 = 2;
-const GOAWAY: u8 = 3;
+use crate::{Chunker, DATA, GOAWAY, OwnedFrame, RST, WNDINC};
 
 /// Codes the applications use: none that a conforming peer's violation would draw
 /// (`PROTOCOL_ERROR`, `FLOW_CONTROL_ERROR`, `FRAME_SIZE_ERROR`), so that those stay a finding.
