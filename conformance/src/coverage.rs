@@ -55,7 +55,7 @@ fn judged_by_engine(case: &Case) -> &'static [&'static str] {
 
 /// Every requirement of SPEC.md, in SPEC order, with what checks it.
 pub fn coverage(cases: &[Case]) -> Vec<Covered> {
-    let (requirements, _) = muxado_spec_trace::parse_spec(SPEC);
+    let (requirements, _) = muxado_spec::parse_spec(SPEC);
     let mut by_id: BTreeMap<&str, (Vec<String>, Vec<String>)> = BTreeMap::new();
     let mut must: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for case in cases {

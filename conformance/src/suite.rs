@@ -75,15 +75,7 @@ pub fn cases() -> Vec<Case> {
 
 /// The paragraph of SPEC.md that defines requirement `id` (e.g. `FLOW-4`).
 pub fn requirement_text(id: &str) -> Option<String> {
-    let tag = format!("[{id}]");
-    let start = SPEC.find(&format!("\n{tag} "))? + 1;
-    let end = SPEC[start..].find("\n\n").map_or(SPEC.len(), |e| start + e);
-    Some(
-        SPEC[start..end]
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" "),
-    )
+    muxado_spec::requirement_text(SPEC, id)
 }
 
 /// Whether a case is selected by glob patterns over its id, its group and its requirement ids.

@@ -25,18 +25,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+pub use muxado_spec::{Note, Requirement, Subject, parse_notes, parse_spec};
 use regex::Regex;
-
-/// One requirement as SPEC.md defines it.
-#[derive(Clone, Debug)]
-pub struct Requirement {
-    /// `FLOW-2`.
-    pub id: String,
-    /// Line of SPEC.md.
-    pub line: usize,
-    /// Strongest RFC 2119 keyword in the paragraph (`MUST`, `SHOULD`, `MAY`, or `-`).
-    pub level: &'static str,
-}
 
 /// Where something cites a requirement.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -45,15 +35,6 @@ pub struct Citation {
     pub place: String,
     /// The test's name, the vector's id, or empty for code.
     pub name: String,
-}
-
-/// Which implementation an interop note is about.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Subject {
-    /// The Go libraries (2016, v2.0.1, v2.0.2).
-    Go,
-    /// ngrok's Rust crate `muxado`.
-    NgrokCrate,
 }
 
 /// What reproduces an interop note against the implementation it is about.
@@ -65,19 +46,6 @@ pub enum Backing {
     GoVector,
     /// A Rust test under `interop/ngrok-peer/tests/`.
     CrateTest,
-}
-
-/// One interop note of SPEC section 12.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Note {
-    /// `INTEROP-7`.
-    pub id: String,
-    /// Line of SPEC.md where the note's paragraph starts.
-    pub line: usize,
-    /// The implementation it is about, from its heading.
-    pub subject: Subject,
-    /// Conformance case ids the note names (`` `session-...` ``).
-    pub cases: Vec<String>,
 }
 
 /// Everything the scan found.
@@ -180,95 +148,6 @@ impl Trace {
 
 fn id_regex() -> Regex {
     Regex::new(r"\[([A-Z]+-[0-9]+)\]").expect("valid regex")
-}
-
-/// Parses SPEC.md's requirement definitions.
-pub fn parse_spec(text: &str) -> (Vec<Requirement>, Vec<(String, Vec<usize>)>) {
-    let start = Regex::new(r"^\[([A-Z]+-[0-9]+)\]").expect("valid regex");
-    let lines: Vec<&str> = text.lines().collect();
-    let mut requirements = Vec::new();
-    let mut seen: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for (i, line) in lines.iter().enumerate() {
-        // A definition opens a paragraph; an id that starts a wrapped line is a reference.
-        let opens_paragraph = i == 0 || lines[i - 1].trim().is_empty();
-        let Some(m) = start.captures(line).filter(|_| opens_paragraph) else {
-            continue;
-        };
-        let id = m[1].to_string();
-        let paragraph: String = lines[i..]
-            .iter()
-            .take_while(|l| !l.trim().is_empty())
-            .copied()
-            .collect::<Vec<_>>()
-            .join(" ");
-        let level = [
-            "MUST",
-            "SHALL",
-            "REQUIRED",
-            "SHOULD",
-            "RECOMMENDED",
-            "MAY",
-            "OPTIONAL",
-        ]
-        .into_iter()
-        .find(|k| paragraph.contains(k))
-        .map(|k| match k {
-            "MUST" | "SHALL" | "REQUIRED" => "MUST",
-            "SHOULD" | "RECOMMENDED" => "SHOULD",
-            _ => "MAY",
-        })
-        .unwrap_or("-");
-        seen.entry(id.clone()).or_default().push(i + 1);
-        if seen[&id].len() == 1 {
-            requirements.push(Requirement {
-                id,
-                line: i + 1,
-                level,
-            });
-        }
-    }
-    let duplicates = seen.into_iter().filter(|(_, l)| l.len() > 1).collect();
-    (requirements, duplicates)
-}
-
-/// Parses SPEC.md's interop notes: each `[INTEROP-N]` definition, the implementation its
-/// `###` heading names, and the conformance cases quoted in its text (up to the next heading).
-pub fn parse_notes(text: &str) -> Vec<Note> {
-    let start = Regex::new(r"^\[(INTEROP-[0-9]+)\]").expect("valid regex");
-    let case = Regex::new(r"`(session-[a-z0-9-]+)`").expect("valid regex");
-    let lines: Vec<&str> = text.lines().collect();
-    let mut notes = Vec::new();
-    let mut heading = "";
-    for (i, line) in lines.iter().enumerate() {
-        if line.starts_with('#') {
-            heading = line;
-            continue;
-        }
-        let opens_paragraph = i == 0 || lines[i - 1].trim().is_empty();
-        let Some(m) = start.captures(line).filter(|_| opens_paragraph) else {
-            continue;
-        };
-        let subject = if heading.contains("ngrok's Rust crate") {
-            Subject::NgrokCrate
-        } else {
-            Subject::Go
-        };
-        let mut cases: Vec<String> = Vec::new();
-        for l in lines[i..].iter().take_while(|l| !l.starts_with('#')) {
-            for c in case.captures_iter(l) {
-                if !cases.contains(&c[1].to_string()) {
-                    cases.push(c[1].to_string());
-                }
-            }
-        }
-        notes.push(Note {
-            id: m[1].to_string(),
-            line: i + 1,
-            subject,
-            cases,
-        });
-    }
-    notes
 }
 
 /// Reads the case ids of every `conformance/expect/*.txt` file (first word of each line that
