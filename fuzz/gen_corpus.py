@@ -6,7 +6,7 @@
 - frame_decode: each frame vector's bytes, behind a 2-byte chunking seed (several seeds each).
 - frame_roundtrip: the same bytes (the target reads them through `arbitrary`).
 - session: each session vector's script in the session target's op encoding (see
-  src/session.rs, `run_single`): its frames and raw bytes as inbound data, its calls as
+  src/session/mod.rs, `run_single`): its frames and raw bytes as inbound data, its calls as
   commands; expectations are dropped (the target checks invariants, not scripts).
 - session_pair: the session corpus again plus a few deterministic random op sequences.
 Files are named by the SHA-1 of their content, like libFuzzer's own.
@@ -16,22 +16,29 @@ import hashlib
 import json
 import os
 import random
+import re
 import struct
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "fuzz", "corpus")
 
-TYPES = {"RST": 0, "DATA": 1, "WNDINC": 2, "GOAWAY": 3}
-CODES = {
-    "NO_ERROR": 0, "PROTOCOL_ERROR": 1, "INTERNAL_ERROR": 2, "FLOW_CONTROL_ERROR": 3,
-    "STREAM_CLOSED": 4, "STREAM_REFUSED": 5, "STREAM_CANCELLED": 6, "STREAM_RESET": 7,
-    "FRAME_SIZE_ERROR": 8, "ACCEPT_QUEUE_FULL": 9, "ENHANCE_YOUR_CALM": 10,
-}
-# Must match CONFIG tables in src/session.rs.
-WINDOWS = [262144, 8, 4, 16, 100, 1000, 4096, 65535]
-BACKLOGS = [128, 1, 2, 4]
-MAX_STREAMS = [65536, 1, 2, 8]
+# Frames are encoded by the vector generators' encoder.
+sys.path.insert(0, os.path.join(ROOT, "vectors", "gen"))
+from frames import code, encode as encode_frame, filled  # noqa: E402
+
+
+def rust_table(name):
+    """A config table as the session harness declares it (`pub const NAME: [T; N] = [...]` in
+    src/session/input.rs): a config byte must select here what it selects there."""
+    with open(os.path.join(ROOT, "fuzz", "src", "session", "input.rs")) as f:
+        m = re.search(r"pub const %s: \[\w+; \d+\] = \[([^\]]*)\];" % name, f.read())
+    return [int(v.replace("_", "")) for v in m.group(1).split(",")]
+
+
+WINDOWS = rust_table("WINDOWS")
+BACKLOGS = rust_table("BACKLOGS")
+MAX_STREAMS = rust_table("MAX_STREAMS")
 
 
 def write(target, data):
@@ -45,44 +52,11 @@ def unhex(s):
     return bytes.fromhex(s.replace(" ", ""))
 
 
-def filled(obj, key):
-    if key in obj:
-        return unhex(obj[key])
-    fill = obj.get(key + "_fill")
-    if fill:
-        return unhex(fill["byte"]) * fill["count"]
-    return b""
-
-
 def vector_bytes(v):
     data = unhex(v["hex"])
     if "fill" in v:
         data += unhex(v["fill"]["byte"]) * v["fill"]["count"]
     return data
-
-
-def code(value):
-    return CODES[value] if isinstance(value, str) else value
-
-
-def encode_frame(f):
-    t = f["type"]
-    sid = f.get("stream_id", 0)
-    flags = f.get("flags", 0)
-    if t == "RST":
-        body = struct.pack(">I", code(f["error_code"]))
-    elif t == "WNDINC":
-        body = struct.pack(">I", f["increment"])
-    elif t == "GOAWAY":
-        body = struct.pack(">II", f.get("last_stream_id", 0), code(f["error_code"]))
-        body += filled(f, "debug")
-        sid = f.get("stream_id", 0)
-    elif t == "DATA":
-        body = filled(f, "payload")
-    else:
-        body = filled(f, "payload")
-    type_code = TYPES.get(t, f.get("type_code", 4))
-    return struct.pack(">I", len(body))[1:] + bytes([type_code << 4 | flags]) + struct.pack(">I", sid) + body
 
 
 def frame_corpora():

@@ -13,17 +13,13 @@ import json
 import pathlib
 import sys
 
+from frames import CODES, header, u32
+
 OUT = pathlib.Path(__file__).resolve().parent.parent / "frames"
 
 RST, DATA, WNDINC, GOAWAY = 0, 1, 2, 3
 FIN, SYN = 0x1, 0x2
 NAMES = {RST: "RST", DATA: "DATA", WNDINC: "WNDINC", GOAWAY: "GOAWAY"}
-CODES = [
-    "NO_ERROR", "PROTOCOL_ERROR", "INTERNAL_ERROR", "FLOW_CONTROL_ERROR", "STREAM_CLOSED",
-    "STREAM_REFUSED", "STREAM_CANCELLED", "STREAM_RESET", "FRAME_SIZE_ERROR",
-    "ACCEPT_QUEUE_FULL", "ENHANCE_YOUR_CALM", "REMOTE_GONE_AWAY", "STREAMS_EXHAUSTED",
-    "WRITE_TIMEOUT", "SESSION_CLOSED", "PEER_EOF",
-]
 ALL_GO = ["2016", "v2.0.1", "v2.0.2"]
 OLD_GO = ["2016", "v2.0.1"]
 MASK = 0x7FFFFFFF
@@ -32,15 +28,6 @@ MIB = 1 << 20
 
 
 # ---- bytes -------------------------------------------------------------------------------
-
-def header(length, ftype, flags, word):
-    """The 8 header bytes; `word` is the raw stream-id word, reserved bit included."""
-    return length.to_bytes(3, "big") + bytes([ftype << 4 | flags]) + word.to_bytes(4, "big")
-
-
-def u32(v):
-    return v.to_bytes(4, "big")
-
 
 def hx(b):
     return b.hex()

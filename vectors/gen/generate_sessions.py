@@ -16,15 +16,13 @@ import json
 import pathlib
 import sys
 
+from frames import CODES, encode, header, u32
+
 OUT = pathlib.Path(__file__).resolve().parent.parent / "sessions"
 
 (NO_ERROR, PROTOCOL_ERROR, INTERNAL_ERROR, FLOW_CONTROL_ERROR, STREAM_CLOSED, STREAM_REFUSED,
  STREAM_CANCELLED, STREAM_RESET, FRAME_SIZE_ERROR, ACCEPT_QUEUE_FULL, ENHANCE_YOUR_CALM) = range(11)
-NAMES = ["NO_ERROR", "PROTOCOL_ERROR", "INTERNAL_ERROR", "FLOW_CONTROL_ERROR", "STREAM_CLOSED",
-         "STREAM_REFUSED", "STREAM_CANCELLED", "STREAM_RESET", "FRAME_SIZE_ERROR",
-         "ACCEPT_QUEUE_FULL", "ENHANCE_YOUR_CALM"]
 FIN_FLAG, SYN_FLAG = 0x1, 0x2
-TYPES = {"RST": 0, "DATA": 1, "WNDINC": 2, "GOAWAY": 3}
 MAX_WINDOW = 0x7FFFFFFF          # [FLOW-8] the largest send window
 W = 262144                       # [FLOW-2] the default window
 MIB = 1 << 20                    # [LIMIT-4] the default debug-data limit
@@ -93,31 +91,9 @@ def UNKNOWN(type_code, sid, payload=b"", flags=0, fill=None):
 
 # ---- bytes, for recv_hex (malformed frames, split reads) --------------------------------------
 
-def header(length, ftype, flags, word):
-    """8 header bytes; `word` is the raw stream-id word (reserved bit included)."""
-    return length.to_bytes(3, "big") + bytes([ftype << 4 | flags]) + word.to_bytes(4, "big")
-
-
-def u32(v):
-    return v.to_bytes(4, "big")
-
-
 def wire(*frames):
-    """The bytes of script frames (those without fills), by the same rules as the runners."""
-    out = b""
-    for f in frames:
-        kind = f["type"]
-        if kind == "RST":
-            body = u32(f["error_code"])
-        elif kind == "WNDINC":
-            body = u32(f["increment"])
-        elif kind == "GOAWAY":
-            body = u32(f["last_stream_id"]) + u32(f["error_code"]) + bytes.fromhex(f["debug"])
-        else:
-            body = bytes.fromhex(f["payload"])
-        ftype = f["type_code"] if kind == "UNKNOWN" else TYPES[kind]
-        out += header(len(body), ftype, f["flags"], f["stream_id"]) + body
-    return out
+    """The bytes of script frames, by the same rules as the runners."""
+    return b"".join(encode(f) for f in frames)
 
 
 # ---- steps ------------------------------------------------------------------------------------
@@ -313,7 +289,7 @@ ALIVE = session(ended=False)
 
 def ended(code, remote_=MISSING):
     """The session ended with `code` (a name, or a number of a named code)."""
-    return session(ended=True, local_error=code if isinstance(code, str) else NAMES[code],
+    return session(ended=True, local_error=code if isinstance(code, str) else CODES[code],
                    remote=remote_)
 
 
@@ -876,7 +852,7 @@ def violation_vectors():
                                 sent(ERROR_GOAWAY(last, code)),
                                 ended(code), recv(SYN(7 if role == "server" else 6)),
                                 recv(DATA(9, b"z")), NOTHING_SENT, *after,
-                                accept(error=NAMES[code])]
+                                accept(error=CODES[code])]
         v.append(vec(id, desc, list(reqs) + ["FRAME-8", "SESSION-4", "ERR-3"], role, steps))
 
     conn("session-violation-rst-length",
