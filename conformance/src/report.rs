@@ -4,6 +4,8 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+use muxado_testkit::fnv::fnv1a;
+use muxado_testkit::hex::to_hex as hex;
 use serde_json::{Value, json};
 
 use crate::agent::Chunk;
@@ -49,12 +51,7 @@ pub fn spec_revision() -> String {
         .find_map(|l| l.strip_prefix("Status: "))
         .and_then(|l| l.split(',').nth(1))
         .map_or("unknown version".to_string(), |v| v.trim().to_string());
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in SPEC.bytes() {
-        hash ^= u64::from(b);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    format!("{version}, fnv1a64 {hash:016x}")
+    format!("{version}, fnv1a64 {:016x}", fnv1a(SPEC.as_bytes()))
 }
 
 /// A transport chunk's bytes for a report: whole up to [`CHUNK_KEPT`], else the first
@@ -190,10 +187,6 @@ impl Summary {
             "unexpected_pass": self.unexpected_pass,
         })
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A result as JSON (`conformance/report.schema.json`, `results` items).

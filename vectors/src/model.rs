@@ -3,6 +3,7 @@
 use std::fmt;
 use std::path::Path;
 
+use muxado_testkit::hex::{HexError, from_hex};
 use serde::Deserialize;
 
 /// A file of frame vectors (`vectors/frames/*.json`).
@@ -156,23 +157,18 @@ impl fmt::Debug for Hex {
 }
 
 /// Bytes as plain lowercase hex, as vectors write them.
-pub fn to_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+pub use muxado_testkit::hex::to_hex;
 
 /// Parses hex, ignoring spaces.
 pub fn parse_hex(text: &str) -> Result<Vec<u8>, String> {
-    let digits: Vec<u8> = text.bytes().filter(|b| *b != b' ').collect();
-    if digits.len() % 2 != 0 {
-        return Err(format!("odd number of hex digits in {text:?}"));
-    }
-    digits
-        .chunks(2)
-        .map(|pair| {
-            let s = std::str::from_utf8(pair).map_err(|e| e.to_string())?;
-            u8::from_str_radix(s, 16).map_err(|_| format!("bad hex {s:?}"))
-        })
-        .collect()
+    let digits: String = text.chars().filter(|c| *c != ' ').collect();
+    from_hex(&digits).map_err(|e| match e {
+        HexError::OddLength(_) => format!("odd number of hex digits in {text:?}"),
+        HexError::BadDigit(at) => {
+            let pair = &digits.as_bytes()[at / 2 * 2..(at / 2 * 2 + 2).min(digits.len())];
+            format!("bad hex {:?}", String::from_utf8_lossy(pair))
+        }
+    })
 }
 
 /// Writes bytes as hex, eliding the middle of long strings.

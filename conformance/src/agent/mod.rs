@@ -40,16 +40,9 @@ pub use reference::{reference_agent, reference_agent_on};
 pub use remote::{Chunk, Exchange, RemoteIut, Waits};
 pub use serve::serve;
 
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+pub(crate) use muxado_testkit::hex::to_hex as hex;
 
+/// The bytes of a hex field of a command or an answer; the error names the text.
 pub(crate) fn unhex(text: &str) -> Result<Vec<u8>, String> {
-    if text.len() % 2 != 0 {
-        return Err(format!("odd-length hex {text:?}"));
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).map_err(|e| e.to_string()))
-        .collect()
+    muxado_testkit::hex::from_hex(text).map_err(|e| format!("{e} in {text:?}"))
 }

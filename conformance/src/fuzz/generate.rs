@@ -5,6 +5,7 @@
 //! any byte, hostile frames and end-of-file inside a frame.
 
 use muxado_reference::frame::StreamId;
+use muxado_testkit::splitmix::SplitMix64;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -31,10 +32,7 @@ impl Default for Limits {
 /// The seed of run `index` of a fuzz run started with `seed` (splitmix64's mix, so that
 /// neighbouring runs are unrelated).
 pub fn run_seed(seed: u64, index: u64) -> u64 {
-    let mut z = seed.wrapping_add(index.wrapping_add(1).wrapping_mul(0x9e37_79b9_7f4a_7c15));
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
+    SplitMix64::new(seed.wrapping_add(index.wrapping_mul(SplitMix64::GAMMA))).next_u64()
 }
 
 /// A script from a seed: its setup and inputs (every one of them applies), with no input of

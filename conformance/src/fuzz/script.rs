@@ -12,7 +12,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use muxado_reference::frame::{ErrorCode, Frame, StreamId, decode_frame};
-use muxado_vectors::model::to_hex as hex;
+use muxado_testkit::hex::to_hex as hex;
 use muxado_vectors::session_model::SessionVector;
 use muxado_vectors::session_run::{CallError, Iut, Offline, ReadResult};
 use serde_json::{Value, json};
