@@ -473,8 +473,8 @@ fn an_answer_outside_the_contract_is_an_error() {
 
 /// A `remote` answer without `last_stream_id` (the contract lets an agent leave it out: Go
 /// does not report it) is judged, not a panic of the suite: here an agent that answers every
-/// command with an ended session and a GOAWAY received without its last stream id.
-/// `conformance fuzz` found the suite's script thread panicking on Go's answer.
+/// command with an ended session and a GOAWAY received without its last stream id, as Go's
+/// agent answers.
 ///
 /// checks: [AGENT-4]
 #[test]

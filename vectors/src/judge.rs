@@ -683,8 +683,9 @@ mod tests {
     }
 
     /// [GOAWAY-7] closes the implementation's streams above the last id: reading what they
-    /// had buffered owes no credit, while a stream the peer opened still does ([FLOW-6]).
-    /// `conformance fuzz` found the ledger demanding credit there from the reference.
+    /// had buffered owes no credit, while a stream the peer opened still does ([FLOW-6]). A
+    /// conforming implementation sends no credit for the former, so demanding it would fail
+    /// the reference.
     // checks: [GOAWAY-7] [FLOW-6]
     #[test]
     fn a_goaway_ends_the_credit_owed_on_unseen_streams() {
@@ -705,9 +706,8 @@ mod tests {
 
     /// A SYN with the implementation's own parity is a connection error ([ID-1]): it does
     /// not open a new stream in the ledger, so credit the implementation sends afterwards for
-    /// bytes read from its own stream of that id is still judged against them ([FLOW-7]).
-    /// `conformance fuzz` found the ledger blaming the reference for such credit, when its
-    /// WNDINC arrived over the socket after the SYN (run seed 0xaced0d759e1b4029).
+    /// bytes read from its own stream of that id is still judged against them ([FLOW-7]):
+    /// over a socket, that WNDINC may well arrive after the SYN.
     // checks: [ID-1] [FLOW-7]
     #[test]
     fn a_syn_of_the_wrong_parity_opens_no_stream() {
