@@ -5,6 +5,8 @@
 use std::time::Instant;
 
 use muxado_reference::frame::{self, DecodeError, Frame};
+use muxado_testkit::fnv::fnv1a_hex;
+use muxado_testkit::hex::{from_hex, to_hex};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -103,16 +105,12 @@ impl FrameReader {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 fn body(key: &str, bytes: &[u8], keep: usize, obj: &mut serde_json::Map<String, Value>) {
     if bytes.len() <= keep {
-        obj.insert(key.into(), Value::String(hex(bytes)));
+        obj.insert(key.into(), Value::String(to_hex(bytes)));
     } else {
         obj.insert(format!("{key}_len"), json!(bytes.len()));
-        obj.insert(format!("{key}_fnv"), json!(crate::scenario::fnv(bytes)));
+        obj.insert(format!("{key}_fnv"), json!(fnv1a_hex(bytes)));
     }
 }
 
@@ -217,13 +215,12 @@ impl Transcript {
                 if hex.len() / 2 <= keep {
                     continue;
                 }
-                let bytes: Vec<u8> = (0..hex.len())
-                    .step_by(2)
-                    .filter_map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok())
-                    .collect();
+                let Ok(bytes) = from_hex(hex) else {
+                    continue;
+                };
                 obj.remove(key);
                 obj.insert(format!("{key}_len"), json!(bytes.len()));
-                obj.insert(format!("{key}_fnv"), json!(crate::scenario::fnv(&bytes)));
+                obj.insert(format!("{key}_fnv"), json!(fnv1a_hex(&bytes)));
             }
         }
     }

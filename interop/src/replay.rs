@@ -36,7 +36,8 @@ use tokio::sync::mpsc;
 
 use crate::Role;
 use crate::record::{Dir, FrameReader};
-use crate::scenario::fnv;
+use muxado_testkit::fnv::fnv1a_hex as fnv;
+use muxado_testkit::hex::{from_hex, to_hex};
 
 /// A transcript loaded for replay.
 #[derive(Clone, Debug)]
@@ -129,16 +130,6 @@ fn dir_of(role: Role) -> Dir {
     }
 }
 
-fn hex_bytes(text: &str) -> Result<Vec<u8>, String> {
-    if text.len() % 2 != 0 {
-        return Err("odd hex length".into());
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).map_err(|e| e.to_string()))
-        .collect()
-}
-
 fn field(frame: &Value, key: &str) -> Result<u32, String> {
     frame[key]
         .as_u64()
@@ -148,7 +139,7 @@ fn field(frame: &Value, key: &str) -> Result<u32, String> {
 
 fn body(frame: &Value, key: &str) -> Result<Vec<u8>, String> {
     match frame[key].as_str() {
-        Some(hex) => hex_bytes(hex),
+        Some(hex) => from_hex(hex).map_err(|e| format!("{key}: {e}")),
         None => Err(format!(
             "{key} of {} bytes was recorded by its hash only, so it cannot be sent again",
             frame[format!("{key}_len")]
@@ -230,15 +221,14 @@ pub fn describe(frame: &Value) -> String {
 }
 
 fn preview(frame: &Value, key: &str) -> String {
-    match frame[key].as_str().map(hex_bytes) {
+    match frame[key].as_str().map(from_hex) {
         Some(Ok(bytes)) => {
             let shown = &bytes[..bytes.len().min(24)];
             let more = if bytes.len() > shown.len() { "…" } else { "" };
             if shown.iter().all(|b| b.is_ascii_graphic() || *b == b' ') {
                 format!("{:?}{more}", String::from_utf8_lossy(shown))
             } else {
-                let hex: String = shown.iter().map(|b| format!("{b:02x}")).collect();
-                format!("0x{hex}{more}")
+                format!("0x{}{more}", to_hex(shown))
             }
         }
         _ => format!("fnv={}", frame[format!("{key}_fnv")]),
@@ -316,7 +306,7 @@ impl View {
                 if len > 0 {
                     stream
                         .pieces
-                        .push(match frame["payload"].as_str().map(hex_bytes) {
+                        .push(match frame["payload"].as_str().map(from_hex) {
                             Some(Ok(bytes)) => Piece::Bytes(bytes),
                             _ => Piece::Hashed {
                                 len,

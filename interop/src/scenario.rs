@@ -9,56 +9,10 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::time::timeout;
 
-/// Every scenario, in the order of `SCENARIOS.md`.
-pub const SCENARIOS: &[&str] = &[
-    "echo",
-    "bulk",
-    "half-close",
-    "server-opens",
-    "reset",
-    "close-late-data",
-    "goaway-from-server",
-    "goaway-from-client",
-    "backlog",
-    "typed",
-    "typed-split-prefix",
-    "heartbeat",
-    "heartbeat-silent",
-    "window-mismatch",
-    "fin-first-reply",
-    "soak",
-    "burst",
-];
+use muxado_testkit::scenario::BURST_BYTES;
+use muxado_testkit::soak::{SOAK_IN_FLIGHT, SoakPlan, soak_rng, soak_write};
 
-/// The SPEC.md requirements a scenario checks: what a failing run of it breaks, unless an
-/// interop note explains the failure (the matrix's reports cite them).
-pub fn requirements(scenario: &str) -> &'static [&'static str] {
-    match scenario {
-        "echo" => &["STREAM-4", "STREAM-6", "FLOW-3"],
-        "bulk" => &["FLOW-3", "STREAM-6"],
-        "half-close" => &["STREAM-6"],
-        "server-opens" => &["ID-2", "STREAM-4"],
-        "reset" => &["RST-4"],
-        "close-late-data" => &["STREAM-8", "STREAM-9"],
-        "goaway-from-server" | "goaway-from-client" => &["GOAWAY-9", "GOAWAY-10"],
-        "backlog" => &["STREAM-5", "LIMIT-3"],
-        "typed" => &["TYPED-2", "TYPED-3"],
-        "typed-split-prefix" => &["TYPED-3"],
-        "heartbeat" => &["HEARTBEAT-1", "HEARTBEAT-2"],
-        "heartbeat-silent" => &["HEARTBEAT-3"],
-        "window-mismatch" => &["FLOW-9", "FLOW-3"],
-        "fin-first-reply" => &["STREAM-1", "STREAM-2", "STREAM-6"],
-        "soak" => &["STREAM-6", "FLOW-3", "RST-4", "STREAM-10"],
-        "burst" => &["STREAM-5", "STREAM-14"],
-        _ => &[],
-    }
-}
-
-/// The scenarios that keep both cores busy on their own (64 MiB each way, a soak, a burst of
-/// 1,000 streams): the matrix runs them alone, whatever its `-j`.
-pub fn is_heavy(scenario: &str) -> bool {
-    matches!(scenario, "bulk" | "soak" | "burst")
-}
+pub use muxado_testkit::scenario::{BURST_STREAMS, SCENARIOS, is_heavy, requirements};
 
 /// A scenario's settings beyond the session's: only `soak` has any (SCENARIOS.md,
 /// `--soak-secs` and `--seed`).
@@ -180,19 +134,10 @@ pub fn config(scenario: &str, role: Role) -> Config {
 }
 
 /// `pattern(seed, n)` of SCENARIOS.md.
-pub fn pattern(seed: u64, n: usize) -> Vec<u8> {
-    (0..n as u64)
-        .map(|i| ((i * 31 + seed * 7) % 251) as u8)
-        .collect()
-}
+pub use muxado_testkit::pattern::pattern;
 
 /// FNV-1a, 64 bits, as hex.
-pub fn fnv(data: &[u8]) -> String {
-    let hash = data.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3)
-    });
-    format!("{hash:016x}")
-}
+pub use muxado_testkit::fnv::fnv1a_hex as fnv;
 
 type R<T> = Result<T, String>;
 
@@ -827,11 +772,6 @@ async fn hold_one_stream(session: &Session) -> R<Value> {
     Ok(json!({}))
 }
 
-/// How many streams the `burst` client opens at once.
-pub const BURST_STREAMS: u64 = 1000;
-/// The bytes each `burst` stream carries in its first frame, with its SYN.
-const BURST_BYTES: usize = 16;
-
 /// How one `burst` stream ended on the client.
 enum BurstEnd {
     /// Echoed exactly.
@@ -984,67 +924,6 @@ pub fn session(tcp: tokio::net::TcpStream, scenario: &str, role: Role) -> Sessio
     Session::from_tcp(tcp, role, config(scenario, role))
 }
 
-/// How many streams the soak client keeps open at once.
-const SOAK_IN_FLIGHT: usize = 32;
-/// The largest stream the soak client sends (and gets back).
-const SOAK_MAX_SIZE: u64 = 256 * 1024;
-/// One soak stream in this many is abandoned before its FIN.
-const SOAK_ABORT_ONE_IN: u64 = 8;
-
-/// splitmix64, the generator of the soak client's choices: stream `k` of a run with seed `s`
-/// starts from state `s << 32 ^ k`, so that its size, writes and abort point are the same in
-/// every implementation and every run with that seed (SCENARIOS.md, `soak`).
-struct SoakRand(u64);
-
-impl SoakRand {
-    fn new(seed: u64, k: u64) -> SoakRand {
-        SoakRand((seed << 32) ^ k)
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-}
-
-/// What soak stream `k` does, drawn in this order: its size, whether it is abandoned and
-/// after how many bytes; then one draw per write ([`soak_write`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct SoakPlan {
-    size: usize,
-    abort: bool,
-    abort_at: usize,
-}
-
-impl SoakPlan {
-    fn draw(rng: &mut SoakRand) -> SoakPlan {
-        let size = (rng.next() % (SOAK_MAX_SIZE + 1)) as usize;
-        let abort = rng.next() % SOAK_ABORT_ONE_IN == 0;
-        let abort_at = (rng.next() % (size as u64 + 1)) as usize;
-        SoakPlan {
-            size,
-            abort,
-            abort_at,
-        }
-    }
-
-    /// Bytes written before the FIN, or before the reset of an abandoned stream.
-    fn limit(&self) -> usize {
-        if self.abort { self.abort_at } else { self.size }
-    }
-}
-
-/// The size of the next write: one in four is 1 to 64 bytes (small DATA frames), the others
-/// 1 byte to 32 KiB.
-fn soak_write(rng: &mut SoakRand) -> usize {
-    let w = rng.next();
-    let most = if w % 4 == 0 { 64 } else { 32 * 1024 };
-    1 + ((w >> 8) % most) as usize
-}
-
 /// How one soak stream ended on the client.
 enum SoakEnd {
     /// Echoed exactly, this many bytes.
@@ -1060,7 +939,7 @@ enum SoakEnd {
 /// Plays soak stream `k`: writes its plan while the echo is read and checked against the
 /// pattern, byte by byte.
 async fn soak_stream(seed: u64, k: u64, stream: Stream) -> SoakEnd {
-    let mut rng = SoakRand::new(seed, k);
+    let mut rng = soak_rng(seed, k);
     let plan = SoakPlan::draw(&mut rng);
     let data = pattern(k, plan.size);
     let id = stream.id();
@@ -1391,28 +1270,6 @@ pub fn check_soak(client: &Value, server: &Value, cut: bool) -> Result<(), Strin
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The soak's random choices are the ones SCENARIOS.md defines, drawn in its order: the
-    /// same vector is checked on the Go side (`TestSoakPlan`).
-    ///
-    /// checks: [STREAM-6]
-    #[test]
-    fn soak_plan_matches_the_go_peer() {
-        assert_eq!(SoakRand(0).next(), 0xe220_a839_7b1d_cdaf);
-        let mut rng = SoakRand::new(1, 0);
-        assert_eq!(
-            SoakPlan::draw(&mut rng),
-            SoakPlan {
-                size: 137_961,
-                abort: false,
-                abort_at: 45_829
-            }
-        );
-        assert_eq!(
-            (soak_write(&mut rng), soak_write(&mut rng)),
-            (27_567, 8_957)
-        );
-    }
 
     /// The cross-checks of the two sides' counts.
     ///
