@@ -156,23 +156,12 @@ impl fmt::Debug for Hex {
 }
 
 /// Bytes as plain lowercase hex, as vectors write them.
-pub fn to_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+pub use muxado_testkit::hex::to_hex;
 
-/// Parses hex, ignoring spaces.
+/// Parses hex, ignoring spaces (vectors group long byte strings with them).
 pub fn parse_hex(text: &str) -> Result<Vec<u8>, String> {
-    let digits: Vec<u8> = text.bytes().filter(|b| *b != b' ').collect();
-    if digits.len() % 2 != 0 {
-        return Err(format!("odd number of hex digits in {text:?}"));
-    }
-    digits
-        .chunks(2)
-        .map(|pair| {
-            let s = std::str::from_utf8(pair).map_err(|e| e.to_string())?;
-            u8::from_str_radix(s, 16).map_err(|_| format!("bad hex {s:?}"))
-        })
-        .collect()
+    let digits: String = text.chars().filter(|c| *c != ' ').collect();
+    muxado_testkit::hex::from_hex(&digits).map_err(|e| format!("bad hex {text:?}: {e}"))
 }
 
 /// Writes bytes as hex, eliding the middle of long strings.
