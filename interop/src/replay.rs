@@ -36,8 +36,10 @@ use tokio::sync::mpsc;
 
 use crate::Role;
 use crate::record::{Dir, FrameReader};
+use crate::transcript::{Body, FrameFields, FrameKind, FrameRecord, TranscriptFile};
 use muxado_testkit::fnv::fnv1a_hex as fnv;
 use muxado_testkit::hex::{from_hex, to_hex};
+use serde::Deserialize;
 
 /// A transcript loaded for replay.
 #[derive(Clone, Debug)]
@@ -62,53 +64,42 @@ pub struct Entry {
     /// Microseconds since the recording started.
     pub t_us: u64,
     /// The frame object; `None` for the end of the direction.
-    pub frame: Option<Value>,
+    pub frame: Option<FrameRecord>,
 }
 
 impl Recording {
     /// Reads a JSON transcript file.
     pub fn load(path: &Path) -> Result<Recording, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let json: Value =
-            serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-        Recording::from_json(&json).map_err(|e| format!("{}: {e}", path.display()))
+        let file =
+            TranscriptFile::from_json_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(Recording::from_file(file))
     }
 
     /// Reads a JSON transcript.
     pub fn from_json(json: &Value) -> Result<Recording, String> {
-        if json["schema"] != "muxado-transcript" {
-            return Err("not a muxado-transcript".into());
+        let file = TranscriptFile::deserialize(json).map_err(|e| e.to_string())?;
+        file.check()?;
+        Ok(Recording::from_file(file))
+    }
+
+    /// A transcript read for replay.
+    pub fn from_file(file: TranscriptFile) -> Recording {
+        Recording {
+            title: file.title,
+            scenario: file.scenario,
+            client: file.client,
+            server: file.server,
+            entries: file
+                .frames
+                .into_iter()
+                .map(|e| Entry {
+                    dir: e.dir,
+                    t_us: e.t_us,
+                    frame: e.frame,
+                })
+                .collect(),
         }
-        let text = |key: &str| json[key].as_str().map(str::to_string);
-        let mut entries = Vec::new();
-        for (i, item) in json["frames"]
-            .as_array()
-            .ok_or("no frames array")?
-            .iter()
-            .enumerate()
-        {
-            let dir = match item["dir"].as_str() {
-                Some("c2s") => Dir::ClientToServer,
-                Some("s2c") => Dir::ServerToClient,
-                other => return Err(format!("entry {i}: bad dir {other:?}")),
-            };
-            let t_us = item["t_us"].as_u64().ok_or(format!("entry {i}: no t_us"))?;
-            let frame = if item["end"] == true {
-                None
-            } else if item["frame"].is_object() {
-                Some(item["frame"].clone())
-            } else {
-                return Err(format!("entry {i}: neither a frame nor an end"));
-            };
-            entries.push(Entry { dir, t_us, frame });
-        }
-        Ok(Recording {
-            title: text("title").unwrap_or_default(),
-            scenario: text("scenario"),
-            client: text("client"),
-            server: text("server"),
-            entries,
-        })
     }
 
     /// The side the reference implementation played, if the transcript names one.
@@ -130,31 +121,32 @@ fn dir_of(role: Role) -> Dir {
     }
 }
 
-fn field(frame: &Value, key: &str) -> Result<u32, String> {
-    frame[key]
-        .as_u64()
-        .and_then(|v| u32::try_from(v).ok())
-        .ok_or_else(|| format!("frame without {key}: {frame}"))
+fn field(frame: &FrameFields, key: &str, value: Option<u32>) -> Result<u32, String> {
+    value.ok_or_else(|| format!("{:?} frame without {key}", frame.kind))
 }
 
-fn body(frame: &Value, key: &str) -> Result<Vec<u8>, String> {
-    match frame[key].as_str() {
-        Some(hex) => from_hex(hex).map_err(|e| format!("{key}: {e}")),
+fn body(frame: &FrameFields, body: Body) -> Result<Vec<u8>, String> {
+    match frame.body_hex(body) {
+        Some(hex) => from_hex(hex).map_err(|e| format!("{}: {e}", body.key())),
         None => Err(format!(
-            "{key} of {} bytes was recorded by its hash only, so it cannot be sent again",
-            frame[format!("{key}_len")]
+            "{} of {} bytes was recorded by its hash only, so it cannot be sent again",
+            body.key(),
+            frame.body_len(body).unwrap_or(0)
         )),
     }
 }
 
 /// The wire bytes of a transcript frame object.
-pub fn encode(frame: &Value) -> Result<Vec<u8>, String> {
-    let stream_id = StreamId::new(field(frame, "stream_id")?);
-    let flags = field(frame, "flags")?;
+pub fn encode(record: &FrameRecord) -> Result<Vec<u8>, String> {
+    let Some(frame) = record.frame() else {
+        return Err("cannot send a frame rule violation".into());
+    };
+    let stream_id = StreamId::new(frame.stream_id);
+    let flags = frame.flags;
     let payload;
-    let built = match frame["type"].as_str() {
-        Some("DATA") => {
-            payload = body(frame, "payload")?;
+    let built = match frame.kind {
+        FrameKind::Data => {
+            payload = body(frame, Body::Payload)?;
             Frame::Data(Data {
                 stream_id,
                 fin: flags & 1 != 0,
@@ -162,23 +154,27 @@ pub fn encode(frame: &Value) -> Result<Vec<u8>, String> {
                 payload: &payload,
             })
         }
-        Some("RST") => Frame::Rst(Rst {
+        FrameKind::Rst => Frame::Rst(Rst {
             stream_id,
-            error_code: ErrorCode(field(frame, "error_code")?),
+            error_code: ErrorCode(field(frame, "error_code", frame.error_code)?),
         }),
-        Some("WNDINC") => Frame::WndInc(WndInc {
+        FrameKind::WndInc => Frame::WndInc(WndInc {
             stream_id,
-            increment: field(frame, "increment")?,
+            increment: field(frame, "increment", frame.increment)?,
         }),
-        Some("GOAWAY") => {
-            payload = body(frame, "debug")?;
+        FrameKind::GoAway => {
+            payload = body(frame, Body::Debug)?;
             Frame::GoAway(GoAway {
-                last_stream_id: StreamId::new(field(frame, "last_stream_id")?),
-                error_code: ErrorCode(field(frame, "error_code")?),
+                last_stream_id: StreamId::new(field(
+                    frame,
+                    "last_stream_id",
+                    frame.last_stream_id,
+                )?),
+                error_code: ErrorCode(field(frame, "error_code", frame.error_code)?),
                 debug: &payload,
             })
         }
-        other => return Err(format!("cannot send a frame of type {other:?}")),
+        FrameKind::Unknown => return Err("cannot send a frame of type UNKNOWN".into()),
     };
     let mut out = Vec::new();
     built.encode(&mut out).map_err(|e| e.to_string())?;
@@ -186,42 +182,50 @@ pub fn encode(frame: &Value) -> Result<Vec<u8>, String> {
 }
 
 /// One line describing a transcript frame object, for diffs.
-pub fn describe(frame: &Value) -> String {
-    if let Some(error) = frame.get("error") {
-        return format!("violation {} ({})", error["requirement"], error["code"]);
-    }
-    let id = &frame["stream_id"];
-    let code = |key: &str| {
-        let value = field(frame, key).unwrap_or(u32::MAX);
+pub fn describe(record: &FrameRecord) -> String {
+    let frame = match record {
+        FrameRecord::Violation { error } => {
+            let code = error
+                .code
+                .as_deref()
+                .map_or("null".into(), |c| format!("{c:?}"));
+            return format!("violation {:?} ({code})", error.requirement);
+        }
+        FrameRecord::Frame(frame) => frame,
+    };
+    let id = frame.stream_id;
+    let code = |value: Option<u32>| {
+        let value = value.unwrap_or(u32::MAX);
         ErrorCode(value)
             .name()
             .map_or(value.to_string(), str::to_string)
     };
-    match frame["type"].as_str().unwrap_or("?") {
-        "DATA" => {
-            let flags = frame["flags"].as_u64().unwrap_or(0);
-            format!(
-                "DATA stream={id}{}{} len={} {}",
-                if flags & 2 != 0 { " SYN" } else { "" },
-                if flags & 1 != 0 { " FIN" } else { "" },
-                frame["length"],
-                preview(frame, "payload")
-            )
-        }
-        "RST" => format!("RST stream={id} {}", code("error_code")),
-        "WNDINC" => format!("WNDINC stream={id} +{}", frame["increment"]),
-        "GOAWAY" => format!(
-            "GOAWAY last_stream_id={} {} debug={}",
-            frame["last_stream_id"],
-            code("error_code"),
-            preview(frame, "debug")
+    let or_null = |value: Option<u32>| value.map_or("null".into(), |v| v.to_string());
+    match frame.kind {
+        FrameKind::Data => format!(
+            "DATA stream={id}{}{} len={} {}",
+            if frame.flags & 2 != 0 { " SYN" } else { "" },
+            if frame.flags & 1 != 0 { " FIN" } else { "" },
+            frame.length,
+            preview(frame, Body::Payload)
         ),
-        other => format!("{other} type_code={} stream={id}", frame["type_code"]),
+        FrameKind::Rst => format!("RST stream={id} {}", code(frame.error_code)),
+        FrameKind::WndInc => format!("WNDINC stream={id} +{}", or_null(frame.increment)),
+        FrameKind::GoAway => format!(
+            "GOAWAY last_stream_id={} {} debug={}",
+            or_null(frame.last_stream_id),
+            code(frame.error_code),
+            preview(frame, Body::Debug)
+        ),
+        FrameKind::Unknown => format!(
+            "UNKNOWN type_code={} stream={id}",
+            frame.type_code.map_or("null".into(), |t| t.to_string())
+        ),
     }
 }
 
-fn preview(frame: &Value, key: &str) -> String {
-    match frame[key].as_str().map(from_hex) {
+fn preview(frame: &FrameFields, body: Body) -> String {
+    match frame.body_hex(body).map(from_hex) {
         Some(Ok(bytes)) => {
             let shown = &bytes[..bytes.len().min(24)];
             let more = if bytes.len() > shown.len() { "…" } else { "" };
@@ -231,7 +235,10 @@ fn preview(frame: &Value, key: &str) -> String {
                 format!("0x{}{more}", to_hex(shown))
             }
         }
-        _ => format!("fnv={}", frame[format!("{key}_fnv")]),
+        _ => match frame.body_fnv(body) {
+            Some(fnv) => format!("fnv={fnv:?}"),
+            None => "fnv=null".into(),
+        },
     }
 }
 
@@ -281,20 +288,23 @@ struct View {
 }
 
 impl View {
-    fn apply(&mut self, entry: Option<&Value>) {
-        let Some(frame) = entry else {
+    fn apply(&mut self, entry: Option<&FrameRecord>) {
+        let Some(record) = entry else {
             self.ended = true;
             return;
         };
-        let line = describe(frame);
-        let id = frame["stream_id"].as_u64().unwrap_or(0) as u32;
-        match frame["type"].as_str() {
-            Some("DATA") => {
+        let line = describe(record);
+        let Some(frame) = record.frame() else {
+            self.others.push(line);
+            return;
+        };
+        let id = frame.stream_id;
+        match frame.kind {
+            FrameKind::Data => {
                 let stream = self.streams.entry(id).or_default();
                 stream.lines.push(line);
-                let flags = frame["flags"].as_u64().unwrap_or(0);
-                let len = frame["length"].as_u64().unwrap_or(0);
-                let (syn, fin) = (flags & 2 != 0, flags & 1 != 0);
+                let len = u64::from(frame.length);
+                let (syn, fin) = (frame.flags & 2 != 0, frame.flags & 1 != 0);
                 if stream.fin || !stream.rst_codes.is_empty() {
                     // [STREAM-7] an empty FIN after the end is ignored; anything else is late.
                     if !(len == 0 && fin && !syn) {
@@ -306,31 +316,29 @@ impl View {
                 if len > 0 {
                     stream
                         .pieces
-                        .push(match frame["payload"].as_str().map(from_hex) {
+                        .push(match frame.body_hex(Body::Payload).map(from_hex) {
                             Some(Ok(bytes)) => Piece::Bytes(bytes),
                             _ => Piece::Hashed {
                                 len,
-                                fnv: frame["payload_fnv"].as_str().unwrap_or("").to_string(),
+                                fnv: frame.payload_fnv.clone().unwrap_or_default(),
                             },
                         });
                     stream.len += len;
                 }
                 stream.fin |= fin;
             }
-            Some("RST") => {
+            FrameKind::Rst => {
                 let stream = self.streams.entry(id).or_default();
                 stream.lines.push(line);
-                stream
-                    .rst_codes
-                    .insert(frame["error_code"].as_u64().unwrap_or(0) as u32);
+                stream.rst_codes.insert(frame.error_code.unwrap_or(0));
             }
-            Some("WNDINC") => {
+            FrameKind::WndInc => {
                 let stream = self.streams.entry(id).or_default();
-                stream.credit += frame["increment"].as_u64().unwrap_or(0);
+                stream.credit += u64::from(frame.increment.unwrap_or(0));
             }
-            Some("GOAWAY") if self.other_ended => self.late_goaways.push(line),
-            Some("GOAWAY") => self.goaways.push(line),
-            _ => self.others.push(line),
+            FrameKind::GoAway if self.other_ended => self.late_goaways.push(line),
+            FrameKind::GoAway => self.goaways.push(line),
+            FrameKind::Unknown => self.others.push(line),
         }
     }
 
@@ -568,7 +576,7 @@ pub struct Report {
 }
 
 enum Live {
-    Frame(Value),
+    Frame(FrameRecord),
     End,
 }
 
@@ -586,7 +594,7 @@ pub async fn replay(recording: &Recording, options: &Options, tcp: TcpStream) ->
                 Ok(0) | Err(_) => break,
                 Ok(n) => {
                     for decoded in frames.push(&buf[..n]) {
-                        let _ = tx.send(Live::Frame(decoded.json));
+                        let _ = tx.send(Live::Frame(decoded.frame));
                     }
                 }
             }
@@ -603,8 +611,8 @@ pub async fn replay(recording: &Recording, options: &Options, tcp: TcpStream) ->
         match &entry.frame {
             _ if entry.dir != mine => whole.apply(entry.frame.as_ref()),
             None => whole.other_ended = true,
-            Some(frame) if frame["type"] == "RST" => {
-                reset.insert(field(frame, "stream_id").unwrap_or(0));
+            Some(FrameRecord::Frame(frame)) if frame.kind == FrameKind::Rst => {
+                reset.insert(frame.stream_id);
             }
             Some(_) => {}
         }
@@ -630,13 +638,9 @@ pub async fn replay(recording: &Recording, options: &Options, tcp: TcpStream) ->
         let data = entry
             .frame
             .as_ref()
-            .filter(|f| f["type"] == "DATA")
-            .map(|f| {
-                (
-                    field(f, "stream_id").unwrap_or(0),
-                    f["length"].as_u64().unwrap_or(0),
-                )
-            });
+            .and_then(FrameRecord::frame)
+            .filter(|f| f.kind == FrameKind::Data)
+            .map(|f| (f.stream_id, u64::from(f.length)));
         // Wait for causality and for send window.
         let deadline = Instant::now() + options.wait;
         loop {
