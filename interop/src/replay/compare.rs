@@ -247,39 +247,29 @@ pub(super) fn compare(
             ));
         }
         if !problems.is_empty() {
-            diffs.push(Diff {
-                topic: Topic::Stream(id),
-                text: format!(
-                    "stream {id}: {}\n{}\n{}",
-                    problems.join("; "),
-                    lines("-", &want.lines),
-                    lines("+", &have.lines)
-                ),
-                live_silent: have.lines.is_empty(),
-            });
+            diffs.push(Diff::of_lines(
+                Topic::Stream(id),
+                format!("stream {id}: {}", problems.join("; ")),
+                &want.lines,
+                &have.lines,
+            ));
         }
     }
     if recorded.goaways != live.goaways {
-        diffs.push(Diff {
-            topic: Topic::GoAway,
-            text: format!(
-                "GOAWAY frames differ\n{}\n{}",
-                lines("-", &recorded.goaways),
-                lines("+", &live.goaways)
-            ),
-            live_silent: live.goaways.is_empty(),
-        });
+        diffs.push(Diff::of_lines(
+            Topic::GoAway,
+            "GOAWAY frames differ".into(),
+            &recorded.goaways,
+            &live.goaways,
+        ));
     }
     if recorded.others != live.others {
-        diffs.push(Diff {
-            topic: Topic::Other,
-            text: format!(
-                "other frames differ\n{}\n{}",
-                lines("-", &recorded.others),
-                lines("+", &live.others)
-            ),
-            live_silent: live.others.is_empty(),
-        });
+        diffs.push(Diff::of_lines(
+            Topic::Other,
+            "other frames differ".into(),
+            &recorded.others,
+            &live.others,
+        ));
     }
     diffs
 }
@@ -306,6 +296,17 @@ pub struct Diff {
     pub text: String,
     /// The live peer sent nothing at all of this topic.
     pub live_silent: bool,
+}
+
+impl Diff {
+    /// A difference shown as `what`, then the recorded (`-`) and the live (`+`) frame lines.
+    fn of_lines(topic: Topic, what: String, recorded: &[String], live: &[String]) -> Diff {
+        Diff {
+            topic,
+            text: format!("{what}\n{}\n{}", lines("-", recorded), lines("+", live)),
+            live_silent: live.is_empty(),
+        }
+    }
 }
 
 impl std::fmt::Display for Diff {
