@@ -255,21 +255,14 @@ pub(super) fn compare(
             ));
         }
     }
-    if recorded.goaways != live.goaways {
-        diffs.push(Diff::of_lines(
-            Topic::GoAway,
-            "GOAWAY frames differ".into(),
-            &recorded.goaways,
-            &live.goaways,
-        ));
-    }
-    if recorded.others != live.others {
-        diffs.push(Diff::of_lines(
-            Topic::Other,
-            "other frames differ".into(),
-            &recorded.others,
-            &live.others,
-        ));
+    for (topic, what, want, have) in [
+        (Topic::GoAway, "GOAWAY", &recorded.goaways, &live.goaways),
+        (Topic::Other, "other", &recorded.others, &live.others),
+    ] {
+        if want != have {
+            let what = format!("{what} frames differ");
+            diffs.push(Diff::of_lines(topic, what, want, have));
+        }
     }
     diffs
 }
