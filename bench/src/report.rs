@@ -473,13 +473,7 @@ pub fn markdown(results: &Results, svg_name: Option<&str>, scaling: Option<&str>
         results.duration_s / 60.0,
         results.reps
     );
-    for (k, v) in &results.machine {
-        let _ = writeln!(s, "- {k}: {v}");
-    }
-    let _ = writeln!(s, "\n| implementation | what | version |\n|---|---|---|");
-    for i in &results.implementations {
-        let _ = writeln!(s, "| {} | {} | {} |", i.name, i.about, i.version);
-    }
+    write_machine_and_implementations(&mut s, results);
     let _ = writeln!(s, "\nToolchains:");
     for key in ["rustc", "go", "tokio (reference, tcp)"] {
         if let Some(v) = results.versions.get(key) {
@@ -597,6 +591,18 @@ pub fn markdown(results: &Results, svg_name: Option<&str>, scaling: Option<&str>
         }
     }
     s
+}
+
+/// The machine's facts as a list, then the table of implementations: the part of the
+/// "Conditions" section every report shares.
+pub(crate) fn write_machine_and_implementations(s: &mut String, results: &Results) {
+    for (k, v) in &results.machine {
+        let _ = writeln!(s, "- {k}: {v}");
+    }
+    let _ = writeln!(s, "\n| implementation | what | version |\n|---|---|---|");
+    for i in &results.implementations {
+        let _ = writeln!(s, "| {} | {} | {} |", i.name, i.about, i.version);
+    }
 }
 
 #[cfg(test)]

@@ -290,6 +290,29 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// The summary of the successful runs' `values` and a count of failed runs; NaN figures
+    /// when no run succeeded.
+    pub fn of(values: &mut [f64], failed: usize) -> Summary {
+        if values.is_empty() {
+            return Summary {
+                median: f64::NAN,
+                min: f64::NAN,
+                max: f64::NAN,
+                ok: 0,
+                failed,
+            };
+        }
+        let min = values.iter().copied().fold(f64::INFINITY, f64::min);
+        let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        Summary {
+            median: median(values),
+            min,
+            max,
+            ok: values.len(),
+            failed,
+        }
+    }
+
     /// Largest ÷ smallest value, when both are positive.
     pub fn spread(&self) -> Option<f64> {
         (self.min > 0.0 && self.max.is_finite()).then(|| self.max / self.min)
@@ -330,24 +353,7 @@ impl Results {
             .filter_map(|r| r.result.as_ref().and_then(|v| metric.value(v)))
             .collect();
         let failed = runs.len() - values.len();
-        if values.is_empty() {
-            return Some(Summary {
-                median: f64::NAN,
-                min: f64::NAN,
-                max: f64::NAN,
-                ok: 0,
-                failed,
-            });
-        }
-        let min = values.iter().copied().fold(f64::INFINITY, f64::min);
-        let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        Some(Summary {
-            median: median(&mut values),
-            min,
-            max,
-            ok: values.len(),
-            failed,
-        })
+        Some(Summary::of(&mut values, failed))
     }
 
     /// An implementation's median divided by the reference's, when both are known.

@@ -8,8 +8,8 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::plan::{Case, Kind, REFERENCE, SCALING_IDLE_SECS, SPLIT_TOTAL, size_label};
-use crate::report::{UNSTEADY, num};
-use crate::results::{Metric, Results, SPREAD_BOUND, Summary, median};
+use crate::report::{UNSTEADY, num, write_machine_and_implementations};
+use crate::results::{Metric, Results, SPREAD_BOUND, Summary};
 use crate::svg::{Panel, figure};
 
 /// The raw results of a scaling run, beside the full run's `results.json`.
@@ -152,24 +152,7 @@ impl Figure {
             .filter_map(|r| self.read(case, r.result.as_ref()?))
             .collect();
         let failed = runs.len() - values.len();
-        if values.is_empty() {
-            return Some(Summary {
-                median: f64::NAN,
-                min: f64::NAN,
-                max: f64::NAN,
-                ok: 0,
-                failed,
-            });
-        }
-        let min = values.iter().copied().fold(f64::INFINITY, f64::min);
-        let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        Some(Summary {
-            median: median(&mut values),
-            min,
-            max,
-            ok: values.len(),
-            failed,
-        })
+        Some(Summary::of(&mut values, failed))
     }
 }
 
@@ -448,13 +431,7 @@ pub fn markdown(results: &Results, plots: &[&str]) -> String {
         results.duration_s / 60.0,
         results.reps
     );
-    for (k, v) in &results.machine {
-        let _ = writeln!(s, "- {k}: {v}");
-    }
-    let _ = writeln!(s, "\n| implementation | what | version |\n|---|---|---|");
-    for i in &results.implementations {
-        let _ = writeln!(s, "| {} | {} | {} |", i.name, i.about, i.version);
-    }
+    write_machine_and_implementations(&mut s, results);
     let _ = writeln!(s, "\nSettings:");
     for line in &results.settings {
         let _ = writeln!(s, "- {line}");

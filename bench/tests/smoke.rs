@@ -2,32 +2,52 @@
 //! run passes and writes its files, and `report` writes the same report again from them; so does
 //! a small scaling run.
 
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const BIN: &str = env!("CARGO_BIN_EXE_muxado-bench");
 
-/// checks: tooling (the benchmark driver, not the protocol)
-#[test]
-fn a_smoke_run_of_the_reference_and_tcp_writes_the_report() {
-    let out = std::env::temp_dir().join(format!("muxado-bench-test-{}", std::process::id()));
+/// `muxado-bench run ARGS` with the peers it plays itself (no peer binaries) into a fresh
+/// temporary directory named after `stem`, which must succeed: the directory and the stdout.
+fn run_into(stem: &str, args: &[&str]) -> (PathBuf, String) {
+    let out = std::env::temp_dir().join(format!("{stem}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&out);
     let run = Command::new(BIN)
-        .args([
-            "run",
-            "--mode",
-            "smoke",
-            "--impl",
-            "tcp",
-            "--bin-dir",
-            "/nonexistent",
-            "--out",
-        ])
+        .arg("run")
+        .args(args)
+        .args(["--bin-dir", "/nonexistent", "--out"])
         .arg(&out)
         .output()
         .expect("runs");
-    let stdout = String::from_utf8_lossy(&run.stdout);
+    let stdout = String::from_utf8_lossy(&run.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(run.status.success(), "stdout: {stdout}\nstderr: {stderr}");
+    (out, stdout)
+}
+
+/// `muxado-bench report` of `out/results` writes `markdown` again, equal to `md`: the report
+/// is a function of the raw results.
+fn assert_report_again(out: &Path, results: &str, markdown: &str, md: &str) {
+    let again = out.join("again");
+    let report = Command::new(BIN)
+        .args(["report"])
+        .arg(out.join(results))
+        .arg("--out")
+        .arg(&again)
+        .output()
+        .expect("runs");
+    assert!(report.status.success());
+    assert_eq!(
+        std::fs::read_to_string(again.join(markdown)).unwrap(),
+        md,
+        "the report is a function of {results}"
+    );
+}
+
+/// checks: tooling (the benchmark driver, not the protocol)
+#[test]
+fn a_smoke_run_of_the_reference_and_tcp_writes_the_report() {
+    let (out, stdout) = run_into("muxado-bench-test", &["--mode", "smoke", "--impl", "tcp"]);
     assert!(stdout.contains("| bulk-1MiB-x4 |"), "{stdout}");
     for file in [
         "results.json",
@@ -52,20 +72,7 @@ fn a_smoke_run_of_the_reference_and_tcp_writes_the_report() {
     );
     assert!(md.contains("### `sessions-idle-50-mem`"), "{md}");
 
-    let again = out.join("again");
-    let report = Command::new(BIN)
-        .args(["report"])
-        .arg(out.join("results.json"))
-        .arg("--out")
-        .arg(&again)
-        .output()
-        .expect("runs");
-    assert!(report.status.success());
-    assert_eq!(
-        std::fs::read_to_string(again.join("RESULTS.md")).unwrap(),
-        md,
-        "the report is a function of results.json"
-    );
+    assert_report_again(&out, "results.json", "RESULTS.md", &md);
     let _ = std::fs::remove_dir_all(&out);
 }
 
@@ -91,11 +98,9 @@ fn a_smoke_run_refuses_to_skip_a_missing_peer() {
 /// checks: tooling (the benchmark driver, not the protocol)
 #[test]
 fn a_scaling_run_writes_its_own_report_beside_the_full_runs() {
-    let out = std::env::temp_dir().join(format!("muxado-bench-scaling-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&out);
-    let run = Command::new(BIN)
-        .args([
-            "run",
+    let (out, _) = run_into(
+        "muxado-bench-scaling",
+        &[
             "--mode",
             "scaling",
             "--reps",
@@ -106,16 +111,8 @@ fn a_scaling_run_writes_its_own_report_beside_the_full_runs() {
             "sessions-idle-10",
             "--impl",
             "tcp",
-            "--bin-dir",
-            "/nonexistent",
-            "--out",
-        ])
-        .arg(&out)
-        .output()
-        .expect("runs");
-    let stdout = String::from_utf8_lossy(&run.stdout);
-    let stderr = String::from_utf8_lossy(&run.stderr);
-    assert!(run.status.success(), "stdout: {stdout}\nstderr: {stderr}");
+        ],
+    );
     for file in [
         "results-scaling.json",
         "SCALING.md",
@@ -131,19 +128,6 @@ fn a_scaling_run_writes_its_own_report_beside_the_full_runs() {
     assert!(md.contains("## Memory against idle sessions"), "{md}");
     assert!(md.contains("| reference |"), "{md}");
 
-    let again = out.join("again");
-    let report = Command::new(BIN)
-        .args(["report"])
-        .arg(out.join("results-scaling.json"))
-        .arg("--out")
-        .arg(&again)
-        .output()
-        .expect("runs");
-    assert!(report.status.success());
-    assert_eq!(
-        std::fs::read_to_string(again.join("SCALING.md")).unwrap(),
-        md,
-        "the report is a function of results-scaling.json"
-    );
+    assert_report_again(&out, "results-scaling.json", "SCALING.md", &md);
     let _ = std::fs::remove_dir_all(&out);
 }

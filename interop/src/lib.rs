@@ -12,6 +12,7 @@ pub mod record;
 pub mod registry;
 pub mod replay;
 pub mod scenario;
+pub mod transcript;
 
 /// The muxado role a side plays.
 pub use muxado_reference::session::Role;

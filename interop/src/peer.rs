@@ -12,6 +12,7 @@ use tokio::sync::mpsc;
 use crate::Role;
 use crate::registry::{Deviation, ReplayNote};
 use crate::scenario::{Outcome, Params, settings};
+use muxado_testkit::scenario::{LISTENING_PREFIX, RESULT_PREFIX, Status};
 
 /// An implementation playing the peer contract: the command that starts it, and what SPEC
 /// interop notes explain of it.
@@ -167,7 +168,7 @@ impl Running {
     pub async fn listening(&mut self) -> Result<std::net::SocketAddr, String> {
         let wait = async {
             while let Some(line) = self.lines.recv().await {
-                if let Some(addr) = line.strip_prefix("LISTENING ") {
+                if let Some(addr) = line.strip_prefix(LISTENING_PREFIX) {
                     return addr
                         .trim()
                         .parse()
@@ -188,7 +189,7 @@ impl Running {
         let wait = async {
             let mut result = None;
             while let Some(line) = self.lines.recv().await {
-                if let Some(json) = line.strip_prefix("RESULT ") {
+                if let Some(json) = line.strip_prefix(RESULT_PREFIX) {
                     result = Some(json.to_string());
                 }
             }
@@ -224,11 +225,11 @@ impl Running {
             detail
         };
         Outcome {
-            ok: status == Some(0)
+            ok: Status::from_exit_code(status) == Some(Status::Ok)
                 && parsed
                     .as_ref()
                     .is_some_and(|v| v["ok"] == Value::Bool(true)),
-            unsupported: status == Some(3),
+            unsupported: Status::from_exit_code(status) == Some(Status::Unsupported),
             detail: if parsed.is_none() {
                 format!("no RESULT line (exit {status:?}): {detail}")
             } else {

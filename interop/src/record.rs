@@ -5,31 +5,20 @@
 use std::time::Instant;
 
 use muxado_reference::frame::{self, DecodeError, Frame};
-use serde_json::{Value, json};
+use muxado_testkit::hex::from_hex;
+use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+
+use crate::transcript::{
+    Body, Event, FrameFields, FrameKind, FrameRecord, SCHEMA_VERSION, Schema, TranscriptFile,
+    Violation,
+};
 
 /// Payloads up to this size are kept whole in transcripts; longer ones by length and hash.
 const KEEP_PAYLOAD: usize = 4096;
 
-/// Which way a frame went.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Dir {
-    /// Client to server.
-    ClientToServer,
-    /// Server to client.
-    ServerToClient,
-}
-
-impl Dir {
-    /// `c2s` or `s2c`, as in transcripts.
-    pub fn label(self) -> &'static str {
-        match self {
-            Dir::ClientToServer => "c2s",
-            Dir::ServerToClient => "s2c",
-        }
-    }
-}
+pub use crate::transcript::Dir;
 
 /// Turns a byte stream into frames as the bytes arrive, whatever the chunking.
 pub struct FrameReader {
@@ -44,12 +33,12 @@ impl Default for FrameReader {
     }
 }
 
-/// One decoded frame or the violation that stopped decoding, as a JSON object in the frame
-/// vector format (`vectors/README.md`) plus the log line.
+/// One decoded frame or the violation that stopped decoding, as a transcript frame object in
+/// the frame vector format (`vectors/README.md`) plus the log line.
 #[derive(Clone, Debug)]
 pub struct Decoded {
-    /// The frame (or `{"error": ...}`) as JSON.
-    pub json: Value,
+    /// The frame (or the violation).
+    pub frame: FrameRecord,
     /// One line, like Go's debug framer.
     pub line: String,
 }
@@ -77,7 +66,7 @@ impl FrameReader {
             match frame::decode_frame(&self.buffer[used..]) {
                 Ok((frame, n)) => {
                     out.push(Decoded {
-                        json: frame_json_keeping(&frame, self.keep),
+                        frame: frame_record_keeping(&frame, self.keep),
                         line: frame.to_string(),
                     });
                     used += n;
@@ -85,7 +74,12 @@ impl FrameReader {
                 Err(DecodeError::Incomplete { .. }) => break,
                 Err(DecodeError::Violation(v)) => {
                     out.push(Decoded {
-                        json: json!({"error": {"requirement": v.requirement(), "code": v.error_code().name()}}),
+                        frame: FrameRecord::Violation {
+                            error: Violation {
+                                code: v.error_code().name().map(str::to_string),
+                                requirement: v.requirement().to_string(),
+                            },
+                        },
                         line: format!("VIOLATION {v}"),
                     });
                     self.failed = true;
@@ -103,55 +97,41 @@ impl FrameReader {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+/// A frame as a transcript frame object, bodies over 4096 bytes by length and hash.
+pub fn frame_record(frame: &Frame<'_>) -> FrameRecord {
+    frame_record_keeping(frame, KEEP_PAYLOAD)
 }
 
-fn body(key: &str, bytes: &[u8], keep: usize, obj: &mut serde_json::Map<String, Value>) {
-    if bytes.len() <= keep {
-        obj.insert(key.into(), Value::String(hex(bytes)));
-    } else {
-        obj.insert(format!("{key}_len"), json!(bytes.len()));
-        obj.insert(format!("{key}_fnv"), json!(crate::scenario::fnv(bytes)));
-    }
-}
-
-/// A frame in the JSON form of the frame vectors, bodies over 4096 bytes by length and hash.
-pub fn frame_json(frame: &Frame<'_>) -> Value {
-    frame_json_keeping(frame, KEEP_PAYLOAD)
-}
-
-/// A frame in the JSON form of the frame vectors, bodies over `keep` bytes by length and hash.
-pub fn frame_json_keeping(frame: &Frame<'_>, keep: usize) -> Value {
-    let mut obj = serde_json::Map::new();
-    let kind = if frame.frame_type().is_known() {
-        frame.frame_type().name()
-    } else {
-        "UNKNOWN"
+/// A frame as a transcript frame object, bodies over `keep` bytes by length and hash.
+pub fn frame_record_keeping(frame: &Frame<'_>, keep: usize) -> FrameRecord {
+    let kind = match frame {
+        Frame::Data(_) => FrameKind::Data,
+        Frame::Rst(_) => FrameKind::Rst,
+        Frame::WndInc(_) => FrameKind::WndInc,
+        Frame::GoAway(_) => FrameKind::GoAway,
+        Frame::Unknown(_) => FrameKind::Unknown,
     };
-    obj.insert("type".into(), json!(kind));
-    obj.insert("stream_id".into(), json!(frame.stream_id().get()));
-    obj.insert("flags".into(), json!(frame.flags().get()));
-    obj.insert("length".into(), json!(frame.body_len()));
+    let mut out = FrameFields::new(
+        kind,
+        frame.stream_id().get(),
+        frame.flags().get(),
+        frame.body_len() as u32,
+    );
     match frame {
-        Frame::Rst(f) => {
-            obj.insert("error_code".into(), json!(f.error_code.0));
-        }
-        Frame::Data(f) => body("payload", f.payload, keep, &mut obj),
-        Frame::WndInc(f) => {
-            obj.insert("increment".into(), json!(f.increment));
-        }
+        Frame::Rst(f) => out.error_code = Some(f.error_code.0),
+        Frame::Data(f) => out.set_body(Body::Payload, f.payload, keep),
+        Frame::WndInc(f) => out.increment = Some(f.increment),
         Frame::GoAway(f) => {
-            obj.insert("last_stream_id".into(), json!(f.last_stream_id.get()));
-            obj.insert("error_code".into(), json!(f.error_code.0));
-            body("debug", f.debug, keep, &mut obj);
+            out.last_stream_id = Some(f.last_stream_id.get());
+            out.error_code = Some(f.error_code.0);
+            out.set_body(Body::Debug, f.debug, keep);
         }
         Frame::Unknown(f) => {
-            obj.insert("type_code".into(), json!(f.frame_type.get()));
-            body("payload", f.payload, keep, &mut obj);
+            out.type_code = Some(f.frame_type.get());
+            out.set_body(Body::Payload, f.payload, keep);
         }
     }
-    Value::Object(obj)
+    FrameRecord::Frame(out)
 }
 
 /// A recorded session.
@@ -177,53 +157,59 @@ pub struct About {
 }
 
 impl Transcript {
-    /// The JSON transcript (`vectors/README.md`, "Transcripts"): frames and ends in time order.
-    pub fn to_json(&self, about: &About) -> Value {
-        let mut entries: Vec<(u64, Value)> = self
+    /// The transcript file (`vectors/README.md`, "Transcripts"): frames and ends in time
+    /// order.
+    pub fn to_file(&self, about: &About) -> TranscriptFile {
+        let mut entries: Vec<Event> = self
             .frames
             .iter()
-            .map(|(dir, t, d)| (*t, json!({"dir": dir.label(), "t_us": t, "frame": d.json})))
+            .map(|(dir, t, d)| Event {
+                dir: *dir,
+                end: false,
+                frame: Some(d.frame.clone()),
+                t_us: *t,
+            })
             .collect();
         for (dir, t) in &self.ends {
-            entries.push((*t, json!({"dir": dir.label(), "t_us": t, "end": true})));
+            entries.push(Event {
+                dir: *dir,
+                end: true,
+                frame: None,
+                t_us: *t,
+            });
         }
-        entries.sort_by_key(|(t, _)| *t);
-        let mut out =
-            json!({"schema": "muxado-transcript", "schema_version": 1, "title": about.title});
-        for (key, value) in [
-            ("scenario", &about.scenario),
-            ("client", &about.client),
-            ("server", &about.server),
-        ] {
-            if let Some(value) = value {
-                out[key] = json!(value);
-            }
+        // Stable: frames before ends at the same time, each in recorded order.
+        entries.sort_by_key(|e| e.t_us);
+        TranscriptFile {
+            client: about.client.clone(),
+            frames: entries,
+            scenario: about.scenario.clone(),
+            schema: Schema::MuxadoTranscript,
+            schema_version: SCHEMA_VERSION,
+            server: about.server.clone(),
+            title: about.title.clone(),
         }
-        out["frames"] = Value::Array(entries.into_iter().map(|(_, v)| v).collect());
-        out
+    }
+
+    /// The transcript file as JSON.
+    pub fn to_json(&self, about: &About) -> Value {
+        serde_json::to_value(self.to_file(about)).expect("a transcript serialises")
     }
 
     /// Keeps the bodies of frames sent in `dir` only by length and hash when they are longer
     /// than `keep` bytes: for the direction a replay compares but never sends.
     pub fn hash_bodies(&mut self, dir: Dir, keep: usize) {
         for (_, _, decoded) in self.frames.iter_mut().filter(|(d, ..)| *d == dir) {
-            let Value::Object(obj) = &mut decoded.json else {
+            let FrameRecord::Frame(frame) = &mut decoded.frame else {
                 continue;
             };
-            for key in ["payload", "debug"] {
-                let Some(Value::String(hex)) = obj.get(key) else {
+            for body in [Body::Payload, Body::Debug] {
+                let Some(Ok(bytes)) = frame.body_hex(body).map(from_hex) else {
                     continue;
                 };
-                if hex.len() / 2 <= keep {
-                    continue;
+                if bytes.len() > keep {
+                    frame.set_body(body, &bytes, keep);
                 }
-                let bytes: Vec<u8> = (0..hex.len())
-                    .step_by(2)
-                    .filter_map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok())
-                    .collect();
-                obj.remove(key);
-                obj.insert(format!("{key}_len"), json!(bytes.len()));
-                obj.insert(format!("{key}_fnv"), json!(crate::scenario::fnv(&bytes)));
             }
         }
     }

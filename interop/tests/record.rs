@@ -5,6 +5,7 @@ use std::time::Duration;
 use muxado_interop::Role;
 use muxado_interop::record::{Dir, FrameReader, record_one};
 use muxado_interop::scenario;
+use muxado_interop::transcript::FrameKind;
 use tokio::net::{TcpListener, TcpStream};
 
 /// checks: [FRAME-1] [STREAM-1] [SESSION-1] [GOAWAY-5]
@@ -37,13 +38,15 @@ async fn records_every_frame_of_a_session_both_ways() {
     // The client's SYN with "ping", the server's SYN on stream 2, and a GOAWAY at the end.
     let first = &transcript.frames[0];
     assert_eq!(first.0, Dir::ClientToServer);
-    assert_eq!(first.2.json["type"], "DATA");
-    assert_eq!(first.2.json["payload"], "70696e67");
+    let data = first.2.frame.frame().expect("a frame");
+    assert_eq!(data.kind, FrameKind::Data);
+    assert_eq!(data.payload.as_deref(), Some("70696e67"));
     assert!(
         transcript
             .frames
             .iter()
-            .any(|(d, _, f)| *d == Dir::ServerToClient && f.json["stream_id"] == 2)
+            .any(|(d, _, f)| *d == Dir::ServerToClient
+                && f.frame.frame().is_some_and(|f| f.stream_id == 2))
     );
     assert!(log.contains("GOAWAY"));
     let json = transcript.to_json(&muxado_interop::record::About::default());

@@ -8,6 +8,7 @@ use muxado_interop::Role;
 use muxado_interop::matrix;
 use muxado_interop::replay::{self, Options, Recording, Topic};
 use muxado_reference::frame::{Data, ErrorCode, Frame, Rst, StreamId, WndInc};
+use muxado_testkit::hex::to_hex as hex;
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -99,10 +100,6 @@ async fn a_doctored_transcript_fails_against_the_reference_peer() {
     assert!(diff.text.contains("bytes differ from offset 17"), "{diff}");
     assert!(diff.text.contains("- DATA stream=3"), "{diff}");
     assert!(diff.text.contains("+ DATA stream=3"), "{diff}");
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn data(id: u32, syn: bool, fin: bool, payload: &[u8]) -> Vec<u8> {

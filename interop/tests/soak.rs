@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 use muxado_interop::fault::{FaultConfig, FaultStats, Rng};
 use muxado_interop::matrix::{self, Direction, Verdict};
 use muxado_interop::scenario::Params;
+use muxado_testkit::soak_env::SoakEnv;
 
 /// Seconds each round's client keeps opening streams.
 const ROUND_SECS: u64 = 4;
@@ -64,19 +65,7 @@ fn number(observed: &serde_json::Value, key: &str) -> u64 {
 /// checks: [FRAME-6] [FLOW-3] [FLOW-4] [FLOW-6] [STREAM-6] [STREAM-9] [STREAM-10] [STREAM-11] [RST-4] [SESSION-1] [SESSION-2]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn soak_reference_against_go_through_faults() {
-    let budget = std::env::var("MUXADO_SOAK_SECS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(60u64);
-    let seed = std::env::var("MUXADO_SOAK_SEED")
-        .ok()
-        .and_then(|v| u64::from_str_radix(v.trim_start_matches("0x"), 16).ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos() as u64
-        });
+    let SoakEnv { secs: budget, seed } = SoakEnv::from_env();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let bin = tokio::task::spawn_blocking(move || matrix::build_go_peer(&root))
         .await

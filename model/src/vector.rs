@@ -3,6 +3,7 @@
 
 use muxado_reference::frame::{self, ErrorCode, Frame, StreamId};
 use muxado_reference::session::{Error, Read, Session};
+use muxado_testkit::hex::to_hex as hex;
 use serde_json::{Value, json};
 
 use crate::{Action, LINGER, MuxadoModel, Peer, tag};
@@ -156,10 +157,6 @@ impl MuxadoModel {
         });
         serde_json::to_string_pretty(&file).expect("JSON values serialise") + "\n"
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn code_name(code: ErrorCode) -> Value {

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Validates every vectors/frames/*.json file against vectors/frame-vectors.schema.json and
-every vectors/sessions/*.json file against vectors/session-vectors.schema.json, and checks
-that vector ids are unique across all files (frame and session vectors alike).
+"""Validates every vectors/frames/*.json file against vectors/frame-vectors.schema.json,
+every vectors/sessions/*.json file against vectors/session-vectors.schema.json and every
+vectors/transcripts/*.json file against vectors/transcript.schema.json, and checks that
+vector ids are unique across all files (frame and session vectors alike).
 
 Beyond the schema, session vectors are checked for what JSON Schema cannot say: a frame's
 `length`, when given, equals its body length, and a `reference_bug` mark names a step of the
@@ -17,6 +18,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 SETS = [
     ("frames", "frame-vectors.schema.json", "frame"),
     ("sessions", "session-vectors.schema.json", "session"),
+    ("transcripts", "transcript.schema.json", "transcript"),
 ]
 
 
@@ -53,6 +55,31 @@ def session_problems(vector):
     return problems
 
 
+def transcript_problems(doc):
+    """Checks of a transcript that the schema cannot express: a body kept whole is as long as
+    the frame's length says (DATA and unknown types: the payload; GOAWAY: 8 bytes and the
+    debug data), and entries are in time order."""
+    problems = []
+    last = 0
+    for i, entry in enumerate(doc["frames"]):
+        if entry["t_us"] < last:
+            problems.append(f"entry {i}: t_us {entry['t_us']} before {last}")
+        last = entry["t_us"]
+        frame = entry.get("frame", {})
+        kind = frame.get("type")
+        if kind in ("DATA", "UNKNOWN"):
+            body = frame.get("payload_len", len(frame.get("payload", "")) // 2)
+        elif kind == "GOAWAY":
+            body = 8 + frame.get("debug_len", len(frame.get("debug", "")) // 2)
+        elif kind in ("RST", "WNDINC"):
+            body = 4
+        else:
+            continue
+        if frame["length"] != body:
+            problems.append(f"entry {i}: {kind} length {frame['length']} but a {body}-byte body")
+    return problems
+
+
 seen, failed, counts = {}, False, {}
 for directory, schema_name, kind in SETS:
     schema = json.loads((ROOT / schema_name).read_text())
@@ -67,6 +94,12 @@ for directory, schema_name, kind in SETS:
             failed = True
             where = "/".join(str(p) for p in error.path)
             print(f"{where_file}: {where}: {error.message}")
+        if kind == "transcript":
+            counts[kind] += 1
+            for problem in transcript_problems(doc) if not errors else []:
+                failed = True
+                print(f"{where_file}: {problem}")
+            continue
         for vector in doc.get("vectors", []):
             counts[kind] += 1
             if vector["id"] in seen:
@@ -78,6 +111,7 @@ for directory, schema_name, kind in SETS:
                     failed = True
                     print(f"{where_file}: {vector['id']}: {problem}")
 
-summary = ", ".join(f"{n} {kind}" for kind, n in counts.items())
-print(f"{summary} vectors checked against their schemas: {'FAILED' if failed else 'ok'}")
+names = {"frame": "frame vectors", "session": "session vectors", "transcript": "transcripts"}
+summary = ", ".join(f"{n} {names[kind]}" for kind, n in counts.items())
+print(f"{summary} checked against their schemas: {'FAILED' if failed else 'ok'}")
 sys.exit(1 if failed else 0)

@@ -159,7 +159,7 @@ impl fmt::Debug for Hex {
 /// Bytes as plain lowercase hex, as vectors write them.
 pub use muxado_testkit::hex::to_hex;
 
-/// Parses hex, ignoring spaces.
+/// Parses hex, ignoring spaces (vectors group long byte strings with them).
 pub fn parse_hex(text: &str) -> Result<Vec<u8>, String> {
     let digits: String = text.chars().filter(|c| *c != ' ').collect();
     from_hex(&digits).map_err(|e| match e {

@@ -66,7 +66,7 @@ pub const MAX_STREAMS: usize = 65_536;
 
 /// `pattern(i)`: the payload byte at offset `i`, as in `interop/SCENARIOS.md` with seed 0.
 pub fn pattern(len: usize) -> Vec<u8> {
-    (0..len).map(|i| ((i * 31) % 251) as u8).collect()
+    muxado_testkit::pattern::pattern(0, len)
 }
 
 /// The resident set size of this process in bytes (`VmRSS` of `/proc/self/status`), or 0 when

@@ -12,7 +12,6 @@
 //! Prints `LISTENING <ip:port>` when listening, then one `RESULT <json>` line; exits 0 (ok),
 //! 1 (failed), 3 (not supported by the crate) or 2 (usage error).
 
-mod data;
 mod scenarios;
 
 use std::io::Write;
@@ -25,7 +24,8 @@ use ngrok_peer::conn;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::{Instant, timeout, timeout_at};
 
-use scenarios::{Env, Outcome, Phase, Role, Scenario, Status};
+use muxado_testkit::scenario::{BURST_STREAMS, LISTENING_PREFIX, RESULT_PREFIX};
+use scenarios::{Env, Outcome, Phase, Role, Scenario};
 
 /// Everything a peer does is bounded by this.
 const BUDGET: Duration = Duration::from_secs(30);
@@ -101,13 +101,9 @@ fn main() -> ExitCode {
 
 fn report(outcome: Outcome) -> ExitCode {
     let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "RESULT {}", outcome.to_json());
+    let _ = writeln!(out, "{RESULT_PREFIX}{}", outcome.to_json());
     let _ = out.flush();
-    ExitCode::from(match outcome.status {
-        Status::Ok => 0,
-        Status::Fail => 1,
-        Status::Unsupported => 3,
-    })
+    ExitCode::from(outcome.status.exit_code())
 }
 
 async fn play(args: &Args, phase: Phase) -> Outcome {
@@ -121,7 +117,7 @@ async fn play(args: &Args, phase: Phase) -> Outcome {
         match listener.local_addr() {
             Ok(local) => {
                 let mut out = std::io::stdout().lock();
-                let _ = writeln!(out, "LISTENING {local}");
+                let _ = writeln!(out, "{LISTENING_PREFIX}{local}");
                 let _ = out.flush();
             }
             Err(err) => return Outcome::fail(format!("cannot read the listening address: {err}")),
@@ -168,7 +164,7 @@ async fn play(args: &Args, phase: Phase) -> Outcome {
         // The crate's open fails with STREAMS_EXHAUSTED beyond `stream_limit` (default 512)
         // streams of its own: the burst client needs all 1,000 at once. The server keeps
         // its defaults, which are what the scenario measures.
-        builder = builder.stream_limit(2 * scenarios::BURST_STREAMS as usize);
+        builder = builder.stream_limit(2 * BURST_STREAMS as usize);
     }
     let session = builder.start();
     let env = Env {

@@ -25,7 +25,9 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio::time::{Instant, sleep, timeout};
 
-use crate::data::{Checker, pattern, pattern_at};
+use muxado_testkit::pattern::{PatternChecker as Checker, pattern, pattern_at};
+pub use muxado_testkit::scenario::Status;
+use muxado_testkit::scenario::{BURST_BYTES, BURST_STREAMS};
 use ngrok_peer::conn::ConnCtl;
 
 /// The muxado role of this peer.
@@ -74,17 +76,6 @@ pub enum Scenario {
     Soak,
     /// 1,000 streams opened at once, each echoed, against the default accept backlog.
     Burst,
-}
-
-/// How a scenario ended for this side.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Status {
-    /// Everything this side checks held.
-    Ok,
-    /// A check failed.
-    Fail,
-    /// The crate cannot do what this side needs.
-    Unsupported,
 }
 
 /// The `RESULT` of one side.
@@ -466,10 +457,6 @@ async fn echo_server(mut sess: MuxadoSession, env: &Env) -> Res<Outcome> {
 
 // ---- burst -----------------------------------------------------------------------------------
 
-/// How many streams the `burst` client opens at once.
-pub const BURST_STREAMS: u64 = 1000;
-/// The bytes each `burst` stream carries with its SYN.
-const BURST_BYTES: usize = 16;
 /// How long a `burst` stream's echo may take before the write side is asked for an RST (the
 /// crate fails no read on RST).
 const BURST_READ_WAIT: Duration = Duration::from_secs(5);
@@ -1370,4 +1357,26 @@ async fn fin_first_reply_server(mut sess: MuxadoSession, env: &Env) -> Res<Outco
     env.phase.set("waiting for the client to end the session");
     wait_session_end(&mut sess).await;
     Ok(Outcome::ok("read an empty request, then replied"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The scenarios this peer's command line names are exactly the contract's, in its order.
+    ///
+    /// checks: tooling
+    #[test]
+    fn scenario_names_are_the_contracts() {
+        let names: Vec<String> = Scenario::value_variants()
+            .iter()
+            .map(|s| {
+                s.to_possible_value()
+                    .expect("no skipped variant")
+                    .get_name()
+                    .to_string()
+            })
+            .collect();
+        assert_eq!(names, muxado_testkit::scenario::SCENARIOS);
+    }
 }

@@ -21,6 +21,7 @@ use muxado_interop::registry::{self, REFERENCE, Registry};
 use muxado_interop::replay::{self, Recording};
 use muxado_interop::scenario::{self, SCENARIOS};
 use muxado_reference::Session;
+use muxado_testkit::scenario::{LISTENING_PREFIX, RESULT_PREFIX};
 use tokio::net::{TcpListener, TcpStream};
 
 #[derive(Parser)]
@@ -343,7 +344,10 @@ async fn play_as_peer(
             .map_err(|e| format!("dial {addr}: {e}")),
         (None, Some(addr)) => match TcpListener::bind(&addr).await {
             Ok(listener) => {
-                println!("LISTENING {}", listener.local_addr().expect("bound"));
+                println!(
+                    "{LISTENING_PREFIX}{}",
+                    listener.local_addr().expect("bound")
+                );
                 listener
                     .accept()
                     .await
@@ -361,7 +365,7 @@ async fn play_as_peer(
         Ok(tcp) => tcp,
         Err(detail) => {
             println!(
-                "RESULT {}",
+                "{RESULT_PREFIX}{}",
                 serde_json::json!({"ok": false, "detail": detail, "observed": null})
             );
             return ExitCode::FAILURE;
@@ -371,7 +375,7 @@ async fn play_as_peer(
     let outcome = scenario::play_with(scenario, role, session.clone(), params).await;
     session.close().await;
     println!(
-        "RESULT {}",
+        "{RESULT_PREFIX}{}",
         serde_json::json!({"ok": outcome.ok, "detail": outcome.detail, "observed": outcome.observed})
     );
     match (outcome.ok, outcome.unsupported) {
@@ -442,8 +446,8 @@ async fn transcripts(out: &Path, peer: &str, bin_dir: Option<PathBuf>) -> ExitCo
             server: Some(server.to_string()),
         };
         let stem = format!("{scenario}.{side}.{}", peer.name);
-        let json = serde_json::to_string_pretty(&transcript.to_json(&about)).expect("serializable");
-        let written = std::fs::write(out.join(format!("{stem}.json")), json + "\n")
+        let json = transcript.to_file(&about).to_json_string();
+        let written = std::fs::write(out.join(format!("{stem}.json")), json)
             .and_then(|()| std::fs::write(out.join(format!("{stem}.log")), transcript.log()));
         if let Err(err) = written {
             eprintln!("write {}: {err}", out.join(stem).display());
@@ -748,9 +752,8 @@ async fn record(
         Ok(transcript) => {
             print!("{}", transcript.log());
             if let Some(path) = out {
-                let json =
-                    serde_json::to_string_pretty(&transcript.to_json(about)).expect("serializable");
-                if let Err(err) = std::fs::write(&path, json + "\n") {
+                let json = transcript.to_file(about).to_json_string();
+                if let Err(err) = std::fs::write(&path, json) {
                     eprintln!("write {}: {err}", path.display());
                     return ExitCode::FAILURE;
                 }

@@ -33,6 +33,7 @@ use muxado::typed::{StreamType, Typed, TypedAccept, TypedOpenClose, TypedSession
 use muxado::{
     Accept, Error as MuxError, MuxadoAccept, MuxadoOpen, OpenClose, SessionBuilder, Stream,
 };
+use muxado_testkit::hex::{from_hex, to_hex as hex};
 use ngrok_peer::conn::{self, ConnCtl};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
@@ -376,18 +377,9 @@ fn error_of(code: u32) -> Option<MuxError> {
     })
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
+/// Hex `text` as bytes, or why not (for the harness error).
 fn unhex(text: &str) -> Result<Vec<u8>, String> {
-    if text.len() % 2 != 0 || !text.is_ascii() {
-        return Err(format!("bad hex {text:?}"));
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).map_err(|e| e.to_string()))
-        .collect()
+    from_hex(text).map_err(|e| format!("bad hex {text:?}: {e}"))
 }
 
 impl Agent {
