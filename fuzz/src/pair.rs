@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use muxado_reference::frame::{ErrorCode, StreamId};
-use muxado_reference::session::{Read, Role, Session};
+use muxado_reference::session::{Read, Role, Machine};
 
 use crate::session::{
     Held, Input, Scope, Sent, check_invariants, config, full_check_due, transmit,
@@ -38,7 +38,7 @@ struct Flow {
 }
 
 struct Pair {
-    sides: [Session; 2],
+    sides: [Machine; 2],
     sent: [Sent; 2],
     held: [Held; 2],
     in_flight: [Vec<u8>; 2],
@@ -65,8 +65,8 @@ pub fn run(data: &[u8]) {
     let config = config(config_byte & 0x7F);
     let mut p = Pair {
         sides: [
-            Session::new(Role::Client, config.clone()),
-            Session::new(Role::Server, config),
+            Machine::new(Role::Client, config.clone()),
+            Machine::new(Role::Server, config),
         ],
         sent: [Sent::default(), Sent::default()],
         held: [Held::default(), Held::default()],
@@ -159,7 +159,7 @@ impl Pair {
         let mut rest = &bytes[..];
         while !rest.is_empty() {
             let k = self.chunker.next_size().min(rest.len());
-            self.sides[1 - from].receive(&rest[..k], self.now);
+            self.sides[1 - from].handle_input(&rest[..k], self.now);
             rest = &rest[k..];
         }
     }
@@ -287,7 +287,7 @@ impl Pair {
             10 => {
                 self.now += Duration::from_millis(u64::from(input.u16()?));
                 for s in &mut self.sides {
-                    s.set_time(self.now);
+                    s.handle_timeout(self.now);
                 }
             }
             _ => {}

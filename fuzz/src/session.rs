@@ -38,7 +38,7 @@ use muxado_reference::frame::{
     DecodeError, ErrorCode, Flags, FrameType, GOAWAY_FIXED_LEN, HEADER_LEN, MAX_INCREMENT,
     StreamId, Violation, decode_frame, decode_header,
 };
-use muxado_reference::session::{Config, Error, Read, Role, Session, Snapshot, StreamSnapshot};
+use muxado_reference::session::{Config, Error, Read, Role, Machine, Snapshot, StreamSnapshot};
 
 use crate::{Chunker, OwnedFrame, decode_all};
 
@@ -239,7 +239,7 @@ impl Sent {
 }
 
 /// Takes a session's output and decodes it: it must be whole, valid frames.
-pub fn transmit(s: &mut Session) -> (Vec<u8>, Vec<OwnedFrame>) {
+pub fn transmit(s: &mut Machine) -> (Vec<u8>, Vec<OwnedFrame>) {
     let mut out = Vec::new();
     s.poll_transmit(&mut out);
     let decoded = decode_all(&out);
@@ -339,7 +339,7 @@ fn check_stream(st: &StreamSnapshot, window: usize, ended: bool) {
 
 /// Checks what must hold of a session after every step. `held` are the streams its
 /// application holds.
-pub fn check_invariants(s: &Session, held: &Held, scope: Scope<'_>) {
+pub fn check_invariants(s: &Machine, held: &Held, scope: Scope<'_>) {
     let config = s.config();
     let window = config.max_window_size as usize;
     let census = s.census();
@@ -427,7 +427,7 @@ fn trace() -> bool {
 
 /// One session against a scripted peer.
 struct Single {
-    s: Session,
+    s: Machine,
     role: Role,
     now: Duration,
     chunker: Chunker,
@@ -461,7 +461,7 @@ pub fn run_single(data: &[u8]) {
         Role::Server
     };
     let mut h = Single {
-        s: Session::new(role, config(config_byte)),
+        s: Machine::new(role, config(config_byte)),
         role,
         now: Duration::ZERO,
         chunker: Chunker::new(seed),
@@ -760,12 +760,12 @@ impl Single {
             11 => {
                 self.full = true;
                 self.now += Duration::from_millis(u64::from(input.u16()?));
-                self.s.set_time(self.now);
+                self.s.handle_timeout(self.now);
             }
             12 => {
                 self.full = true;
                 let (_, ended) = self.app_call(None);
-                self.s.receive_eof();
+                self.s.handle_eof();
                 assert!(self.flush().is_empty(), "[ERR-2] nothing sent on EOF");
                 if !ended {
                     let t = self.s.termination().expect("[SESSION-3] ended");
@@ -820,7 +820,7 @@ impl Single {
             // while this frame was arriving: then its last bytes are never processed.
             let ended_mid_frame = self.s.termination().map(|t| t.local);
             self.pending.extend_from_slice(&chunk[..n]);
-            self.s.receive(&chunk[..n], self.now);
+            self.s.handle_input(&chunk[..n], self.now);
             if header_arrives {
                 self.on_header();
             }

@@ -1,5 +1,5 @@
 //! Runs session vectors against an implementation: the script engine, shared by the offline
-//! check of the reference state machine (`muxado_reference::session::Session`, driven step by
+//! check of the reference state machine (`muxado_reference::session::Machine`, driven step by
 //! step with its sans-IO API, [`Offline`]) and the conformance suite over real sockets.
 //!
 //! Frames the peer sends are encoded here, by hand, from the vector's fields (the runner must
@@ -18,7 +18,7 @@ use std::time::Duration;
 use muxado_reference::frame::{ErrorCode, Frames, StreamId};
 use muxado_reference::session::heartbeat::{BeatValues, Echo, Requester, Responder};
 use muxado_reference::session::typed::TypedAcceptor;
-use muxado_reference::session::{self, Config, Read, Session};
+use muxado_reference::session::{self, Config, Read, Machine};
 
 use crate::judge::{Credit, FinsSent, Lanes, Level, Seen, sender_rule_broken, show_hex};
 use crate::model::FrameView;
@@ -904,7 +904,7 @@ pub fn config_of(vector: &SessionVector) -> Config {
 
 /// The reference state machine as an [`Iut`], offline: time is a number, output a buffer.
 pub struct Offline {
-    session: Session,
+    session: Machine,
     now: Duration,
     /// The heartbeat requester and its stream, once started.
     heartbeat: Option<(StreamId, Requester)>,
@@ -956,7 +956,7 @@ impl Offline {
     pub fn with(role: session::Role, config: Config, extensions: Extensions) -> Offline {
         let typed = extensions.typed_streams || extensions.heartbeat;
         Offline {
-            session: Session::new(role, config),
+            session: Machine::new(role, config),
             now: Duration::ZERO,
             heartbeat: None,
             typed: typed.then(TypedAcceptor::new),
@@ -992,7 +992,7 @@ impl Offline {
     /// Moves the session's clock to `now` (for a session driven in real time).
     pub fn set_time(&mut self, now: Duration) {
         self.now = now;
-        self.session.set_time(now);
+        self.session.handle_timeout(now);
         self.run_heartbeat();
     }
 
@@ -1023,11 +1023,11 @@ impl Offline {
 
     /// The reference session itself, for tools that choose their next input from its state
     /// (`conformance fuzz`).
-    pub fn reference(&self) -> &Session {
+    pub fn reference(&self) -> &Machine {
         &self.session
     }
 
-    /// Whether the driver should read more transport bytes now ([`Session::wants_input`]).
+    /// Whether the driver should read more transport bytes now ([`Machine::wants_input`]).
     pub fn wants_input(&self) -> bool {
         self.session.wants_input()
     }
@@ -1052,13 +1052,13 @@ fn call<T>(r: Result<T, session::Error>) -> Call<T> {
 
 impl Iut for Offline {
     fn recv(&mut self, bytes: &[u8]) -> Result<(), String> {
-        self.session.receive(bytes, self.now);
+        self.session.handle_input(bytes, self.now);
         self.run_heartbeat();
         Ok(())
     }
 
     fn recv_eof(&mut self) -> Result<(), String> {
-        self.session.receive_eof();
+        self.session.handle_eof();
         Ok(())
     }
 
@@ -1207,7 +1207,7 @@ impl Iut for Offline {
                 flooded.pushed_back = true;
                 break;
             }
-            self.session.receive(&next(), self.now);
+            self.session.handle_input(&next(), self.now);
             flooded.sent += 1;
         }
         self.session.poll_transmit(&mut flooded.replies);
@@ -1216,7 +1216,7 @@ impl Iut for Offline {
 }
 
 /// The [`SessionState`] of a reference session.
-pub fn state_of(s: &Session) -> SessionState {
+pub fn state_of(s: &Machine) -> SessionState {
     SessionState {
         ended: s.termination().map(|t| CallError {
             code: t.local.0,
