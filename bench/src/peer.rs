@@ -169,7 +169,7 @@ impl Opener for RefOpener {
         let stream = if self.typed {
             self.session.open_typed(0).await
         } else {
-            self.session.open().await
+            self.session.open()
         };
         stream.map_err(io::Error::other)
     }

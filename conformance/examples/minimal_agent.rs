@@ -177,7 +177,7 @@ async fn main() -> ExitCode {
         let id = args["stream_id"].as_u64().unwrap_or(0) as u32;
         let code = ErrorCode(args["error_code"].as_u64().unwrap_or(0) as u32);
         let answer = match (name, streams.get_mut(&id)) {
-            ("open", _) => match session.open().await {
+            ("open", _) => match session.open() {
                 Ok(s) => {
                     let id = s.id();
                     streams.insert(id, s);

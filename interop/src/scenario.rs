@@ -258,7 +258,7 @@ async fn accept(session: &Session) -> R<Stream> {
 }
 
 async fn open(session: &Session) -> R<Stream> {
-    session.open().await.map_err(|e| format!("open: {e}"))
+    session.open().map_err(|e| format!("open: {e}"))
 }
 
 /// Copies a stream back to its sender, then half-closes.
@@ -851,7 +851,7 @@ async fn burst_client(session: &Session) -> Outcome {
     let code = |err: &std::io::Error| code_of(err).unwrap_or(u32::MAX);
     let mut streams = Vec::new();
     for _ in 0..BURST_STREAMS {
-        match session.open().await {
+        match session.open() {
             Ok(stream) => streams.push(stream),
             Err(err) => {
                 return Outcome::fail(
@@ -1183,7 +1183,7 @@ async fn soak_client(session: &Session, params: &Params) -> Outcome {
         if tokio::time::Instant::now() >= end {
             break;
         }
-        let stream = match session.open().await {
+        let stream = match session.open() {
             Ok(stream) => stream,
             Err(err) => {
                 // The session ended (a cut): no more streams.
