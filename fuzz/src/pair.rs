@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use muxado_reference::frame::{ErrorCode, StreamId};
-use muxado_reference::session::{Read, Role, Machine};
+use muxado_reference::session::{Machine, Read, Role};
 
 use crate::session::{
     Held, Input, Scope, Sent, check_invariants, config, full_check_due, transmit,

@@ -2,7 +2,7 @@
 //! side under test becomes the vector's implementation, the other side its scripted peer.
 
 use muxado_reference::frame::{self, ErrorCode, Frame, StreamId};
-use muxado_reference::session::{Error, Read, Machine};
+use muxado_reference::session::{Error, Machine, Read};
 use serde_json::{Value, json};
 
 use crate::{Action, LINGER, MuxadoModel, Peer, tag};

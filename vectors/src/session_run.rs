@@ -18,7 +18,7 @@ use std::time::Duration;
 use muxado_reference::frame::{ErrorCode, Frames, StreamId};
 use muxado_reference::session::heartbeat::{BeatValues, Echo, Requester, Responder};
 use muxado_reference::session::typed::TypedAcceptor;
-use muxado_reference::session::{self, Config, Read, Machine};
+use muxado_reference::session::{self, Config, Machine, Read};
 
 use crate::judge::{Credit, FinsSent, Lanes, Level, Seen, sender_rule_broken, show_hex};
 use crate::model::FrameView;
