@@ -271,11 +271,9 @@ async fn main() -> ExitCode {
             // The requester runs until the agent exits; its measurements are not reported.
             ("heartbeat", _) => {
                 let ms = |key: &str| Duration::from_millis(args[key].as_u64().unwrap_or(0));
-                let config = HeartbeatConfig {
-                    interval: ms("interval_ms"),
-                    tolerance: ms("tolerance_ms"),
-                    ..HeartbeatConfig::default()
-                };
+                let config = HeartbeatConfig::default()
+                    .with_interval(ms("interval_ms"))
+                    .with_tolerance(ms("tolerance_ms"));
                 heartbeats.push(Heartbeat::start(session.clone(), config, |_| {}));
                 json!({"ok": {}})
             }

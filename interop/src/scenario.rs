@@ -726,11 +726,9 @@ async fn typed_split_server(session: &Session) -> R<Value> {
 }
 
 async fn heartbeat(session: Session) -> R<Value> {
-    let config = HeartbeatConfig {
-        interval: Duration::from_millis(50),
-        tolerance: Duration::from_secs(1),
-        ..HeartbeatConfig::default()
-    };
+    let config = HeartbeatConfig::default()
+        .with_interval(Duration::from_millis(50))
+        .with_tolerance(Duration::from_secs(1));
     let (events, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let beating = Heartbeat::start(session, config, move |e| {
         let _ = events.send(e);
@@ -754,11 +752,9 @@ async fn heartbeat(session: Session) -> R<Value> {
 }
 
 async fn heartbeat_silent_client(session: Session) -> R<Value> {
-    let config = HeartbeatConfig {
-        interval: Duration::from_millis(50),
-        tolerance: Duration::from_millis(300),
-        ..HeartbeatConfig::default()
-    };
+    let config = HeartbeatConfig::default()
+        .with_interval(Duration::from_millis(50))
+        .with_tolerance(Duration::from_millis(300));
     let (events, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let started = tokio::time::Instant::now();
     let _beating = Heartbeat::start(session, config, move |e| {

@@ -33,7 +33,7 @@ use std::time::Duration;
 
 use muxado_reference::frame::{self, ErrorCode, Frame, FrameType, HEADER_LEN, StreamId};
 pub use muxado_reference::session::mutation::Mutation;
-use muxado_reference::session::{Config, Error, Read, Role, Machine, StreamSnapshot};
+use muxado_reference::session::{Config, Error, Machine, Read, Role, StreamSnapshot};
 use stateright::{Expectation, Model, Property};
 
 mod vector;
@@ -485,14 +485,12 @@ impl MuxadoModel {
     /// The configuration of `peer`'s session.
     pub fn config(&self, peer: Peer) -> Config {
         let b = &self.bounds;
-        let mut config = Config {
-            max_window_size: b.window,
-            accept_backlog: b.accept_backlog,
-            max_streams: b.max_streams,
-            max_frame_size: b.max_frame_size,
-            reset_linger: LINGER,
-            ..Config::default()
-        };
+        let mut config = Config::default()
+            .with_max_window_size(b.window)
+            .with_accept_backlog(b.accept_backlog)
+            .with_max_streams(b.max_streams)
+            .with_max_frame_size(b.max_frame_size)
+            .with_reset_linger(LINGER);
         if let Some((mutation, placement)) = self.mutation {
             let on = match placement {
                 Placement::Client => peer == Peer::Client,
