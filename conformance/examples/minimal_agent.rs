@@ -179,7 +179,7 @@ async fn main() -> ExitCode {
         let answer = match (name, streams.get_mut(&id)) {
             ("open", _) => match session.open() {
                 Ok(s) => {
-                    let id = s.id();
+                    let id = s.id().get();
                     streams.insert(id, s);
                     json!({"ok": {"stream_id": id}})
                 }
@@ -187,7 +187,7 @@ async fn main() -> ExitCode {
             },
             ("accept", _) => match timeout(GRACE, session.accept()).await {
                 Ok(Ok(s)) => {
-                    let id = s.id();
+                    let id = s.id().get();
                     streams.insert(id, s);
                     json!({"ok": {"stream_id": id}})
                 }
@@ -199,7 +199,7 @@ async fn main() -> ExitCode {
                 let stream_type = args["stream_type"].as_u64().unwrap_or(0) as u32;
                 match session.open_typed(stream_type).await {
                     Ok(s) => {
-                        let id = s.id();
+                        let id = s.id().get();
                         streams.insert(id, s);
                         json!({"ok": {"stream_id": id}})
                     }
@@ -208,7 +208,7 @@ async fn main() -> ExitCode {
             }
             ("accept_typed", _) => match timeout(GRACE, typed_rx.recv()).await {
                 Ok(Some((s, stream_type))) => {
-                    let id = s.id();
+                    let id = s.id().get();
                     streams.insert(id, s);
                     json!({"ok": {"stream_id": id, "stream_type": stream_type}})
                 }

@@ -482,7 +482,7 @@ async fn server_opens(session: &Session) -> R<Value> {
     let mut tasks = Vec::new();
     for k in 0..3u64 {
         let mut stream = open(session).await?;
-        ids.push(stream.id());
+        ids.push(stream.id().get());
         tasks.push(tokio::spawn(async move {
             let data = pattern(10 + k, 1000);
             write_all(&mut stream, &data).await?;
