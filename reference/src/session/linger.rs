@@ -74,3 +74,43 @@ impl std::hash::Hash for ResetLinger {
         self.queue.hash(state);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MS: Duration = Duration::from_millis(1);
+
+    /// checks: [STREAM-11]
+    #[test]
+    fn a_reset_is_remembered_until_its_linger_ends() {
+        let mut linger = ResetLinger::default();
+        let (a, b) = (StreamId::new(3), StreamId::new(5));
+        linger.remember(a, 100 * MS);
+        linger.remember(b, 200 * MS);
+        linger.expire(99 * MS);
+        assert!(linger.contains(a) && linger.contains(b));
+        linger.expire(100 * MS);
+        assert!(!linger.contains(a) && linger.contains(b));
+        linger.expire(200 * MS);
+        assert_eq!(linger.len(), 0);
+    }
+
+    /// checks: [STREAM-8] [STREAM-11]
+    #[test]
+    fn the_oldest_is_forgotten_beyond_the_cap_and_repeats_are_counted() {
+        let mut linger = ResetLinger::default();
+        let first = StreamId::new(3);
+        linger.remember(first, 10 * MS);
+        linger.remember(first, 20 * MS);
+        for i in 0..MAX_REMEMBERED as u32 - 1 {
+            linger.remember(StreamId::new(5 + 2 * i), 30 * MS);
+        }
+        // The first entry for stream 3 was dropped to make room; the second keeps it.
+        assert_eq!(linger.len(), MAX_REMEMBERED);
+        assert!(linger.contains(first));
+        linger.remember(StreamId::new(1), 30 * MS);
+        assert!(!linger.contains(first));
+        assert_eq!(linger.ids().next(), Some(StreamId::new(5)));
+    }
+}
