@@ -16,9 +16,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use muxado_reference::frame::ErrorCode;
-use muxado_reference::session::{Config, Role};
-use muxado_reference::{Heartbeat, HeartbeatConfig, Session, Stream, stream_error};
+use muxado_reference::{
+    Config, ErrorCode, Heartbeat, HeartbeatConfig, Role, Session, Stream, stream_error,
+};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
