@@ -27,16 +27,13 @@ pub enum Local {
 /// (`muxado_bench_kit::wire`), its own defaults otherwise; with `default_backlog`, its own
 /// accept backlog (128); with `max_streams`, that stream limit.
 pub fn reference_config(default_backlog: bool, max_streams: Option<usize>) -> Config {
-    let defaults = Config::default();
-    Config {
-        max_window_size: WINDOW,
-        accept_backlog: if default_backlog {
-            defaults.accept_backlog
-        } else {
-            BACKLOG as usize
-        },
-        max_streams: max_streams.unwrap_or(MAX_STREAMS),
-        ..defaults
+    let config = Config::default()
+        .with_max_window_size(WINDOW)
+        .with_max_streams(max_streams.unwrap_or(MAX_STREAMS));
+    if default_backlog {
+        config
+    } else {
+        config.with_accept_backlog(BACKLOG as usize)
     }
 }
 
@@ -169,7 +166,7 @@ impl Opener for RefOpener {
         let stream = if self.typed {
             self.session.open_typed(0).await
         } else {
-            self.session.open().await
+            self.session.open()
         };
         stream.map_err(io::Error::other)
     }

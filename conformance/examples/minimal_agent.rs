@@ -16,9 +16,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use muxado_reference::frame::ErrorCode;
-use muxado_reference::session::{Config, Role};
-use muxado_reference::{Heartbeat, HeartbeatConfig, Session, Stream, stream_error};
+use muxado_reference::{
+    Config, ErrorCode, Heartbeat, HeartbeatConfig, Role, Session, Stream, stream_error,
+};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
@@ -177,9 +177,9 @@ async fn main() -> ExitCode {
         let id = args["stream_id"].as_u64().unwrap_or(0) as u32;
         let code = ErrorCode(args["error_code"].as_u64().unwrap_or(0) as u32);
         let answer = match (name, streams.get_mut(&id)) {
-            ("open", _) => match session.open().await {
+            ("open", _) => match session.open() {
                 Ok(s) => {
-                    let id = s.id();
+                    let id = s.id().get();
                     streams.insert(id, s);
                     json!({"ok": {"stream_id": id}})
                 }
@@ -187,7 +187,7 @@ async fn main() -> ExitCode {
             },
             ("accept", _) => match timeout(GRACE, session.accept()).await {
                 Ok(Ok(s)) => {
-                    let id = s.id();
+                    let id = s.id().get();
                     streams.insert(id, s);
                     json!({"ok": {"stream_id": id}})
                 }
@@ -199,7 +199,7 @@ async fn main() -> ExitCode {
                 let stream_type = args["stream_type"].as_u64().unwrap_or(0) as u32;
                 match session.open_typed(stream_type).await {
                     Ok(s) => {
-                        let id = s.id();
+                        let id = s.id().get();
                         streams.insert(id, s);
                         json!({"ok": {"stream_id": id}})
                     }
@@ -208,7 +208,7 @@ async fn main() -> ExitCode {
             }
             ("accept_typed", _) => match timeout(GRACE, typed_rx.recv()).await {
                 Ok(Some((s, stream_type))) => {
-                    let id = s.id();
+                    let id = s.id().get();
                     streams.insert(id, s);
                     json!({"ok": {"stream_id": id, "stream_type": stream_type}})
                 }
@@ -271,11 +271,9 @@ async fn main() -> ExitCode {
             // The requester runs until the agent exits; its measurements are not reported.
             ("heartbeat", _) => {
                 let ms = |key: &str| Duration::from_millis(args[key].as_u64().unwrap_or(0));
-                let config = HeartbeatConfig {
-                    interval: ms("interval_ms"),
-                    tolerance: ms("tolerance_ms"),
-                    ..HeartbeatConfig::default()
-                };
+                let config = HeartbeatConfig::default()
+                    .with_interval(ms("interval_ms"))
+                    .with_tolerance(ms("tolerance_ms"));
                 heartbeats.push(Heartbeat::start(session.clone(), config, |_| {}));
                 json!({"ok": {}})
             }

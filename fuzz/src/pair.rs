@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use muxado_reference::frame::{ErrorCode, StreamId};
-use muxado_reference::session::{Read, Role, Session};
+use muxado_reference::session::{Machine, Read, Role};
 
 use crate::session::{
     Held, Input, Scope, Sent, check_invariants, config, full_check_due, transmit,
@@ -33,7 +33,7 @@ struct Flow {
 }
 
 struct Pair {
-    sides: [Session; 2],
+    sides: [Machine; 2],
     sent: [Sent; 2],
     held: [Held; 2],
     in_flight: [Vec<u8>; 2],
@@ -60,8 +60,8 @@ pub fn run(data: &[u8]) {
     let config = config(config_byte & 0x7F);
     let mut p = Pair {
         sides: [
-            Session::new(Role::Client, config.clone()),
-            Session::new(Role::Server, config),
+            Machine::new(Role::Client, config.clone()),
+            Machine::new(Role::Server, config),
         ],
         sent: [Sent::default(), Sent::default()],
         held: [Held::default(), Held::default()],
@@ -154,7 +154,7 @@ impl Pair {
         let mut rest = &bytes[..];
         while !rest.is_empty() {
             let k = self.chunker.next_size().min(rest.len());
-            self.sides[1 - from].receive(&rest[..k], self.now);
+            self.sides[1 - from].handle_input(&rest[..k], self.now);
             rest = &rest[k..];
         }
     }
@@ -282,7 +282,7 @@ impl Pair {
             10 => {
                 self.now += Duration::from_millis(u64::from(input.u16()?));
                 for s in &mut self.sides {
-                    s.set_time(self.now);
+                    s.handle_timeout(self.now);
                 }
             }
             _ => {}

@@ -1,6 +1,6 @@
 //! A model of two reference muxado sessions, checked exhaustively by [stateright].
 //!
-//! The model runs the real sans-IO [`Session`] of `muxado-reference` (not a copy): a client and
+//! The model runs the real sans-IO [`Machine`] of `muxado-reference` (not a copy): a client and
 //! a server joined by two in-order byte pipes, one each way. Every step is one of:
 //!
 //! - a side takes in bytes in flight: the rest of the frame at the head of its pipe, or only
@@ -22,7 +22,7 @@
 //! checks. A violation stops its path; [`MuxadoModel::frame_log`] prints the path as a frame log.
 //!
 //! State identity: a [`State`] is hashed whole: both sessions (every field that decides their
-//! future, see the reference's `impl Hash for Session`), the frames in flight and how much of
+//! future, see the reference's `impl Hash for Machine`), the frames in flight and how much of
 //! the head frame was taken, the applications' bookkeeping, the clock and the budgets. Two
 //! paths that reach equal states are merged; nothing that affects the future is left out.
 
@@ -33,7 +33,7 @@ use std::time::Duration;
 
 use muxado_reference::frame::{self, ErrorCode, Frame, FrameType, HEADER_LEN, StreamId};
 pub use muxado_reference::session::mutation::Mutation;
-use muxado_reference::session::{Config, Error, Read, Role, Session, StreamSnapshot};
+use muxado_reference::session::{Config, Error, Machine, Read, Role, StreamSnapshot};
 use stateright::{Expectation, Model, Property};
 
 mod vector;
@@ -278,7 +278,7 @@ pub struct AppStream {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Side {
     /// The reference session.
-    pub session: Session,
+    pub session: Machine,
     /// Streams the application opened or accepted, by id (kept after they end).
     pub streams: BTreeMap<u32, AppStream>,
     /// Streams opened.
@@ -485,14 +485,12 @@ impl MuxadoModel {
     /// The configuration of `peer`'s session.
     pub fn config(&self, peer: Peer) -> Config {
         let b = &self.bounds;
-        let mut config = Config {
-            max_window_size: b.window,
-            accept_backlog: b.accept_backlog,
-            max_streams: b.max_streams,
-            max_frame_size: b.max_frame_size,
-            reset_linger: LINGER,
-            ..Config::default()
-        };
+        let mut config = Config::default()
+            .with_max_window_size(b.window)
+            .with_accept_backlog(b.accept_backlog)
+            .with_max_streams(b.max_streams)
+            .with_max_frame_size(b.max_frame_size)
+            .with_reset_linger(LINGER);
         if let Some((mutation, placement)) = self.mutation {
             let on = match placement {
                 Placement::Client => peer == Peer::Client,
@@ -581,7 +579,7 @@ impl MuxadoModel {
 
     fn init(&self) -> State {
         let side = |peer: Peer| Side {
-            session: Session::new(peer.role(), self.config(peer)),
+            session: Machine::new(peer.role(), self.config(peer)),
             streams: BTreeMap::new(),
             opened: 0,
             goaway_last: None,
@@ -637,11 +635,11 @@ impl MuxadoModel {
                         pipe.offset = end;
                     }
                 }
-                s.side_mut(to).session.receive(&chunk, now);
+                s.side_mut(to).session.handle_input(&chunk, now);
             }
             Action::Eof { to } => {
                 s.side_mut(to).eof = true;
-                s.side_mut(to).session.receive_eof();
+                s.side_mut(to).session.handle_eof();
             }
             Action::Open(peer) => {
                 let side = s.side_mut(peer);
@@ -790,7 +788,7 @@ impl MuxadoModel {
                 s.ticks += 1;
                 let now = LINGER * u32::from(s.ticks);
                 for side in &mut s.sides {
-                    side.session.set_time(now);
+                    side.session.handle_timeout(now);
                 }
             }
         }

@@ -2,7 +2,7 @@
 //! side under test becomes the vector's implementation, the other side its scripted peer.
 
 use muxado_reference::frame::{self, ErrorCode, Frame, StreamId};
-use muxado_reference::session::{Error, Read, Session};
+use muxado_reference::session::{Error, Machine, Read};
 use muxado_testkit::hex::to_hex as hex;
 use serde_json::{Value, json};
 
@@ -28,7 +28,7 @@ impl MuxadoModel {
     ) -> Value {
         let mut conforming = self.config(iut);
         conforming.mutation = None;
-        let mut session = Session::new(iut.role(), conforming);
+        let mut session = Machine::new(iut.role(), conforming);
         let mut state = self.init();
         let mut steps: Vec<Value> = Vec::new();
         let mut now = std::time::Duration::ZERO;
@@ -37,16 +37,16 @@ impl MuxadoModel {
             match *action {
                 Action::Deliver { to, upto } if to == iut => {
                     let chunk = state.pipes[iut.other().index()].chunk(upto);
-                    session.receive(&chunk, now);
+                    session.handle_input(&chunk, now);
                     steps.push(json!({ "recv_hex": hex(&chunk) }));
                 }
                 Action::Eof { to } if to == iut => {
-                    session.receive_eof();
+                    session.handle_eof();
                     steps.push(json!({ "recv_eof": true }));
                 }
                 Action::Tick => {
                     now += LINGER;
-                    session.set_time(now);
+                    session.handle_timeout(now);
                     steps.push(json!({ "advance_ms": LINGER.as_millis() as u64 }));
                 }
                 Action::Open(p) if p == iut => {

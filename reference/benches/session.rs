@@ -1,4 +1,4 @@
-//! Session state machine micro-benchmarks: the sans-IO session fed bursts of DATA and WNDINC
+//! Session machine micro-benchmarks: the sans-IO session fed bursts of DATA and WNDINC
 //! frames the way the driver feeds it (transport bytes in, encoded frames out), without any
 //! I/O, so that the cost of the protocol logic itself is visible apart from sockets and tasks.
 //!
@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use muxado_reference::frame::{Data, Frame, StreamId, WndInc};
-use muxado_reference::session::{Config, Read, Role, Session};
+use muxado_reference::session::{Config, Machine, Read, Role};
 
 const WINDOW: usize = 256 * 1024;
 
@@ -36,9 +36,9 @@ fn data(id: u32, syn: bool, payload: &[u8]) -> Frame<'_> {
 }
 
 /// A server session that has accepted the client's first stream (id 3).
-fn server_with_stream() -> (Session, StreamId) {
-    let mut server = Session::new(Role::Server, Config::default());
-    server.receive(&encode(&[data(3, true, b"")]), Duration::ZERO);
+fn server_with_stream() -> (Machine, StreamId) {
+    let mut server = Machine::new(Role::Server, Config::default());
+    server.handle_input(&encode(&[data(3, true, b"")]), Duration::ZERO);
     let id = server.accept().expect("stream 3 arrived");
     (server, id)
 }
@@ -60,7 +60,7 @@ fn receive_data(c: &mut Criterion) {
             group.bench_function(name, |b| {
                 b.iter(|| {
                     for part in black_box(&burst).chunks(read_size) {
-                        server.receive(part, Duration::ZERO);
+                        server.handle_input(part, Duration::ZERO);
                     }
                     let mut got = 0;
                     while let Ok(Read::Data(n)) = server.read(id, &mut app) {
@@ -79,8 +79,8 @@ fn receive_data(c: &mut Criterion) {
 }
 
 /// A client session with one open stream whose SYN has been sent.
-fn client_with_stream() -> (Session, StreamId) {
-    let mut client = Session::new(Role::Client, Config::default());
+fn client_with_stream() -> (Machine, StreamId) {
+    let mut client = Machine::new(Role::Client, Config::default());
     let id = client.open().expect("opens");
     client.write(id, b"x").expect("writes");
     let mut out = Vec::new();
@@ -106,7 +106,7 @@ fn receive_wndinc(c: &mut Criterion) {
         b.iter_batched_ref(
             client_with_stream,
             |(client, id)| {
-                client.receive(black_box(&burst), Duration::ZERO);
+                client.handle_input(black_box(&burst), Duration::ZERO);
                 while client.poll_event().is_some() {}
                 black_box(client.send_window(*id))
             },
@@ -125,7 +125,7 @@ fn send_data(c: &mut Criterion) {
     group.throughput(Throughput::Bytes(WINDOW as u64));
     let (mut client, id) = client_with_stream();
     // Top the window up to exactly one window after the SYN's byte.
-    client.receive(
+    client.handle_input(
         &encode(&[Frame::WndInc(WndInc {
             stream_id: id,
             increment: 1,
@@ -142,7 +142,7 @@ fn send_data(c: &mut Criterion) {
             }
             out.clear();
             client.poll_transmit(&mut out);
-            client.receive(&credit, Duration::ZERO);
+            client.handle_input(&credit, Duration::ZERO);
             while client.poll_event().is_some() {}
             black_box(out.len())
         })

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use muxado_reference::session::{Config, Role};
+use muxado_reference::{Config, Role};
 use muxado_reference::{Heartbeat, HeartbeatConfig, HeartbeatEvent, Session};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -30,10 +30,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let client = Session::from_tcp(dialed?, Role::Client, Config::default());
     let server = Session::from_tcp(accepted?.0, Role::Server, Config::default());
 
-    let config = HeartbeatConfig {
-        interval: Duration::from_millis(200),
-        ..HeartbeatConfig::default()
-    };
+    let config = HeartbeatConfig::default().with_interval(Duration::from_millis(200));
     // The server answers heartbeats while it accepts its (typed) streams.
     let responder = Heartbeat::start(server, config.clone(), |_| {});
     tokio::spawn(async move { while responder.accept_typed().await.is_ok() {} });

@@ -6,7 +6,7 @@
 //! cargo run -p muxado-reference --example json_client -- 127.0.0.1:4321
 //! ```
 
-use muxado_reference::session::{Config, Role};
+use muxado_reference::{Config, Role};
 use muxado_reference::{Session, Stream};
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -78,7 +78,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     });
 
     // And make a request of our own.
-    let mut stream = BufReader::new(session.open().await?);
+    let mut stream = BufReader::new(session.open()?);
     let req = Request {
         query: "What is the meaning of life, the universe and everything?".into(),
     };

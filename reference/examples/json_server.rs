@@ -6,7 +6,7 @@
 //! cargo run -p muxado-reference --example json_server -- 127.0.0.1:4321
 //! ```
 
-use muxado_reference::session::{Config, Role};
+use muxado_reference::{Config, Role};
 use muxado_reference::{Session, Stream};
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -43,7 +43,7 @@ async fn serve(session: Session) -> std::io::Result<()> {
     // Ask the client something, on a stream the server opens.
     let asker = session.clone();
     tokio::spawn(async move {
-        let Ok(stream) = asker.open().await else {
+        let Ok(stream) = asker.open() else {
             return;
         };
         let mut stream = BufReader::new(stream);

@@ -9,7 +9,7 @@
 use std::time::Instant;
 
 use muxado_reference::Session;
-use muxado_reference::session::{Config, Role};
+use muxado_reference::{Config, Role};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -19,10 +19,7 @@ async fn tcp_pair() -> (Session, Session) {
         TcpStream::connect(listener.local_addr().unwrap()),
         listener.accept()
     );
-    let config = Config {
-        accept_backlog: 1024,
-        ..Config::default()
-    };
+    let config = Config::default().with_accept_backlog(1024);
     (
         Session::from_tcp(dialed.unwrap(), Role::Client, config.clone()),
         Session::from_tcp(accepted.unwrap().0, Role::Server, config),
@@ -60,7 +57,7 @@ async fn bulk(streams: usize, bytes_each: usize) -> f64 {
         .map(|_| {
             let client = client.clone();
             tokio::spawn(async move {
-                let mut stream = client.open().await.unwrap();
+                let mut stream = client.open().unwrap();
                 let chunk = vec![0x5Au8; 256 * 1024];
                 let mut left = bytes_each;
                 while left > 0 {
@@ -94,7 +91,7 @@ async fn open_echo_close(total: usize, in_flight: usize) -> f64 {
                 let request = [7u8; 64];
                 let mut reply = [0u8; 64];
                 for _ in 0..per_task {
-                    let mut stream = client.open().await.unwrap();
+                    let mut stream = client.open().unwrap();
                     stream.write_all(&request).await.unwrap();
                     stream.read_exact(&mut reply).await.unwrap();
                     drop(stream);

@@ -5,7 +5,7 @@ use std::task::Poll;
 use std::time::Duration;
 
 use muxado_reference::frame::ErrorCode;
-use muxado_reference::session::{Config, Error, Role};
+use muxado_reference::{Config, Error, Role};
 use muxado_reference::{Heartbeat, HeartbeatConfig, HeartbeatEvent, Session, Stream, stream_error};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -180,8 +180,8 @@ async fn echo(kind: Kind) {
     timeout(LIMIT, async {
         let (client, server) = kind.pair(Config::default()).await;
         spawn_echo(server);
-        let mut stream = client.open().await.unwrap();
-        assert_eq!(stream.id(), 3, "clients start at 3");
+        let mut stream = client.open().unwrap();
+        assert_eq!(stream.id().get(), 3, "clients start at 3");
         stream.write_all(b"hello muxado").await.unwrap();
         stream.shutdown().await.unwrap();
         let mut back = Vec::new();
@@ -195,10 +195,7 @@ async fn echo(kind: Kind) {
 async fn thousand_concurrent_streams(kind: Kind) {
     timeout(LIMIT * 2, async {
         // All 1,000 SYNs may arrive before the echo task accepts one: room for all of them.
-        let config = Config {
-            accept_backlog: 1000,
-            ..Config::default()
-        };
+        let config = Config::default().with_accept_backlog(1000);
         let (client, server) = kind.pair(config).await;
         spawn_echo(server);
         let mut tasks = Vec::new();
@@ -206,7 +203,7 @@ async fn thousand_concurrent_streams(kind: Kind) {
             let client = client.clone();
             tasks.push(tokio::spawn(async move {
                 let data = pseudo_random(i, 1 + (i as usize * 7919) % 20_000);
-                let mut stream = client.open().await.unwrap();
+                let mut stream = client.open().unwrap();
                 let (mut rd, mut wr) = tokio::io::split(&mut stream);
                 let writer = async {
                     wr.write_all(&data).await.unwrap();
@@ -238,7 +235,7 @@ async fn thousand_streams_at_once_with_the_default_backlog(kind: Kind) {
         // Every SYN is queued before the first reply is awaited: no await below yields.
         let mut streams = Vec::new();
         for i in 0..1000u32 {
-            let mut stream = client.open().await.unwrap();
+            let mut stream = client.open().unwrap();
             stream.write_all(&i.to_be_bytes()).await.unwrap();
             stream.shutdown().await.unwrap();
             streams.push(stream);
@@ -281,7 +278,7 @@ async fn sixty_four_mib_to_a_slow_reader(kind: Kind) {
         let (client, server) = kind.pair(config).await;
         const TOTAL: usize = 64 << 20;
         let writer = tokio::spawn(async move {
-            let mut stream = client.open().await.unwrap();
+            let mut stream = client.open().unwrap();
             let chunk = pseudo_random(7, 1 << 20);
             for _ in 0..TOTAL / chunk.len() {
                 stream.write_all(&chunk).await.unwrap();
@@ -326,7 +323,7 @@ async fn half_close_in_each_direction(kind: Kind) {
     timeout(LIMIT, async {
         let (client, server) = kind.pair(Config::default()).await;
         // Client half-closes first, then still reads what the server sends.
-        let mut a = client.open().await.unwrap();
+        let mut a = client.open().unwrap();
         a.write_all(b"request").await.unwrap();
         a.shutdown().await.unwrap();
         let mut b = server.accept().await.unwrap();
@@ -340,7 +337,7 @@ async fn half_close_in_each_direction(kind: Kind) {
         assert_eq!(back, b"response after the peer's FIN");
 
         // Server half-closes first, then still reads what the client sends.
-        let mut c = client.open().await.unwrap();
+        let mut c = client.open().unwrap();
         c.write_all(b"x").await.unwrap();
         let mut d = server.accept().await.unwrap();
         d.shutdown().await.unwrap();
@@ -364,8 +361,8 @@ async fn server_initiated_streams(kind: Kind) {
         let (client, server) = kind.pair(Config::default()).await;
         spawn_echo(client);
         for expected_id in [2, 4, 6] {
-            let mut stream = server.open().await.unwrap();
-            assert_eq!(stream.id(), expected_id);
+            let mut stream = server.open().unwrap();
+            assert_eq!(stream.id().get(), expected_id);
             stream.write_all(b"from the server").await.unwrap();
             stream.shutdown().await.unwrap();
             let mut back = Vec::new();
@@ -380,7 +377,7 @@ async fn server_initiated_streams(kind: Kind) {
 async fn reset_mid_transfer_is_seen_with_its_code(kind: Kind) {
     timeout(LIMIT, async {
         let (client, server) = kind.pair(Config::default()).await;
-        let mut a = client.open().await.unwrap();
+        let mut a = client.open().unwrap();
         a.write_all(&[1; 100_000]).await.unwrap();
         let mut b = server.accept().await.unwrap();
         let mut some = [0u8; 1000];
@@ -420,7 +417,7 @@ async fn goaway_code_and_debug_reach_wait(kind: Kind) {
             "a server that accepted nothing says 1"
         );
         assert_eq!(server.wait().await.local, ErrorCode::SESSION_CLOSED);
-        assert!(matches!(client.open().await, Err(Error::SessionEnded(_))));
+        assert!(matches!(client.open(), Err(Error::SessionEnded(_))));
     })
     .await
     .expect("timed out");
@@ -428,14 +425,11 @@ async fn goaway_code_and_debug_reach_wait(kind: Kind) {
 
 async fn accept_backlog_overflow_is_answered_with_accept_queue_full(kind: Kind) {
     timeout(LIMIT, async {
-        let config = Config {
-            accept_backlog: 2,
-            ..Config::default()
-        };
+        let config = Config::default().with_accept_backlog(2);
         let (client, server) = kind.pair(config).await;
         let mut streams = Vec::new();
         for _ in 0..3 {
-            let mut stream = client.open().await.unwrap();
+            let mut stream = client.open().unwrap();
             stream.write_all(b"hi").await.unwrap();
             streams.push(stream);
         }
@@ -458,8 +452,8 @@ async fn stream_ids_run_out_at_two_to_the_31(kind: Kind) {
         client.skip_stream_ids_to(0x7FFF_FFFD);
         let mut last = None;
         for expected in [0x7FFF_FFFD, 0x7FFF_FFFF] {
-            let mut stream = client.open().await.unwrap();
-            assert_eq!(stream.id(), expected);
+            let mut stream = client.open().unwrap();
+            assert_eq!(stream.id().get(), expected);
             stream.write_all(b"edge").await.unwrap();
             stream.shutdown().await.unwrap();
             let mut back = Vec::new();
@@ -467,7 +461,7 @@ async fn stream_ids_run_out_at_two_to_the_31(kind: Kind) {
             assert_eq!(back, b"edge");
             last = Some(stream);
         }
-        assert!(matches!(client.open().await, Err(Error::StreamsExhausted)));
+        assert!(matches!(client.open(), Err(Error::StreamsExhausted)));
         // The session goes on for the streams it has.
         drop(last);
         assert!(client.remote_go_away().is_none());
@@ -479,12 +473,9 @@ async fn stream_ids_run_out_at_two_to_the_31(kind: Kind) {
 async fn deadlines_fire_and_drop_closes_the_stream(kind: Kind) {
     timeout(LIMIT, async {
         let (client, server) = kind
-            .pair(Config {
-                max_window_size: 1024,
-                ..Config::default()
-            })
+            .pair(Config::default().with_max_window_size(1024))
             .await;
-        let mut a = client.open().await.unwrap();
+        let mut a = client.open().unwrap();
         a.write_all(b"x").await.unwrap();
         let mut b = server.accept().await.unwrap();
         let mut buf = [0u8; 8];
@@ -544,11 +535,9 @@ async fn typed_streams_both_ways(kind: Kind) {
 async fn heartbeat_reports_round_trip_times(kind: Kind) {
     timeout(LIMIT, async {
         let (client, server) = kind.pair(Config::default()).await;
-        let config = HeartbeatConfig {
-            interval: Duration::from_millis(20),
-            tolerance: Duration::from_millis(500),
-            ..HeartbeatConfig::default()
-        };
+        let config = HeartbeatConfig::default()
+            .with_interval(Duration::from_millis(20))
+            .with_tolerance(Duration::from_millis(500));
         let (events, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let beating = Heartbeat::start(client, config.clone(), move |e| {
             let _ = events.send(e);
@@ -573,11 +562,9 @@ async fn heartbeat_reports_round_trip_times(kind: Kind) {
 async fn heartbeat_detects_a_peer_that_stops_answering(kind: Kind) {
     timeout(LIMIT, async {
         let (client, server) = kind.pair(Config::default()).await;
-        let config = HeartbeatConfig {
-            interval: Duration::from_millis(20),
-            tolerance: Duration::from_millis(100),
-            ..HeartbeatConfig::default()
-        };
+        let config = HeartbeatConfig::default()
+            .with_interval(Duration::from_millis(20))
+            .with_tolerance(Duration::from_millis(100));
         let (events, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let started = tokio::time::Instant::now();
         let _beating = Heartbeat::start(client, config, move |e| {
@@ -603,7 +590,7 @@ async fn incoming_is_a_stream_of_streams(kind: Kind) {
         let mut incoming = server.incoming();
         let mut opened = Vec::new();
         for _ in 0..2 {
-            let mut s = client.open().await.unwrap();
+            let mut s = client.open().unwrap();
             s.write_all(b"x").await.unwrap();
             opened.push(s);
         }
@@ -613,7 +600,7 @@ async fn incoming_is_a_stream_of_streams(kind: Kind) {
                 futures_core::Stream::poll_next(std::pin::Pin::new(&mut incoming), cx)
             })
             .await;
-            ids.push(next.unwrap().id());
+            ids.push(next.unwrap().id().get());
         }
         assert_eq!(ids, [3, 5]);
         // The client session closes once its handle and its streams are gone.
@@ -624,6 +611,10 @@ async fn incoming_is_a_stream_of_streams(kind: Kind) {
         })
         .await;
         assert!(end.is_none(), "the stream of streams ends with the session");
+        // The reason stays readable: the client closed the session with GOAWAY NO_ERROR.
+        let termination = incoming.termination().expect("the session ended");
+        let remote = termination.remote.expect("the client sent GOAWAY");
+        assert_eq!(remote.error_code, ErrorCode::NO_ERROR);
     })
     .await
     .expect("timed out");
@@ -633,11 +624,9 @@ async fn incoming_is_a_stream_of_streams(kind: Kind) {
 async fn heartbeat_stops_on_a_wrong_echo(kind: Kind) {
     timeout(LIMIT, async {
         let (client, server) = kind.pair(Config::default()).await;
-        let config = HeartbeatConfig {
-            interval: Duration::from_millis(20),
-            tolerance: Duration::from_millis(100),
-            ..HeartbeatConfig::default()
-        };
+        let config = HeartbeatConfig::default()
+            .with_interval(Duration::from_millis(20))
+            .with_tolerance(Duration::from_millis(100));
         let (events, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let beating = Heartbeat::start(client, config, move |e| {
             let _ = events.send(e);
@@ -671,12 +660,9 @@ async fn heartbeat_stops_on_a_wrong_echo(kind: Kind) {
 /// overruns it and the stream is reset with FLOW_CONTROL_ERROR.
 async fn mismatched_windows_end_in_flow_control_error(kind: Kind) {
     timeout(LIMIT, async {
-        let big = Config {
-            max_window_size: 1 << 20,
-            ..Config::default()
-        };
+        let big = Config::default().with_max_window_size(1 << 20);
         let (a, b) = kind.pair_of(big, Config::default()).await;
-        let mut stream = a.open().await.unwrap();
+        let mut stream = a.open().unwrap();
         // 512 KiB fits the sender's 1 MiB window but not the receiver's 256 KiB one.
         let err = loop {
             match stream.write_all(&[0u8; 64 * 1024]).await {

@@ -22,7 +22,7 @@ use muxado_reference::Session;
 use muxado_reference::frame::{
     self, Data, DecodeError, ErrorCode, Frame, GoAway, HEADER_LEN, MAX_BODY_LEN, Rst, StreamId,
 };
-use muxado_reference::session::{Config, Error, Role};
+use muxado_reference::{Config, Error, Role};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tracking_allocator::{AllocationGroupId, AllocationRegistry, AllocationTracker, Allocator};
 
@@ -361,7 +361,7 @@ async fn accept_and_read(session: &Session) -> (u32, Result<Vec<u8>, std::io::Er
         .expect("the session accepts");
     let mut got = Vec::new();
     let result = stream.read_to_end(&mut got).await.map(|_| got);
-    (stream.id(), result)
+    (stream.id().get(), result)
 }
 
 /// The number of SYNs of the flood: `MUXADO_HOSTILE_SYNS`, default 1,000,000.
@@ -386,11 +386,7 @@ fn flood_size() -> u32 {
 fn syn_flood_without_accepting() {
     let _serial = serial();
     runtime().block_on(async {
-        let config = Config {
-            accept_backlog: 16,
-            write_queue_bytes: 64 * 1024,
-            ..Config::default()
-        };
+        let config = Config::default().with_accept_backlog(16).with_write_queue_bytes(64 * 1024);
         let n = flood_size();
         let backlog = config.accept_backlog;
         let meter = Meter::start();
@@ -421,7 +417,7 @@ fn syn_flood_without_accepting() {
         assert_eq!(session.stream_count(), backlog);
         for i in 0..backlog {
             let stream = session.accept().await.unwrap();
-            assert_eq!(stream.id(), 3 + 2 * i as u32);
+            assert_eq!(stream.id().get(), 3 + 2 * i as u32);
         }
         let seen = peer.close().await;
         assert_eq!(seen.rsts(ErrorCode::ACCEPT_QUEUE_FULL), refused);
@@ -442,11 +438,9 @@ fn syn_flood_without_accepting() {
 fn data_beyond_the_window() {
     let _serial = serial();
     runtime().block_on(async {
-        let config = Config {
-            max_window_size: 64 * 1024,
-            write_queue_bytes: 64 * 1024,
-            ..Config::default()
-        };
+        let config = Config::default()
+            .with_max_window_size(64 * 1024)
+            .with_write_queue_bytes(64 * 1024);
         let window = config.max_window_size as usize;
         let meter = Meter::start();
         let (session, mut peer) = Peer::connect(config.clone()).await;
@@ -502,11 +496,7 @@ fn data_beyond_the_window() {
 fn go_away_with_16_mib_of_debug_data() {
     let _serial = serial();
     runtime().block_on(async {
-        let config = Config {
-            max_goaway_debug: 64 * 1024,
-            write_queue_bytes: 64 * 1024,
-            ..Config::default()
-        };
+        let config = Config::default().with_max_goaway_debug(64 * 1024).with_write_queue_bytes(64 * 1024);
         let kept = config.max_goaway_debug;
         let debug_len = MAX_BODY_LEN - 8;
         let pattern = |i: usize| (i % 251) as u8;
@@ -558,11 +548,9 @@ fn go_away_with_16_mib_of_debug_data() {
 fn partial_header_then_silence_with_read_timeout() {
     let _serial = serial();
     runtime().block_on(async {
-        let config = Config {
-            write_queue_bytes: 64 * 1024,
-            read_timeout: Some(Duration::from_millis(300)),
-            ..Config::default()
-        };
+        let config = Config::default()
+            .with_write_queue_bytes(64 * 1024)
+            .with_read_timeout(Some(Duration::from_millis(300)));
         let meter = Meter::start();
         let (session, mut peer) = Peer::connect(config.clone()).await;
         // A SYN that trickles in: each byte comes within the timeout.
@@ -576,7 +564,7 @@ fn partial_header_then_silence_with_read_timeout() {
         let (id, _) = tokio::time::timeout(LIMIT, session.accept())
             .await
             .expect("the trickled SYN opens a stream")
-            .map(|s| (s.id(), s))
+            .map(|s| (s.id().get(), s))
             .expect("accept");
         assert_eq!(id, 3);
         // Then five bytes of a header, and nothing.
@@ -614,10 +602,7 @@ fn partial_header_then_silence_with_read_timeout() {
 fn partial_header_then_silence() {
     let _serial = serial();
     runtime().block_on(async {
-        let config = Config {
-            write_queue_bytes: 64 * 1024,
-            ..Config::default()
-        };
+        let config = Config::default().with_write_queue_bytes(64 * 1024);
         let meter = Meter::start();
         let (session, mut peer) = Peer::connect(config.clone()).await;
         peer.send(|| raw_header(4, 0, 0, 3)[..5].to_vec());
@@ -653,18 +638,16 @@ async fn still_running(session: &Session) -> bool {
 fn zero_window_peer() {
     let _serial = serial();
     runtime().block_on(async {
-        let config = Config {
-            max_window_size: 64 * 1024,
-            max_frame_size: 16 * 1024,
-            write_queue_bytes: 32 * 1024,
-            ..Config::default()
-        };
+        let config = Config::default()
+            .with_max_window_size(64 * 1024)
+            .with_max_frame_size(16 * 1024)
+            .with_write_queue_bytes(32 * 1024);
         let window = config.max_window_size as usize;
         let payload = vec![7u8; 8 * window];
         let meter = Meter::start();
         let (session, peer) = Peer::connect(config.clone()).await;
-        let mut stream = session.open().await.unwrap();
-        let id = stream.id();
+        let mut stream = session.open().unwrap();
+        let id = stream.id().get();
         let writer = tokio::spawn(async move {
             let result = stream.write_all(&payload).await;
             (stream, result)
@@ -704,10 +687,7 @@ fn zero_window_peer() {
 fn hundred_thousand_streams_opened_and_reset() {
     let _serial = serial();
     runtime().block_on(async {
-        let config = Config {
-            write_queue_bytes: 64 * 1024,
-            ..Config::default()
-        };
+        let config = Config::default().with_write_queue_bytes(64 * 1024);
         const N: u32 = 100_000;
         let marker = 3 + 2 * N + 1000;
         let meter = Meter::start();
@@ -751,7 +731,7 @@ fn hundred_thousand_streams_opened_and_reset() {
         }
         // The application's own streams: open, write (SYN), reset, drop.
         for _ in 0..N {
-            let mut stream = session.open().await.unwrap();
+            let mut stream = session.open().unwrap();
             stream.write_all(b"y").await.unwrap();
             let _ = stream.reset(ErrorCode::STREAM_CANCELLED);
         }
@@ -797,10 +777,7 @@ fn hundred_thousand_streams_opened_and_reset() {
 fn unknown_type_of_the_largest_length() {
     let _serial = serial();
     runtime().block_on(async {
-        let config = Config {
-            write_queue_bytes: 64 * 1024,
-            ..Config::default()
-        };
+        let config = Config::default().with_write_queue_bytes(64 * 1024);
         let meter = Meter::start();
         let (session, mut peer) = Peer::connect(config.clone()).await;
         peer.send(|| {

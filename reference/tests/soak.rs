@@ -15,9 +15,9 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
+use muxado_reference::Config;
 use muxado_reference::Session;
 use muxado_reference::frame::ErrorCode;
-use muxado_reference::session::Config;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, DuplexStream, ReadBuf};
 use tokio::task::JoinSet;
 use tokio::time::Sleep;
@@ -245,7 +245,7 @@ async fn client_stream(session: Session, n: u64, mut rng: Rng) -> (u64, Outcome)
         len: len as u64,
         ..Outcome::default()
     };
-    let Ok(stream) = session.open().await else {
+    let Ok(stream) = session.open() else {
         outcome.errored = true;
         return (n, outcome);
     };
@@ -362,13 +362,11 @@ async fn server_stream(stream: muxado_reference::Stream, mut rng: Rng) -> (Optio
 async fn round(seed: u64, faults: &Arc<Faults>, totals: &mut Totals) {
     let mut rng = Rng(seed);
     let window = [16 * 1024, 64 * 1024, 256 * 1024][rng.range(0, 2)];
-    let config = Config {
-        max_window_size: window,
-        max_frame_size: [1024, 4096, 16 * 1024, 64 * 1024][rng.range(0, 3)],
-        write_queue_bytes: rng.range(16 * 1024, 256 * 1024),
-        accept_backlog: 1024,
-        ..Config::default()
-    };
+    let config = Config::default()
+        .with_max_window_size(window)
+        .with_max_frame_size([1024, 4096, 16 * 1024, 64 * 1024][rng.range(0, 3)])
+        .with_write_queue_bytes(rng.range(16 * 1024, 256 * 1024))
+        .with_accept_backlog(1024);
     let (a, b) = tokio::io::duplex(rng.range(1024, 64 * 1024));
     let link = Arc::new(Link::default());
     let faulty = |io, rng| Faulty {

@@ -227,7 +227,7 @@ impl Deriver {
     }
 
     /// The reference session, as it stands.
-    pub fn reference(&self) -> &muxado_reference::session::Session {
+    pub fn reference(&self) -> &muxado_reference::session::Machine {
         self.iut.reference()
     }
 

@@ -51,24 +51,23 @@ pub const MAX_STREAMS: [usize; 4] = [65_536, 1, 2, 8];
 
 /// The configuration a config byte selects (tables shared with `gen_corpus.py`).
 pub fn config(byte: u8) -> Config {
-    Config {
-        max_window_size: WINDOWS[usize::from(byte & 7)],
-        accept_backlog: BACKLOGS[usize::from(byte >> 3 & 3)],
+    Config::default()
+        .with_max_window_size(WINDOWS[usize::from(byte & 7)])
+        .with_accept_backlog(BACKLOGS[usize::from(byte >> 3 & 3)])
         // Refuse at once (SPEC [STREAM-14] allows it): the oracle judges every frame's
         // reaction as the frame is taken in, and bounds the input held to one frame part.
-        accept_patience: Duration::ZERO,
-        max_streams: MAX_STREAMS[usize::from(byte >> 5 & 3)],
-        max_goaway_debug: if byte & 0x80 != 0 { 4 } else { 1 << 20 },
-        max_frame_size: 1000,
+        .with_accept_patience(Duration::ZERO)
+        .with_max_streams(MAX_STREAMS[usize::from(byte >> 5 & 3)])
+        .with_max_goaway_debug(if byte & 0x80 != 0 { 4 } else { 1 << 20 })
+        .with_max_frame_size(1000)
         // Both credit schedules SPEC [FLOW-6] allows.
-        credit_every_read: byte & 0x09 == 0x09,
-        write_queue_bytes: 64 * 1024,
-        reset_linger: Duration::from_secs(5),
-        syn_alone: byte & 0x40 != 0 && byte & 0x20 != 0,
+        .with_credit_every_read(byte & 0x09 == 0x09)
+        .with_write_queue_bytes(64 * 1024)
+        .with_reset_linger(Duration::from_secs(5))
+        .with_syn_alone(byte & 0x40 != 0 && byte & 0x20 != 0)
         // Time in the harness only moves for reset linger; a stalled frame is the hostile
         // tests' business (reference/tests/hostile.rs).
-        read_timeout: None,
-    }
+        .with_read_timeout(None)
 }
 
 /// A frame from fields, malformed ones included: type/flags byte, stream byte (0x80 and up

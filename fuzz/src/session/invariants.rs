@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use muxado_reference::frame::{ErrorCode, GOAWAY_FIXED_LEN, HEADER_LEN, MAX_INCREMENT, StreamId};
-use muxado_reference::session::{Role, Session, StreamSnapshot};
+use muxado_reference::session::{Machine, Role, StreamSnapshot};
 
 use crate::{DATA, GOAWAY, OwnedFrame, RST, WNDINC, decode_all};
 
@@ -107,7 +107,7 @@ impl Sent {
 }
 
 /// Takes a session's output and decodes it: it must be whole, valid frames.
-pub fn transmit(s: &mut Session) -> (Vec<u8>, Vec<OwnedFrame>) {
+pub fn transmit(s: &mut Machine) -> (Vec<u8>, Vec<OwnedFrame>) {
     let mut out = Vec::new();
     s.poll_transmit(&mut out);
     let decoded = decode_all(&out);
@@ -207,7 +207,7 @@ fn check_stream(st: &StreamSnapshot, window: usize, ended: bool) {
 
 /// Checks what must hold of a session after every step. `held` are the streams its
 /// application holds.
-pub fn check_invariants(s: &Session, held: &Held, scope: Scope<'_>) {
+pub fn check_invariants(s: &Machine, held: &Held, scope: Scope<'_>) {
     let config = s.config();
     let window = config.max_window_size as usize;
     let census = s.census();

@@ -7,7 +7,7 @@ use muxado_reference::frame::{
     DecodeError, ErrorCode, Flags, FrameType, HEADER_LEN, MAX_INCREMENT, StreamId, Violation,
     decode_frame, decode_header,
 };
-use muxado_reference::session::{Error, Read, Role, Session, Snapshot};
+use muxado_reference::session::{Error, Machine, Read, Role, Snapshot};
 
 use super::input::{Input, config, frame_from_fields};
 use super::invariants::{Held, Scope, Sent, check_invariants, full_check_due, is_local, transmit};
@@ -52,7 +52,7 @@ fn trace() -> bool {
 
 /// One session against a scripted peer.
 struct Single {
-    s: Session,
+    s: Machine,
     role: Role,
     now: Duration,
     chunker: Chunker,
@@ -86,7 +86,7 @@ pub fn run_single(data: &[u8]) {
         Role::Server
     };
     let mut h = Single {
-        s: Session::new(role, config(config_byte)),
+        s: Machine::new(role, config(config_byte)),
         role,
         now: Duration::ZERO,
         chunker: Chunker::new(seed),
@@ -385,12 +385,12 @@ impl Single {
             11 => {
                 self.full = true;
                 self.now += Duration::from_millis(u64::from(input.u16()?));
-                self.s.set_time(self.now);
+                self.s.handle_timeout(self.now);
             }
             12 => {
                 self.full = true;
                 let (_, ended) = self.app_call(None);
-                self.s.receive_eof();
+                self.s.handle_eof();
                 assert!(self.flush().is_empty(), "[ERR-2] nothing sent on EOF");
                 if !ended {
                     let t = self.s.termination().expect("[SESSION-3] ended");
@@ -445,7 +445,7 @@ impl Single {
             // while this frame was arriving: then its last bytes are never processed.
             let ended_mid_frame = self.s.termination().map(|t| t.local);
             self.pending.extend_from_slice(&chunk[..n]);
-            self.s.receive(&chunk[..n], self.now);
+            self.s.handle_input(&chunk[..n], self.now);
             if header_arrives {
                 self.on_header();
             }

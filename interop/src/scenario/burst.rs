@@ -29,7 +29,7 @@ pub(super) async fn burst_client(session: &Session) -> Outcome {
     let code = |err: &std::io::Error| code_of(err).unwrap_or(u32::MAX);
     let mut streams = Vec::new();
     for _ in 0..BURST_STREAMS {
-        match session.open().await {
+        match session.open() {
             Ok(stream) => streams.push(stream),
             Err(err) => {
                 return Outcome::fail(

@@ -71,7 +71,7 @@ pub(super) async fn accept(session: &Session) -> R<Stream> {
 }
 
 pub(super) async fn open(session: &Session) -> R<Stream> {
-    session.open().await.map_err(|e| format!("open: {e}"))
+    session.open().map_err(|e| format!("open: {e}"))
 }
 
 /// Copies a stream back to its sender, then half-closes.

@@ -121,7 +121,7 @@ pub(super) async fn server_opens(session: &Session) -> R<Value> {
     let mut tasks = Vec::new();
     for k in 0..3u64 {
         let mut stream = open(session).await?;
-        ids.push(stream.id());
+        ids.push(stream.id().get());
         tasks.push(tokio::spawn(async move {
             let data = pattern(10 + k, 1000);
             write_all(&mut stream, &data).await?;
@@ -365,11 +365,9 @@ pub(super) async fn typed_split_server(session: &Session) -> R<Value> {
 }
 
 pub(super) async fn heartbeat(session: Session) -> R<Value> {
-    let config = HeartbeatConfig {
-        interval: Duration::from_millis(50),
-        tolerance: Duration::from_secs(1),
-        ..HeartbeatConfig::default()
-    };
+    let config = HeartbeatConfig::default()
+        .with_interval(Duration::from_millis(50))
+        .with_tolerance(Duration::from_secs(1));
     let (events, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let beating = Heartbeat::start(session, config, move |e| {
         let _ = events.send(e);
@@ -393,11 +391,9 @@ pub(super) async fn heartbeat(session: Session) -> R<Value> {
 }
 
 pub(super) async fn heartbeat_silent_client(session: Session) -> R<Value> {
-    let config = HeartbeatConfig {
-        interval: Duration::from_millis(50),
-        tolerance: Duration::from_millis(300),
-        ..HeartbeatConfig::default()
-    };
+    let config = HeartbeatConfig::default()
+        .with_interval(Duration::from_millis(50))
+        .with_tolerance(Duration::from_millis(300));
     let (events, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let started = tokio::time::Instant::now();
     let _beating = Heartbeat::start(session, config, move |e| {

@@ -151,7 +151,7 @@ pub(super) async fn soak_client(session: &Session, params: &Params) -> Outcome {
         if tokio::time::Instant::now() >= end {
             break;
         }
-        let stream = match session.open().await {
+        let stream = match session.open() {
             Ok(stream) => stream,
             Err(err) => {
                 // The session ended (a cut): no more streams.

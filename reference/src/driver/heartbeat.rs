@@ -11,13 +11,14 @@ use tokio::sync::{Notify, oneshot};
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, Sleep};
 
-use crate::session::Error;
 use crate::session::heartbeat::{BeatValues, Echo, Requester};
 
-use super::{Session, Stream};
+use super::{Error, Session, Stream};
 
-/// Heartbeat settings; the defaults are Go's.
+/// Heartbeat settings; the defaults are Go's. Built from `HeartbeatConfig::default()` with the
+/// `with_*` setters; the fields are public to read.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct HeartbeatConfig {
     /// Time between beats (Go: 10 s).
     pub interval: Duration,
@@ -34,6 +35,26 @@ impl Default for HeartbeatConfig {
             tolerance: Duration::from_secs(15),
             stream_type: 0xFFFF_FFFF,
         }
+    }
+}
+
+impl HeartbeatConfig {
+    /// Sets [`HeartbeatConfig::interval`].
+    pub fn with_interval(mut self, interval: Duration) -> HeartbeatConfig {
+        self.interval = interval;
+        self
+    }
+
+    /// Sets [`HeartbeatConfig::tolerance`].
+    pub fn with_tolerance(mut self, tolerance: Duration) -> HeartbeatConfig {
+        self.tolerance = tolerance;
+        self
+    }
+
+    /// Sets [`HeartbeatConfig::stream_type`].
+    pub fn with_stream_type(mut self, stream_type: u32) -> HeartbeatConfig {
+        self.stream_type = stream_type;
+        self
     }
 }
 
@@ -127,6 +148,16 @@ impl Heartbeat {
     /// The session the heartbeat runs on.
     pub fn session(&self) -> &Session {
         &self.session
+    }
+}
+
+impl std::fmt::Debug for Heartbeat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Heartbeat")
+            .field("session", &self.session)
+            .field("config", &self.config)
+            .field("stopped", &self.demands.stopped.load(Ordering::Acquire))
+            .finish()
     }
 }
 

@@ -1,7 +1,7 @@
 //! The tokio driver: the API a Rust user expects, over any `AsyncRead + AsyncWrite` transport.
 //!
 //! One task per session moves bytes between the transport and the
-//! sans-IO [`crate::session::Session`]; [`Session`] and [`Stream`] are handles onto it. A write
+//! sans-IO [`Machine`]; [`Session`] and [`Stream`] are handles onto it. A write
 //! from outside the runtime's tasks (a `block_on`, a thread of its own) sends its frames
 //! itself while the transport is idle, rather than wake a parked worker to do it; the driver
 //! task reads, and writes the rest. Writes
@@ -9,6 +9,7 @@
 //! writes are split at the window and at `Config::max_frame_size`, and WNDINC frames are
 //! coalesced as SPEC [FLOW-6] allows.
 
+mod error;
 mod heartbeat;
 mod shared;
 mod stream;
@@ -23,11 +24,12 @@ use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
 use tokio::net::TcpStream;
 
+pub use error::Error;
 pub use heartbeat::{Heartbeat, HeartbeatConfig, HeartbeatEvent};
 pub use stream::{ReadHalf, Stream, WriteHalf, stream_error};
 
-use crate::frame::{ErrorCode, StreamId};
-use crate::session::{self, Config, Error, Role, Termination};
+use crate::frame::ErrorCode;
+use crate::session::{self, Config, Machine, Role, Termination};
 use shared::{Handle, Shared};
 
 /// A muxado session over a transport (Go's `Session`). Cheap to clone. The session is closed
@@ -77,12 +79,7 @@ impl Session {
         T: AsyncRead + AsyncWrite + Send + Unpin + 'static,
     {
         let (reader, writer) = tokio::io::split(io);
-        let shared = Shared::new(
-            session::Session::new(role, config),
-            Box::pin(writer),
-            local,
-            remote,
-        );
+        let shared = Shared::new(Machine::new(role, config), Box::pin(writer), local, remote);
         tokio::spawn(task::run(reader, shared.clone()));
         Session {
             handle: Arc::new(Handle { shared }),
@@ -93,8 +90,12 @@ impl Session {
         &self.handle.shared
     }
 
-    /// Opens a stream (Go's `OpenStream`). Nothing is sent until the first write.
-    pub async fn open(&self) -> Result<Stream, Error> {
+    /// Opens a stream (Go's `OpenStream`). Nothing is sent until the first write or
+    /// half-close (SPEC [STREAM-1]), so there is nothing to wait for: the stream id is
+    /// allocated at once, or the session says why not (it ended, the peer sent GOAWAY, the
+    /// ids ran out). Opening is never limited by the peer: muxado has no limit a peer
+    /// announces, and a SYN the peer cannot take is refused by RST, which the stream reports.
+    pub fn open(&self) -> Result<Stream, Error> {
         let id = self.shared().with(|proto| proto.open())?;
         Ok(Stream::new(id, self.handle.clone()))
     }
@@ -108,7 +109,7 @@ impl Session {
     fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<Result<Stream, Error>> {
         let shared = self.shared();
         let mut state = shared.lock();
-        state.proto.set_time(shared.epoch.elapsed());
+        state.proto.handle_timeout(shared.epoch.elapsed());
         let paused = state.proto.paused_for_backlog();
         if let Some(id) = state.proto.accept() {
             // [STREAM-14] the room this made lets input held behind a SYN go on, within the
@@ -132,7 +133,8 @@ impl Session {
         Poll::Pending
     }
 
-    /// The incoming streams as a `futures_core::Stream`, for use as a listener.
+    /// The incoming streams as a `futures_core::Stream`, for use as a listener. It ends when
+    /// the session ends; [`Incoming::termination`] then says why.
     pub fn incoming(&self) -> Incoming {
         Incoming {
             session: self.clone(),
@@ -140,10 +142,11 @@ impl Session {
     }
 
     /// Opens a typed stream: its first 4 bytes, in one frame, are the type
-    /// (SPEC [TYPED-1], [TYPED-2]) (Go's `OpenTypedStream`).
+    /// (SPEC [TYPED-1], [TYPED-2]) (Go's `OpenTypedStream`). Unlike [`Session::open`] this
+    /// sends, so it waits while the write queue is full (SPEC [LIMIT-6]).
     pub async fn open_typed(&self, stream_type: u32) -> Result<Stream, Error> {
-        let stream = self.open().await?;
-        let id = StreamId::new(stream.id());
+        let stream = self.open()?;
+        let id = stream.id();
         let prefix = stream_type.to_be_bytes();
         poll_fn(|cx| {
             let mut state = self.shared().lock();
@@ -159,7 +162,7 @@ impl Session {
                     state.streams.entry(id).or_default().write = Some(cx.waker().clone());
                     Poll::Pending
                 }
-                Err(err) => Poll::Ready(Err(err)),
+                Err(err) => Poll::Ready(Err(Error::from(err))),
             }
         })
         .await?;
@@ -183,7 +186,7 @@ impl Session {
     /// on (SPEC [GOAWAY-6]). Go peers before v2.0.2 cannot read frames after a GOAWAY
     /// ([INTEROP-1]).
     pub fn go_away(&self, code: ErrorCode, debug: &[u8]) -> Result<(), Error> {
-        self.shared().with(|proto| proto.go_away(code, debug))
+        Ok(self.shared().with(|proto| proto.go_away(code, debug))?)
     }
 
     /// Ends the session: GOAWAY `NO_ERROR`, then the transport is closed once it left (at
@@ -242,8 +245,8 @@ impl Session {
         self.shared().remote_addr
     }
 
-    /// Test hook: see [`session::Session::skip_stream_ids_to`].
-    #[doc(hidden)]
+    /// Test hook (feature `test-hooks`): see [`Machine::skip_stream_ids_to`].
+    #[cfg(feature = "test-hooks")]
     pub fn skip_stream_ids_to(&self, next: u32) {
         self.shared().with(|proto| proto.skip_stream_ids_to(next));
     }
@@ -260,9 +263,24 @@ impl std::fmt::Debug for Session {
     }
 }
 
-/// The incoming streams of a session, as a `futures_core::Stream`; ends when the session ends.
+/// The incoming streams of a session, as a `futures_core::Stream`; ends when the session ends,
+/// and [`Incoming::termination`] then says why.
+#[derive(Debug)]
 pub struct Incoming {
     session: Session,
+}
+
+impl Incoming {
+    /// Why the session ended, once it has (the same as [`Session::wait`] reports, without
+    /// waiting for the transport to close); `None` while it runs.
+    pub fn termination(&self) -> Option<Termination> {
+        self.session.shared().lock().proto.termination().cloned()
+    }
+
+    /// The session the streams arrive on.
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
 }
 
 impl futures_core::Stream for Incoming {

@@ -28,7 +28,7 @@ fn wake(slot: &mut Option<Waker>) {
 }
 
 pub(crate) struct State {
-    pub proto: session::Session,
+    pub proto: session::Machine,
     pub streams: HashMap<StreamId, StreamWakers>,
     pub accept: Vec<Waker>,
     pub session: Vec<Waker>,
@@ -147,7 +147,7 @@ pub(crate) struct Shared {
 
 impl Shared {
     pub fn new(
-        proto: session::Session,
+        proto: session::Machine,
         writer: Pin<Box<dyn AsyncWrite + Send>>,
         local: Option<SocketAddr>,
         remote: Option<SocketAddr>,
@@ -190,7 +190,7 @@ impl Shared {
 
     /// Runs `f` on the session, wakes whoever its events concern, sends the frames it queued,
     /// and wakes the driver if the session ended.
-    pub fn with<R>(&self, f: impl FnOnce(&mut session::Session) -> R) -> R {
+    pub fn with<R>(&self, f: impl FnOnce(&mut session::Machine) -> R) -> R {
         self.with_state(Sender::Caller, |state| f(&mut state.proto))
     }
 
@@ -198,7 +198,7 @@ impl Shared {
     /// under one lock), and a choice of who sends what the call queued.
     pub fn with_state<R>(&self, sender: Sender, f: impl FnOnce(&mut State) -> R) -> R {
         let mut state = self.lock();
-        state.proto.set_time(self.epoch.elapsed());
+        state.proto.handle_timeout(self.epoch.elapsed());
         let result = f(&mut state);
         state.dispatch();
         let output = state.proto.has_output();

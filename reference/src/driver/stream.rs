@@ -10,8 +10,9 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, Sleep};
 
 use crate::frame::{ErrorCode, StreamId};
-use crate::session::{Error, Read};
+use crate::session::{self, Read};
 
+use super::Error;
 use super::shared::{Handle, Sender, Shared, State};
 
 /// What both halves of a stream share; dropping the last half closes the stream the way Go's
@@ -31,15 +32,8 @@ impl Drop for StreamInner {
     }
 }
 
-fn io_error(err: Error) -> io::Error {
-    let kind = match &err {
-        Error::Timeout => io::ErrorKind::TimedOut,
-        Error::ResetByPeer(_) | Error::ResetLocally(_) => io::ErrorKind::ConnectionReset,
-        Error::SessionEnded(_) | Error::RemoteGoneAway => io::ErrorKind::ConnectionAborted,
-        Error::StreamClosed | Error::UnknownStream(_) => io::ErrorKind::BrokenPipe,
-        Error::StreamsExhausted => io::ErrorKind::Other,
-    };
-    io::Error::new(kind, err)
+fn io_error(err: impl Into<Error>) -> io::Error {
+    io::Error::from(err.into())
 }
 
 /// The muxado error behind an I/O error returned by a stream, if there is one: its
@@ -128,8 +122,8 @@ impl Stream {
     }
 
     /// The stream id (Go's `Id`).
-    pub fn id(&self) -> u32 {
-        self.read.inner.id.get()
+    pub fn id(&self) -> StreamId {
+        self.read.inner.id
     }
 
     /// The transport's local address, when the transport has one (Go's `LocalAddr`).
@@ -146,13 +140,16 @@ impl Stream {
     /// operation fails (SPEC [STREAM-11]).
     pub fn reset(&self, code: ErrorCode) -> Result<(), Error> {
         let id = self.read.inner.id;
-        self.read.inner.shared.with(|proto| proto.reset(id, code))
+        Ok(self.read.inner.shared.with(|proto| proto.reset(id, code))?)
     }
 
-    /// Half-closes the stream (Go's `CloseWrite`); the same as `AsyncWriteExt::shutdown`.
+    /// Half-closes the stream (Go's `CloseWrite`): FIN, as `AsyncWriteExt::shutdown` sends.
+    /// Unlike `shutdown`, a second call fails with [`Error::StreamClosed`] (SPEC [STREAM-12]);
+    /// `?` in a function returning `io::Result` turns the error into the `io::Error` that
+    /// `shutdown` would give.
     pub fn close_write(&self) -> Result<(), Error> {
         let id = self.read.inner.id;
-        self.read.inner.shared.with(|proto| proto.close_write(id))
+        Ok(self.read.inner.shared.with(|proto| proto.close_write(id))?)
     }
 
     /// Reads fail with a timeout once `deadline` passes (Go's `SetReadDeadline`, which does
@@ -181,8 +178,8 @@ impl Stream {
 
 impl ReadHalf {
     /// The stream id.
-    pub fn id(&self) -> u32 {
-        self.inner.id.get()
+    pub fn id(&self) -> StreamId {
+        self.inner.id
     }
 
     /// See [`Stream::set_read_deadline`].
@@ -193,8 +190,8 @@ impl ReadHalf {
 
 impl WriteHalf {
     /// The stream id.
-    pub fn id(&self) -> u32 {
-        self.inner.id.get()
+    pub fn id(&self) -> StreamId {
+        self.inner.id
     }
 
     /// See [`Stream::set_write_deadline`].
@@ -205,7 +202,7 @@ impl WriteHalf {
     /// See [`Stream::reset`].
     pub fn reset(&self, code: ErrorCode) -> Result<(), Error> {
         let id = self.inner.id;
-        self.inner.shared.with(|proto| proto.reset(id, code))
+        Ok(self.inner.shared.with(|proto| proto.reset(id, code))?)
     }
 }
 
@@ -267,7 +264,7 @@ impl AsyncWrite for WriteHalf {
     fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let id = self.inner.id;
         match self.inner.shared.with(|proto| proto.close_write(id)) {
-            Ok(()) | Err(Error::StreamClosed) => Poll::Ready(Ok(())),
+            Ok(()) | Err(session::Error::StreamClosed) => Poll::Ready(Ok(())),
             Err(err) => Poll::Ready(Err(io_error(err))),
         }
     }
@@ -305,6 +302,22 @@ impl std::fmt::Debug for Stream {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Stream")
             .field("id", &self.read.inner.id)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for ReadHalf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReadHalf")
+            .field("id", &self.inner.id)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for WriteHalf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WriteHalf")
+            .field("id", &self.inner.id)
             .finish()
     }
 }

@@ -22,7 +22,7 @@ const READ_CHUNK: usize = 64 * 1024;
 
 thread_local! {
     /// The buffer every driver on this thread reads into. The session keeps only the bytes of
-    /// a frame still in progress ([`crate::session::Session::receive`]), so an idle session
+    /// a frame still in progress ([`crate::session::Machine::handle_input`]), so an idle session
     /// holds no read buffer at all: a server of many idle sessions pays for one per worker
     /// thread, not one per session.
     static READ_BUF: RefCell<Box<[u8]>> = RefCell::new(vec![0u8; READ_CHUNK].into_boxed_slice());
@@ -57,17 +57,18 @@ where
     let mut state = shared.lock();
     let open = match result {
         Ok(()) if read.filled().is_empty() => {
-            state.proto.receive_eof();
+            state.proto.handle_eof();
             false
         }
         Ok(()) => {
-            state.proto.receive(read.filled(), now);
+            state.proto.handle_input(read.filled(), now);
             true
         }
         Err(err) => {
-            state
-                .proto
-                .transport_failed(ErrorCode::UNKNOWN, format!("transport read failed: {err}"));
+            state.proto.handle_transport_error(
+                ErrorCode::UNKNOWN,
+                format!("transport read failed: {err}"),
+            );
             false
         }
     };
@@ -86,7 +87,9 @@ where
             let mut out = shared.outgoing();
             let mut state = shared.lock();
             if let Some(message) = out.failed.take() {
-                state.proto.transport_failed(ErrorCode::UNKNOWN, message);
+                state
+                    .proto
+                    .handle_transport_error(ErrorCode::UNKNOWN, message);
                 state.dispatch();
                 break;
             }
@@ -121,7 +124,7 @@ where
             () = timer => {
                 let now = shared.epoch.elapsed();
                 let mut state = shared.lock();
-                state.proto.set_time(now);
+                state.proto.handle_timeout(now);
                 state.dispatch();
             }
             _ = async { linger.as_mut().expect("set when ended").await }, if linger.is_some() => break,

@@ -47,7 +47,7 @@ fn burst(n: u32) -> Vec<u8> {
 
 /// Every frame the session sent, as (is GOAWAY, stream, code) for RST and GOAWAY; panics on
 /// any other frame.
-fn sent(session: &mut Session) -> Vec<(bool, u32, ErrorCode)> {
+fn sent(session: &mut Machine) -> Vec<(bool, u32, ErrorCode)> {
     let mut out = Vec::new();
     session.poll_transmit(&mut out);
     let mut rest = &out[..];
@@ -65,7 +65,7 @@ fn sent(session: &mut Session) -> Vec<(bool, u32, ErrorCode)> {
 }
 
 /// Every RST the session sent, as (stream, code); panics on any other frame.
-fn rsts(session: &mut Session) -> Vec<(u32, ErrorCode)> {
+fn rsts(session: &mut Machine) -> Vec<(u32, ErrorCode)> {
     sent(session)
         .into_iter()
         .map(|(goaway, id, code)| {
@@ -76,10 +76,10 @@ fn rsts(session: &mut Session) -> Vec<(u32, ErrorCode)> {
 }
 
 /// A server that received the whole burst in one read, at time 0, and accepted nothing yet.
-fn flooded(n: u32) -> (Session, usize) {
-    let mut server = Session::new(Role::Server, Config::default());
+fn flooded(n: u32) -> (Machine, usize) {
+    let mut server = Machine::new(Role::Server, Config::default());
     let wire = burst(n);
-    server.receive(&wire, Duration::ZERO);
+    server.handle_input(&wire, Duration::ZERO);
     (server, wire.len())
 }
 
@@ -104,7 +104,7 @@ fn a_burst_of_syns_waits_for_an_application_that_accepts() {
             // Each accept makes room, which lets the next SYN in at once.
             while let Some(id) = server.accept() {
                 accepted.push(id.get());
-                server.poll_event();
+                let _ = server.poll_event();
             }
         }
     }
@@ -133,13 +133,10 @@ fn a_burst_of_syns_waits_for_an_application_that_accepts() {
 /// checks: [STREAM-14] [STREAM-5] [LIMIT-3] [LIMIT-8]
 #[test]
 fn an_application_that_never_accepts_gets_refusals_after_the_patience() {
-    let config = Config {
-        read_timeout: Some(Duration::from_millis(20)),
-        ..Config::default()
-    };
-    let mut server = Session::new(Role::Server, config);
+    let config = Config::default().with_read_timeout(Some(Duration::from_millis(20)));
+    let mut server = Machine::new(Role::Server, config);
     let wire = burst(1000);
-    server.receive(&wire, Duration::ZERO);
+    server.handle_input(&wire, Duration::ZERO);
     let frame_len = HEADER_LEN + 4;
     // 128 SYNs queued and the 129th's header read: the rest is held, unprocessed.
     assert_eq!(
@@ -148,13 +145,13 @@ fn an_application_that_never_accepts_gets_refusals_after_the_patience() {
     );
     assert!(server.buffered_input() < wire.len(), "bounded by the read");
     assert_eq!(server.read_deadline(), None, "the peer stalls nothing");
-    server.set_time(99 * MS);
+    server.handle_timeout(99 * MS);
     assert!(server.paused_for_backlog());
     assert_eq!(rsts(&mut server), [], "nothing refused within the patience");
     assert!(server.termination().is_none());
 
     // The patience ends: a timer, no input.
-    server.set_time(100 * MS);
+    server.handle_timeout(100 * MS);
     assert!(!server.paused_for_backlog());
     assert!(server.wants_input());
     let refused = rsts(&mut server);
@@ -171,7 +168,7 @@ fn an_application_that_never_accepts_gets_refusals_after_the_patience() {
     );
 
     // Later SYNs: refused at once while the backlog stays full.
-    server.receive(&syn(2003, b"late"), 500 * MS);
+    server.handle_input(&syn(2003, b"late"), 500 * MS);
     assert!(!server.paused_for_backlog());
     assert_eq!(server.poll_timeout(), None);
     assert_eq!(rsts(&mut server), [(2003, ErrorCode::ACCEPT_QUEUE_FULL)]);
@@ -185,7 +182,7 @@ fn an_application_that_never_accepts_gets_refusals_after_the_patience() {
 #[test]
 fn accepting_after_the_patience_makes_syns_wait_again() {
     let (mut server, _) = flooded(129);
-    server.set_time(100 * MS);
+    server.handle_timeout(100 * MS);
     assert_eq!(rsts(&mut server), [(259, ErrorCode::ACCEPT_QUEUE_FULL)]);
     assert_eq!(server.accept(), Some(StreamId::new(3)));
 
@@ -193,7 +190,7 @@ fn accepting_after_the_patience_makes_syns_wait_again() {
     let mut wire = syn(261, b"a");
     wire.extend(syn(263, b"b"));
     wire.extend(data(5, b"late"));
-    server.receive(&wire, 200 * MS);
+    server.handle_input(&wire, 200 * MS);
     assert!(server.paused_for_backlog());
     assert_eq!(server.poll_timeout(), Some(300 * MS), "a fresh patience");
     assert_eq!(server.readable_bytes(StreamId::new(5)), 4, "the DATA waits");
@@ -237,12 +234,9 @@ fn goaway_refuses_the_waiting_syn() {
 /// checks: [STREAM-5] [LIMIT-3]
 #[test]
 fn zero_patience_refuses_at_once() {
-    let config = Config {
-        accept_patience: Duration::ZERO,
-        ..Config::default()
-    };
-    let mut server = Session::new(Role::Server, config);
-    server.receive(&burst(130), Duration::ZERO);
+    let config = Config::default().with_accept_patience(Duration::ZERO);
+    let mut server = Machine::new(Role::Server, config);
+    server.handle_input(&burst(130), Duration::ZERO);
     assert!(!server.paused_for_backlog());
     assert_eq!(
         rsts(&mut server),

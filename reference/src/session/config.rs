@@ -12,8 +12,20 @@ pub enum Role {
     Server,
 }
 
-/// Session settings. `Config::default()` gives Go's defaults.
+/// Session settings. `Config::default()` gives Go's defaults; the `with_*` setters change
+/// one each, and the fields are public to read:
+///
+/// ```
+/// use std::time::Duration;
+/// use muxado_reference::Config;
+///
+/// let config = Config::default()
+///     .with_max_window_size(1 << 20)
+///     .with_read_timeout(Some(Duration::from_secs(30)));
+/// assert_eq!(config.accept_backlog, 128);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct Config {
     /// The window size W: initial send window of every stream and the most unread bytes
     /// buffered per stream (SPEC [FLOW-2], [LIMIT-1]). Go's default: 256 KiB.
@@ -23,7 +35,7 @@ pub struct Config {
     /// How long a SYN that finds the accept backlog full waits for the application to take a
     /// stream before it is refused with RST `ACCEPT_QUEUE_FULL` (SPEC [STREAM-14]). While it
     /// waits, the session processes no input past that SYN and does not want more
-    /// ([`Session::wants_input`](super::Session::wants_input)): the transport's own flow
+    /// ([`Machine::wants_input`](super::Machine::wants_input)): the transport's own flow
     /// control holds the peer back, and a burst of SYNs is accepted as fast as the application
     /// accepts. Once the patience ran out, SYNs are refused at once until the application takes
     /// a stream again, so an application that stopped accepting stalls the session once, not
@@ -86,5 +98,81 @@ impl Default for Config {
             #[cfg(feature = "mutants")]
             mutation: None,
         }
+    }
+}
+
+impl Config {
+    /// Sets [`Config::max_window_size`].
+    pub fn with_max_window_size(mut self, max_window_size: u32) -> Config {
+        self.max_window_size = max_window_size;
+        self
+    }
+
+    /// Sets [`Config::accept_backlog`].
+    pub fn with_accept_backlog(mut self, accept_backlog: usize) -> Config {
+        self.accept_backlog = accept_backlog;
+        self
+    }
+
+    /// Sets [`Config::accept_patience`].
+    pub fn with_accept_patience(mut self, accept_patience: Duration) -> Config {
+        self.accept_patience = accept_patience;
+        self
+    }
+
+    /// Sets [`Config::max_streams`].
+    pub fn with_max_streams(mut self, max_streams: usize) -> Config {
+        self.max_streams = max_streams;
+        self
+    }
+
+    /// Sets [`Config::max_goaway_debug`].
+    pub fn with_max_goaway_debug(mut self, max_goaway_debug: usize) -> Config {
+        self.max_goaway_debug = max_goaway_debug;
+        self
+    }
+
+    /// Sets [`Config::max_frame_size`].
+    pub fn with_max_frame_size(mut self, max_frame_size: usize) -> Config {
+        self.max_frame_size = max_frame_size;
+        self
+    }
+
+    /// Sets [`Config::credit_every_read`].
+    pub fn with_credit_every_read(mut self, credit_every_read: bool) -> Config {
+        self.credit_every_read = credit_every_read;
+        self
+    }
+
+    /// Sets [`Config::write_queue_bytes`].
+    pub fn with_write_queue_bytes(mut self, write_queue_bytes: usize) -> Config {
+        self.write_queue_bytes = write_queue_bytes;
+        self
+    }
+
+    /// Sets [`Config::reset_linger`].
+    pub fn with_reset_linger(mut self, reset_linger: Duration) -> Config {
+        self.reset_linger = reset_linger;
+        self
+    }
+
+    /// Sets [`Config::syn_alone`].
+    pub fn with_syn_alone(mut self, syn_alone: bool) -> Config {
+        self.syn_alone = syn_alone;
+        self
+    }
+
+    /// Sets [`Config::read_timeout`].
+    pub fn with_read_timeout(mut self, read_timeout: Option<Duration>) -> Config {
+        self.read_timeout = read_timeout;
+        self
+    }
+
+    /// Test-only (feature `mutants`): sets [`Config::mutation`].
+    #[cfg(feature = "mutants")]
+    #[doc(hidden)]
+    pub fn with_mutation(mut self, mutation: Option<super::mutation::Mutation>) -> Config {
+        self.mutation = mutation;
+        self
     }
 }

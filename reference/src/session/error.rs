@@ -2,9 +2,11 @@
 
 use crate::frame::{ErrorCode, StreamId};
 
-/// Why a stream or session operation failed. [`Error::code`] gives the muxado error code,
-/// as Go's `GetError` does.
+/// Why a command to the [`Machine`](super::Machine) failed. [`Error::code`] gives the muxado
+/// error code, as Go's `GetError` does. The tokio driver reports these as its own
+/// `muxado_reference::Error`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// The peer reset the stream (SPEC [RST-4]).
     #[error("stream reset by peer: {0}")]
@@ -31,9 +33,6 @@ pub enum Error {
     /// The stream id is not one of this session's streams.
     #[error("unknown stream {0}")]
     UnknownStream(StreamId),
-    /// A deadline passed (the driver's read and write timeouts).
-    #[error("timed out")]
-    Timeout,
 }
 
 impl Error {
@@ -45,7 +44,6 @@ impl Error {
             Error::RemoteGoneAway => ErrorCode::REMOTE_GONE_AWAY,
             Error::StreamsExhausted => ErrorCode::STREAMS_EXHAUSTED,
             Error::SessionEnded(code) => *code,
-            Error::Timeout => ErrorCode::WRITE_TIMEOUT,
         }
     }
 }
@@ -64,7 +62,7 @@ pub struct RemoteGoAway {
 /// Why a session ended: Go's `Wait` (local error, remote error, remote debug data).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Termination {
-    /// The local reason: `SESSION_CLOSED` for [`Session::close`](super::Session::close),
+    /// The local reason: `SESSION_CLOSED` for [`Machine::close`](super::Machine::close),
     /// `PEER_EOF` when the transport ended, or the code of the connection error detected.
     pub local: ErrorCode,
     /// A description of the local reason (the debug text of the GOAWAY sent, if any).

@@ -1,11 +1,11 @@
 //! The heartbeat requester (SPEC section 10.2) as a sans-IO state machine: time is an
 //! argument, beats come out as bytes to write on the heartbeat stream, echoes go in as bytes
 //! read from it. The tokio driver's [`crate::driver::Heartbeat`] runs it over a stream; a
-//! harness that drives a [`super::Session`] by hand (the conformance agent) runs it too.
+//! harness that drives a [`super::Machine`] by hand (the conformance agent) runs it too.
 
 use std::time::Duration;
 
-use super::{Read, Session};
+use super::{Machine, Read};
 use crate::frame::StreamId;
 
 /// The values beats carry: random below 2^31, like Go's `Int31` (SPEC [HEARTBEAT-1]), from
@@ -134,7 +134,7 @@ impl Requester {
     }
 }
 
-/// The responder side of the heartbeat over the sans-IO [`Session`]: every stream of the
+/// The responder side of the heartbeat over the sans-IO [`Machine`]: every stream of the
 /// heartbeat type it is given is echoed, 4 bytes at a time, in order, unchanged, and never
 /// reaches the application (SPEC [HEARTBEAT-2]).
 #[derive(Clone, Debug, Default)]
@@ -156,7 +156,7 @@ impl Responder {
 
     /// Reads every heartbeat stream and echoes each complete 4 bytes; a stream that ended is
     /// closed and dropped.
-    pub fn poll(&mut self, session: &mut Session) {
+    pub fn poll(&mut self, session: &mut Machine) {
         self.streams.retain_mut(|(id, partial)| {
             loop {
                 let mut buf = [0u8; 4];

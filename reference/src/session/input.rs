@@ -14,7 +14,7 @@ use crate::frame::{
 use super::error::RemoteGoAway;
 use super::mutation::mutated;
 use super::stream::Stream;
-use super::{Error, Session};
+use super::{Error, Machine};
 
 /// Where the input stands within the current frame.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -53,13 +53,13 @@ impl Reading {
             Reading::Header => HEADER_LEN,
             Reading::Body { keep, .. } => keep,
             Reading::Skip(_) | Reading::Data { .. } => 1,
-            // Input is not processed while a SYN waits: `Session::receive` only keeps it.
+            // Input is not processed while a SYN waits: `Machine::handle_input` only keeps it.
             Reading::Syn { .. } => usize::MAX,
         }
     }
 }
 
-impl Session {
+impl Machine {
     /// Processes whole frames from `data`; returns how many bytes were used. The rest is an
     /// unfinished frame part the caller keeps.
     pub(super) fn process(&mut self, data: &[u8]) -> usize {

@@ -1,25 +1,55 @@
-//! The sans-IO muxado session: SPEC sections 5 to 8 as a deterministic state machine.
+//! The sans-IO muxado session: SPEC sections 5 to 8 as a deterministic state machine, the
+//! session machine ([`Machine`]).
 //!
-//! It owns no socket, no clock and no task. Its inputs are transport bytes
-//! ([`Session::receive`], [`Session::receive_eof`]), the current time as an argument, and the
-//! application's commands ([`Session::open`], [`Session::write`], [`Session::read`], ...). Its
-//! outputs are encoded frames for the transport ([`Session::poll_transmit`]), events saying
-//! which streams changed ([`Session::poll_event`]), and the results of the commands. The same
-//! inputs always give the same outputs, so vectors and fuzzers drive it directly; the tokio
-//! driver only shovels bytes and wakes tasks.
+//! It owns no socket, no clock and no task. The same inputs always give the same outputs, so
+//! vectors, fuzzers and the model checker drive it directly; the tokio driver
+//! ([`crate::Session`]) only shovels bytes and wakes tasks. One vocabulary, quinn-proto's:
+//!
+//! - inputs from the transport and the clock are `handle_*`: [`Machine::handle_input`]
+//!   (bytes read), [`Machine::handle_eof`] (end-of-file), [`Machine::handle_transport_error`]
+//!   (a failed read or write), [`Machine::handle_timeout`] (the time now);
+//! - the application's commands are plain verbs: [`Machine::open`], [`Machine::accept`],
+//!   [`Machine::write`], [`Machine::read`], [`Machine::close_write`], [`Machine::reset`],
+//!   [`Machine::close_stream`], [`Machine::go_away`], [`Machine::close`], ...;
+//! - outputs are `poll_*`: [`Machine::poll_transmit`] (encoded frames for the transport),
+//!   [`Machine::poll_event`] (whom to wake), [`Machine::poll_timeout`] (when to call
+//!   `handle_timeout` next, if nothing else happens).
+//!
+//! Time is a [`Duration`] since an origin the driver picks and keeps for the session; it
+//! never goes backwards (a smaller `now` counts as the latest one seen).
+//!
+//! # Driving a machine
+//!
+//! After every input or command, a driver, in this order:
+//!
+//! 1. calls [`Machine::poll_transmit`] and writes what it got to the transport (or queues it;
+//!    [`Machine::wants_input`] turns false while the frames that the peer's own frames
+//!    provoked pile up unsent, SPEC [LIMIT-6]);
+//! 2. calls [`Machine::poll_event`] until it returns `None`, and wakes whoever each event
+//!    concerns; the state itself is read through the other methods ([`Machine::read`],
+//!    [`Machine::accept`], [`Machine::termination`], ...);
+//! 3. calls [`Machine::poll_timeout`] and arms one timer at the instant it returns; when the
+//!    timer fires, it calls [`Machine::handle_timeout`] and starts again at 1;
+//! 4. reads the transport again only while [`Machine::wants_input`] is true, and hands what it
+//!    read to [`Machine::handle_input`] (or [`Machine::handle_eof`] /
+//!    [`Machine::handle_transport_error`]).
+//!
+//! Before a command, the driver calls [`Machine::handle_timeout`] with the time now, so that
+//! time-based rules (the reset linger, SPEC [STREAM-11]) count from the moment of the command.
+//! Once [`Machine::is_closed`] is true, the driver closes the transport.
 //!
 //! ```
 //! use std::time::Duration;
-//! use muxado_reference::session::{Config, Read, Role, Session};
+//! use muxado_reference::session::{Config, Read, Role, Machine};
 //!
-//! let mut client = Session::new(Role::Client, Config::default());
-//! let mut server = Session::new(Role::Server, Config::default());
+//! let mut client = Machine::new(Role::Client, Config::default());
+//! let mut server = Machine::new(Role::Server, Config::default());
 //! let id = client.open()?;
 //! client.write(id, b"ping")?;
 //!
 //! let mut wire = Vec::new();
 //! client.poll_transmit(&mut wire);
-//! server.receive(&wire, Duration::ZERO);
+//! server.handle_input(&wire, Duration::ZERO);
 //! let accepted = server.accept().expect("a stream arrived");
 //! let mut buf = [0; 16];
 //! assert_eq!(server.read(accepted, &mut buf)?, Read::Data(4));
@@ -31,6 +61,7 @@ mod config;
 mod error;
 pub mod heartbeat;
 mod input;
+mod linger;
 #[cfg(feature = "mutants")]
 #[doc(hidden)]
 pub mod mutation;
@@ -45,20 +76,21 @@ mod backlog_tests;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::time::Duration;
 
 pub use config::{Config, Role};
 pub use error::{Error, RemoteGoAway, Termination};
-#[doc(hidden)]
+#[cfg(feature = "test-hooks")]
 pub use snapshot::{Census, Snapshot, StreamSnapshot};
 
 use crate::frame::{Data, ErrorCode, Frame, GoAway, MAX_INCREMENT, Rst, StreamId, WndInc};
 use input::Reading;
+use linger::ResetLinger;
 use mutation::mutated;
 use stream::Stream;
 
-/// The result of [`Session::read`].
+/// The result of [`Machine::read`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Read {
     /// This many bytes were copied into the buffer.
@@ -71,6 +103,7 @@ pub enum Read {
 
 /// Something the driver must react to: wake whoever waits on it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Event {
     /// A stream became readable or writable, or ended.
     Stream(StreamId),
@@ -85,14 +118,14 @@ pub enum Event {
 /// `Clone`, `Eq` and `Hash` are for the model checker (`model/`), which stores every reachable
 /// pair of sessions and compares them by hash.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Session {
+pub struct Machine {
     role: Role,
     config: Config,
     /// Streams the protocol or the application still knows, by id. A `BTreeMap`, so that
     /// iteration, and so output, is deterministic; boxed, so that a session of few streams
     /// does not pay for a whole node of stream states.
     streams: BTreeMap<StreamId, Box<Stream>>,
-    /// The next id [`Session::open`] allocates (SPEC [ID-2], [ID-4]).
+    /// The next id [`Machine::open`] allocates (SPEC [ID-2], [ID-4]).
     next_local_id: u64,
     /// The highest peer stream accepted, reported in our GOAWAY (SPEC [GOAWAY-5]).
     last_accepted_remote: StreamId,
@@ -106,11 +139,8 @@ pub struct Session {
     /// We sent GOAWAY: new streams are refused (SPEC [GOAWAY-8]).
     local_gone_away: bool,
     remote_gone_away: Option<RemoteGoAway>,
-    /// Streams we reset, and until when frames for them are ignored (SPEC [STREAM-11]).
-    recently_reset: VecDeque<(StreamId, Duration)>,
-    /// The ids in `recently_reset`, with how many times each appears there: a flood of DATA
-    /// for unknown streams looks each one up, and a scan of the queue made that quadratic.
-    recently_reset_ids: HashMap<StreamId, u32>,
+    /// Streams we reset, whose late frames are ignored (SPEC [STREAM-11]).
+    recently_reset: ResetLinger,
     now: Duration,
     /// Transport bytes not yet processed: at most one frame's kept part, or, while a SYN
     /// waits for room in the accept backlog, what followed it (SPEC [STREAM-14]).
@@ -128,21 +158,16 @@ pub struct Session {
     event_session: bool,
 }
 
-/// At most this many reset streams are remembered for [`Config::reset_linger`]; beyond it the
-/// oldest is forgotten early (its late frames then draw RST `STREAM_CLOSED`, which SPEC
-/// [STREAM-8] allows).
-const MAX_RECENTLY_RESET: usize = 4096;
-
-impl Session {
+impl Machine {
     /// A new session in the given role. Nothing is sent until the application acts.
-    pub fn new(role: Role, config: Config) -> Session {
+    pub fn new(role: Role, config: Config) -> Machine {
         let (next_local_id, last_accepted_remote) = match role {
             // [ID-2] clients start at 3, servers at 2; GOAWAY's "none" is 1 at a server and 0
             // at a client ([GOAWAY-5]).
             Role::Client => (3, StreamId::ZERO),
             Role::Server => (2, StreamId::new(1)),
         };
-        Session {
+        Machine {
             role,
             config,
             streams: BTreeMap::new(),
@@ -153,8 +178,7 @@ impl Session {
             refusing_syns: false,
             local_gone_away: false,
             remote_gone_away: None,
-            recently_reset: VecDeque::new(),
-            recently_reset_ids: HashMap::new(),
+            recently_reset: ResetLinger::default(),
             last_input: Duration::ZERO,
             now: Duration::ZERO,
             input: Vec::new(),
@@ -182,10 +206,10 @@ impl Session {
 
     /// Processes bytes read from the transport. `now` is the time since an arbitrary origin
     /// that the caller keeps fixed for the session. Bytes that arrive while a SYN waits for
-    /// room in the accept backlog are kept unprocessed, behind it ([`Session::wants_input`]
+    /// room in the accept backlog are kept unprocessed, behind it ([`Machine::wants_input`]
     /// says not to read them).
-    pub fn receive(&mut self, data: &[u8], now: Duration) {
-        self.set_time(now);
+    pub fn handle_input(&mut self, data: &[u8], now: Duration) {
+        self.handle_timeout(now);
         if self.ended.is_some() {
             // [SESSION-4] nothing after a connection error is processed.
             return;
@@ -215,7 +239,7 @@ impl Session {
     }
 
     /// The transport reached end-of-file (SPEC [SESSION-3]).
-    pub fn receive_eof(&mut self) {
+    pub fn handle_eof(&mut self) {
         if self.ended.is_none() {
             // [ERR-2] no GOAWAY PEER_EOF is sent: the peer is gone.
             self.end(ErrorCode::PEER_EOF, "read EOF from remote peer".into());
@@ -223,7 +247,7 @@ impl Session {
     }
 
     /// The transport failed: the session ends with `code` (Go uses `UNKNOWN` for I/O errors).
-    pub fn transport_failed(&mut self, code: ErrorCode, message: String) {
+    pub fn handle_transport_error(&mut self, code: ErrorCode, message: String) {
         if self.ended.is_none() {
             self.end(code, message);
         }
@@ -243,14 +267,15 @@ impl Session {
     }
 
     /// Whether input processing stopped at a SYN that found the accept backlog full, waiting
-    /// for the application to take a stream ([`Session::accept`] resumes it) or for
-    /// [`Config::accept_patience`] to pass ([`Session::poll_timeout`]) (SPEC [STREAM-14]).
+    /// for the application to take a stream ([`Machine::accept`] resumes it) or for
+    /// [`Config::accept_patience`] to pass ([`Machine::poll_timeout`]) (SPEC [STREAM-14]).
     pub fn paused_for_backlog(&self) -> bool {
         matches!(self.reading, Reading::Syn { .. }) && self.ended.is_none()
     }
 
     /// Moves the encoded frames waiting for the transport into `buf` (which should be empty;
-    /// its allocation is reused).
+    /// its allocation is reused). The output is `buf` itself, so there is no return value to
+    /// mark `#[must_use]`; [`Machine::has_output`] says whether there is anything to take.
     pub fn poll_transmit(&mut self, buf: &mut Vec<u8>) {
         self.reaction_bytes = 0;
         if buf.is_empty() {
@@ -267,6 +292,7 @@ impl Session {
 
     /// The next event, if any. Events only tell whom to wake; the state is read through the
     /// other methods.
+    #[must_use]
     pub fn poll_event(&mut self) -> Option<Event> {
         if std::mem::take(&mut self.event_session) {
             return Some(Event::Session);
@@ -366,8 +392,9 @@ impl Session {
     }
 
     /// Test hook: makes the next locally opened stream id `next` (which must have this role's
-    /// parity), to reach stream-id exhaustion (SPEC [ID-5]) without opening 2^30 streams.
-    #[doc(hidden)]
+    /// parity), to reach stream-id exhaustion (SPEC [ID-5]) without opening 2^30 streams
+    /// (feature `test-hooks`).
+    #[cfg(any(test, feature = "test-hooks"))]
     pub fn skip_stream_ids_to(&mut self, next: u32) {
         let parity = match self.role {
             Role::Client => 1,
@@ -536,7 +563,7 @@ impl Session {
         self.streams.get(&id).map_or(0, |s| s.recv.buffer.len())
     }
 
-    /// The stream's send window: bytes that [`Session::write`] may send now.
+    /// The stream's send window: bytes that [`Machine::write`] may send now.
     pub fn send_window(&self, id: StreamId) -> u64 {
         self.streams.get(&id).map_or(0, |s| s.send.window)
     }
@@ -721,37 +748,12 @@ impl Session {
     }
 
     fn remember_reset(&mut self, id: StreamId) {
-        if self.recently_reset.len() >= MAX_RECENTLY_RESET {
-            self.forget_oldest_reset();
-        }
-        self.recently_reset
-            .push_back((id, self.now + self.config.reset_linger));
-        *self.recently_reset_ids.entry(id).or_insert(0) += 1;
+        let until = self.now + self.config.reset_linger;
+        self.recently_reset.remember(id, until);
     }
 
     fn recently_reset(&self, id: StreamId) -> bool {
-        self.recently_reset_ids.contains_key(&id)
-    }
-
-    fn forget_oldest_reset(&mut self) {
-        if let Some((id, _)) = self.recently_reset.pop_front() {
-            if let Some(n) = self.recently_reset_ids.get_mut(&id) {
-                *n -= 1;
-                if *n == 0 {
-                    self.recently_reset_ids.remove(&id);
-                }
-            }
-        }
-    }
-
-    fn forget_old_resets(&mut self) {
-        while self
-            .recently_reset
-            .front()
-            .is_some_and(|(_, until)| *until <= self.now)
-        {
-            self.forget_oldest_reset();
-        }
+        self.recently_reset.contains(id)
     }
 
     /// Forgets a stream the protocol and the application are both done with
@@ -769,12 +771,14 @@ impl Session {
         }
     }
 
-    /// Sets the session's clock (time since an arbitrary origin the caller keeps fixed). The
-    /// driver calls it before each command, so that time-based rules such as the reset linger
-    /// (SPEC [STREAM-11]) count from the moment of the command.
-    pub fn set_time(&mut self, now: Duration) {
+    /// Tells the machine the time now (since the origin the caller keeps fixed for the
+    /// session), and does what is due by then: the end of a SYN's patience (SPEC
+    /// [STREAM-14]), the read timeout (SPEC [LIMIT-8]). The driver calls it when the instant
+    /// [`Machine::poll_timeout`] gave arrives, and before each command, so that time-based
+    /// rules such as the reset linger (SPEC [STREAM-11]) count from the moment of the command.
+    pub fn handle_timeout(&mut self, now: Duration) {
         self.now = self.now.max(now);
-        self.forget_old_resets();
+        self.recently_reset.expire(self.now);
         if let Reading::Syn { until, .. } = self.reading
             && self.now >= until
         {
@@ -799,7 +803,7 @@ impl Session {
 
     /// When the session ends unless the transport delivers more bytes: set while a frame has
     /// begun to arrive and `Config::read_timeout` is set (SPEC [LIMIT-8]). The driver wakes
-    /// the session then with [`Session::set_time`].
+    /// the session then with [`Machine::handle_timeout`].
     pub fn read_deadline(&self) -> Option<Duration> {
         let timeout = self.config.read_timeout?;
         let mid_frame = !self.input.is_empty() || !matches!(self.reading, Reading::Header);
@@ -810,8 +814,9 @@ impl Session {
 
     /// The next time at which the session acts without input: the read deadline (SPEC
     /// [LIMIT-8]), or the end of the patience of a SYN waiting for room in the accept backlog
-    /// (SPEC [STREAM-14]). The driver calls [`Session::set_time`] then, whether or not bytes
+    /// (SPEC [STREAM-14]). The driver calls [`Machine::handle_timeout`] then, whether or not bytes
     /// arrived. The reset linger needs no wake-up: it is applied when the next frame comes.
+    #[must_use]
     pub fn poll_timeout(&self) -> Option<Duration> {
         let patience = match self.reading {
             Reading::Syn { until, .. } if self.ended.is_none() => Some(until),

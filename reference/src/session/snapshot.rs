@@ -1,17 +1,21 @@
 //! A read-only view of the session's internal state, for fuzzers and tests that check
-//! invariants (windows, buffers, stream bookkeeping) after every step. Not part of the API:
-//! its shape follows the implementation and may change with it.
+//! invariants (windows, buffers, stream bookkeeping) after every step (feature `test-hooks`).
+//! Not a stable API: its shape follows the implementation and may change with it. The
+//! machine's `Hash`, for the model checker, is here too, and always built.
 
+use super::Machine;
+#[cfg(any(test, feature = "test-hooks"))]
+use super::{Error, Stream};
+#[cfg(any(test, feature = "test-hooks"))]
 use crate::frame::StreamId;
 
-use super::{Error, Session, Stream};
-
-/// The session's state, copied. See [`Session::snapshot`].
+#[cfg(any(test, feature = "test-hooks"))]
+/// The session's state, copied. See [`Machine::snapshot`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Snapshot {
     /// Every stream the session holds, by increasing id.
     pub streams: Vec<StreamSnapshot>,
-    /// Streams accepted and not yet taken by [`Session::accept`], in order.
+    /// Streams accepted and not yet taken by [`Machine::accept`], in order.
     pub accept_queue: Vec<StreamId>,
     /// How many held streams the peer opened (what `Config::max_streams` bounds).
     pub remote_streams: usize,
@@ -27,6 +31,7 @@ pub struct Snapshot {
     pub output_len: usize,
 }
 
+#[cfg(any(test, feature = "test-hooks"))]
 /// One stream's state, copied.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StreamSnapshot {
@@ -56,6 +61,7 @@ pub struct StreamSnapshot {
     pub finished: bool,
 }
 
+#[cfg(any(test, feature = "test-hooks"))]
 impl StreamSnapshot {
     fn of(id: StreamId, s: &Stream) -> StreamSnapshot {
         StreamSnapshot {
@@ -75,18 +81,17 @@ impl StreamSnapshot {
     }
 }
 
-impl Session {
+#[cfg(any(test, feature = "test-hooks"))]
+impl Machine {
     /// Test hook: a copy of the session's internal state, for checking invariants.
-    #[doc(hidden)]
     pub fn snapshot(&self) -> Snapshot {
-        let recently_reset = self.recently_reset.iter().map(|(id, _)| *id).collect();
+        let recently_reset = self.recently_reset.ids().collect();
         self.copy_state(self.stream_snapshots().collect(), recently_reset)
     }
 
     /// Test hook: a [`Snapshot`] whose `streams` and `recently_reset` hold only the streams
     /// in `ids`, for a check that concerns those streams alone. A whole snapshot per frame
     /// made the fuzzers quadratic in the number of streams.
-    #[doc(hidden)]
     pub fn snapshot_of(&self, ids: &[StreamId]) -> Snapshot {
         let mut streams: Vec<StreamSnapshot> = ids
             .iter()
@@ -119,7 +124,6 @@ impl Session {
 
     /// Test hook: each stream's state in id order, as [`Snapshot::streams`] would hold it,
     /// without copying the rest.
-    #[doc(hidden)]
     pub fn stream_snapshots(&self) -> impl ExactSizeIterator<Item = StreamSnapshot> + '_ {
         self.streams
             .iter()
@@ -127,7 +131,6 @@ impl Session {
     }
 
     /// Test hook: the counts of a [`Snapshot`], without copying any list.
-    #[doc(hidden)]
     pub fn census(&self) -> Census {
         Census {
             streams: self.streams.len(),
@@ -137,14 +140,14 @@ impl Session {
         }
     }
 
-    /// Test hook: the streams waiting for [`Session::accept`], in order.
-    #[doc(hidden)]
+    /// Test hook: the streams waiting for [`Machine::accept`], in order.
     pub fn accept_queue_ids(&self) -> impl ExactSizeIterator<Item = StreamId> + '_ {
         self.accept_queue.iter().copied()
     }
 }
 
-/// How many of each thing the session holds. See [`Session::census`].
+#[cfg(any(test, feature = "test-hooks"))]
+/// How many of each thing the session holds. See [`Machine::census`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Census {
     /// Streams held ([`Snapshot::streams`]).
@@ -157,15 +160,16 @@ pub struct Census {
     pub buffered_input: usize,
 }
 
-impl Session {
+#[cfg(any(test, feature = "test-hooks"))]
+impl Machine {
     /// Whether the session holds state for stream `id` (what [`Snapshot::stream`] would find,
     /// without building a snapshot).
-    #[doc(hidden)]
     pub fn knows_stream(&self, id: StreamId) -> bool {
         self.streams.contains_key(&id)
     }
 }
 
+#[cfg(any(test, feature = "test-hooks"))]
 impl Snapshot {
     /// The stream with this id, if the session holds it.
     pub fn stream(&self, id: StreamId) -> Option<&StreamSnapshot> {
@@ -179,13 +183,11 @@ impl Snapshot {
 }
 
 /// Hashes every field that decides the session's future behaviour, so that the model checker
-/// (`model/`) merges two sessions only when they are equal. The one field left out,
-/// `recently_reset_ids`, is an index computed from `recently_reset` (and a `HashMap`, which has
-/// no `Hash`). The destructuring is exhaustive: a new field fails to compile until it is hashed
-/// or said to be derived here.
-impl std::hash::Hash for Session {
+/// (`model/`) merges two sessions only when they are equal. The destructuring is exhaustive: a
+/// new field fails to compile until it is hashed or said to be derived here.
+impl std::hash::Hash for Machine {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        let Session {
+        let Machine {
             role,
             config,
             streams,
@@ -197,7 +199,6 @@ impl std::hash::Hash for Session {
             local_gone_away,
             remote_gone_away,
             recently_reset,
-            recently_reset_ids: _,
             now,
             input,
             last_input,

@@ -13,7 +13,7 @@ use super::*;
 
 /// Client and server, with the bytes in flight between them.
 struct Pair {
-    sides: [Session; 2],
+    sides: [Machine; 2],
     in_flight: [Vec<u8>; 2],
 }
 
@@ -21,8 +21,8 @@ impl Pair {
     fn new(config: Config) -> Pair {
         Pair {
             sides: [
-                Session::new(Role::Client, config.clone()),
-                Session::new(Role::Server, config),
+                Machine::new(Role::Client, config.clone()),
+                Machine::new(Role::Server, config),
             ],
             in_flight: [Vec::new(), Vec::new()],
         }
@@ -35,7 +35,7 @@ impl Pair {
         self.in_flight[from].extend_from_slice(&out);
         let n = chunk.min(self.in_flight[from].len());
         let bytes: Vec<u8> = self.in_flight[from].drain(..n).collect();
-        self.sides[1 - from].receive(&bytes, Duration::ZERO);
+        self.sides[1 - from].handle_input(&bytes, Duration::ZERO);
     }
 
     fn quiet(&self) -> bool {
@@ -90,11 +90,9 @@ struct Flow {
 #[test]
 fn every_byte_arrives_in_order_within_the_window() {
     fn prop(ops: Vec<Op>) -> bool {
-        let config = Config {
-            max_window_size: 4096,
-            max_frame_size: 1000,
-            ..Config::default()
-        };
+        let config = Config::default()
+            .with_max_window_size(4096)
+            .with_max_frame_size(1000);
         let window = config.max_window_size as usize;
         let mut pair = Pair::new(config);
         // streams[side] lists the ids side `side` knows, in the order it opened/accepted them.
@@ -265,7 +263,7 @@ fn empty_read_with_unread_bytes_after_fin_is_not_eof() {
 /// checks: [STREAM-6]
 #[test]
 fn data_body_is_delivered_as_it_arrives() {
-    let mut server = Session::new(Role::Server, Config::default());
+    let mut server = Machine::new(Role::Server, Config::default());
     let body: Vec<u8> = (0..=255).cycle().take(40_000).collect();
     let mut wire = Vec::new();
     Frame::Data(Data {
@@ -277,7 +275,7 @@ fn data_body_is_delivered_as_it_arrives() {
     .encode(&mut wire)
     .unwrap();
     let half = HEADER_LEN + body.len() / 2;
-    server.receive(&wire[..half], Duration::ZERO);
+    server.handle_input(&wire[..half], Duration::ZERO);
     let accepted = server.accept().unwrap();
     assert_eq!(
         server.census().buffered_input,
@@ -297,7 +295,7 @@ fn data_body_is_delivered_as_it_arrives() {
         "no FIN yet"
     );
     // All but the last byte: still no end-of-stream.
-    server.receive(&wire[half..wire.len() - 1], Duration::ZERO);
+    server.handle_input(&wire[half..wire.len() - 1], Duration::ZERO);
     match server.read(accepted, &mut buf) {
         Ok(Read::Data(n)) => read.extend_from_slice(&buf[..n]),
         other => panic!("{other:?}"),
@@ -307,7 +305,7 @@ fn data_body_is_delivered_as_it_arrives() {
         Ok(Read::Blocked),
         "no FIN yet"
     );
-    server.receive(&wire[wire.len() - 1..], Duration::ZERO);
+    server.handle_input(&wire[wire.len() - 1..], Duration::ZERO);
     assert_eq!(server.read(accepted, &mut buf), Ok(Read::Data(1)));
     read.push(buf[0]);
     assert!(read == body, "every byte, in order");
@@ -338,7 +336,7 @@ fn duplicate_syn_after_goaway_ends_the_open_stream() {
     })
     .encode(&mut syn)
     .unwrap();
-    pair.sides[1].receive(&syn, Duration::ZERO);
+    pair.sides[1].handle_input(&syn, Duration::ZERO);
     let mut out = Vec::new();
     pair.sides[1].poll_transmit(&mut out);
     let mut expected = Vec::new();
@@ -365,11 +363,8 @@ fn duplicate_syn_after_goaway_ends_the_open_stream() {
 /// checks: [INTEROP-6] [STREAM-2]
 #[test]
 fn syn_alone_opens_with_an_empty_syn_frame() {
-    let config = Config {
-        syn_alone: true,
-        ..Config::default()
-    };
-    let mut client = Session::new(Role::Client, config);
+    let config = Config::default().with_syn_alone(true);
+    let mut client = Machine::new(Role::Client, config);
     let id = client.open().unwrap();
     assert_eq!(client.write(id, b"hello"), Ok(5));
     let mut wire = Vec::new();

@@ -1,11 +1,11 @@
-//! Typed streams (SPEC section 10.1) over the sans-IO [`Session`]: the acceptor side, which
+//! Typed streams (SPEC section 10.1) over the sans-IO [`Machine`]: the acceptor side, which
 //! reads each accepted stream's 4-byte type before handing the stream over. The tokio driver
-//! does the same with async reads; a harness that drives a [`Session`] by hand (the
+//! does the same with async reads; a harness that drives a [`Machine`] by hand (the
 //! conformance agent) uses this.
 
 use std::collections::VecDeque;
 
-use super::{Read, Session};
+use super::{Machine, Read};
 use crate::frame::StreamId;
 
 /// Streams accepted from the session whose type is still arriving, in the order their SYNs
@@ -26,7 +26,7 @@ impl TypedAcceptor {
 
     /// Takes every stream the session accepted, while fewer than `limit` wait for their type
     /// (the rest stay in the session's own backlog, so that [LIMIT-3] still bounds them).
-    pub fn take_accepted(&mut self, session: &mut Session, limit: usize) {
+    pub fn take_accepted(&mut self, session: &mut Machine, limit: usize) {
         while self.pending.len() < limit {
             match session.accept() {
                 Some(id) => self.pending.push_back((id, Vec::with_capacity(TYPE_LEN))),
@@ -38,7 +38,7 @@ impl TypedAcceptor {
     /// Reads what has arrived of each pending stream's type; the first stream whose 4 type
     /// bytes are all in, with its type. A stream that ends (FIN or RST) before its type is
     /// closed and never delivered ([TYPED-3]). `limit` as in [`TypedAcceptor::take_accepted`].
-    pub fn poll_accept(&mut self, session: &mut Session, limit: usize) -> Option<(StreamId, u32)> {
+    pub fn poll_accept(&mut self, session: &mut Machine, limit: usize) -> Option<(StreamId, u32)> {
         self.take_accepted(session, limit);
         let mut ready = None;
         let mut i = 0;

@@ -7,7 +7,7 @@ use std::time::Duration;
 use muxado_reference::frame::{ErrorCode, StreamId};
 use muxado_reference::session::heartbeat::{BeatValues, Echo, Requester, Responder};
 use muxado_reference::session::typed::TypedAcceptor;
-use muxado_reference::session::{self, Config, Read, Session};
+use muxado_reference::session::{self, Config, Machine, Read};
 
 use super::{Failure, MALFORMED, run_script};
 use crate::contract::{
@@ -93,7 +93,7 @@ pub fn config_of(vector: &SessionVector) -> Config {
 
 /// The reference state machine as an [`Iut`], offline: time is a number, output a buffer.
 pub struct Offline {
-    session: Session,
+    session: Machine,
     now: Duration,
     /// The heartbeat requester and its stream, once started.
     heartbeat: Option<(StreamId, Requester)>,
@@ -145,7 +145,7 @@ impl Offline {
     pub fn with(role: session::Role, config: Config, extensions: Extensions) -> Offline {
         let typed = extensions.typed_streams || extensions.heartbeat;
         Offline {
-            session: Session::new(role, config),
+            session: Machine::new(role, config),
             now: Duration::ZERO,
             heartbeat: None,
             typed: typed.then(TypedAcceptor::new),
@@ -181,7 +181,7 @@ impl Offline {
     /// Moves the session's clock to `now` (for a session driven in real time).
     pub fn set_time(&mut self, now: Duration) {
         self.now = now;
-        self.session.set_time(now);
+        self.session.handle_timeout(now);
         self.run_heartbeat();
     }
 
@@ -212,11 +212,11 @@ impl Offline {
 
     /// The reference session itself, for tools that choose their next input from its state
     /// (`conformance fuzz`).
-    pub fn reference(&self) -> &Session {
+    pub fn reference(&self) -> &Machine {
         &self.session
     }
 
-    /// Whether the driver should read more transport bytes now ([`Session::wants_input`]).
+    /// Whether the driver should read more transport bytes now ([`Machine::wants_input`]).
     pub fn wants_input(&self) -> bool {
         self.session.wants_input()
     }
@@ -241,13 +241,13 @@ fn call<T>(r: Result<T, session::Error>) -> Call<T> {
 
 impl Iut for Offline {
     fn recv(&mut self, bytes: &[u8]) -> Result<(), String> {
-        self.session.receive(bytes, self.now);
+        self.session.handle_input(bytes, self.now);
         self.run_heartbeat();
         Ok(())
     }
 
     fn recv_eof(&mut self) -> Result<(), String> {
-        self.session.receive_eof();
+        self.session.handle_eof();
         Ok(())
     }
 
@@ -396,7 +396,7 @@ impl Iut for Offline {
                 flooded.pushed_back = true;
                 break;
             }
-            self.session.receive(&next(), self.now);
+            self.session.handle_input(&next(), self.now);
             flooded.sent += 1;
         }
         self.session.poll_transmit(&mut flooded.replies);
@@ -405,7 +405,7 @@ impl Iut for Offline {
 }
 
 /// The [`SessionState`] of a reference session.
-pub fn state_of(s: &Session) -> SessionState {
+pub fn state_of(s: &Machine) -> SessionState {
     SessionState {
         ended: s.termination().map(|t| CallError {
             code: t.local.0,
