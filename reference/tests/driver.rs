@@ -159,9 +159,7 @@ fn code_of(err: &std::io::Error) -> Option<ErrorCode> {
 }
 
 fn checksum(data: &[u8]) -> u64 {
-    data.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3)
-    })
+    muxado_testkit::fnv::fnv1a(data)
 }
 
 fn pseudo_random(seed: u64, len: usize) -> Vec<u8> {

@@ -18,47 +18,35 @@ use std::time::{Duration, Instant};
 use muxado_reference::Config;
 use muxado_reference::Session;
 use muxado_reference::frame::ErrorCode;
+use muxado_testkit::fnv::Fnv1a;
+use muxado_testkit::soak_env::SoakEnv;
+use muxado_testkit::splitmix::SplitMix64;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, DuplexStream, ReadBuf};
 use tokio::task::JoinSet;
 use tokio::time::Sleep;
 
-/// splitmix64: small, seedable, good enough to choose faults.
+/// The soak's random choices, drawn from the test kit's splitmix64 so that a printed seed
+/// replays them.
 #[derive(Clone)]
-struct Rng(u64);
+struct Rng(SplitMix64);
 
 impl Rng {
+    fn new(seed: u64) -> Rng {
+        Rng(SplitMix64::new(seed))
+    }
+
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
     /// A number in `lo..=hi`.
     fn range(&mut self, lo: usize, hi: usize) -> usize {
-        lo + (self.next() % (hi - lo + 1) as u64) as usize
+        self.0.range(lo as u64, hi as u64) as usize
     }
 
     /// True with probability 1/n.
     fn one_in(&mut self, n: u64) -> bool {
-        self.next() % n == 0
-    }
-}
-
-/// FNV-1a, 64 bits: the checksum of a stream's bytes.
-#[derive(Clone, Copy)]
-struct Checksum(u64);
-
-impl Checksum {
-    fn new() -> Checksum {
-        Checksum(0xcbf2_9ce4_8422_2325)
-    }
-
-    fn update(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
-        }
+        self.0.one_in(n)
     }
 }
 
@@ -218,7 +206,7 @@ struct Totals {
 }
 
 fn stream_bytes(seed: u64, len: usize) -> Vec<u8> {
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     (0..len).map(|_| rng.next() as u8).collect()
 }
 
@@ -231,14 +219,14 @@ async fn client_stream(session: Session, n: u64, mut rng: Rng) -> (u64, Outcome)
         rng.range(0, 8 * 1024)
     };
     let data = stream_bytes(rng.next(), len);
-    let mut sum = Checksum::new();
+    let mut sum = Fnv1a::new();
     sum.update(&data);
     let mut message = Vec::with_capacity(HEADER + len);
     message.extend_from_slice(&n.to_be_bytes());
     message.extend_from_slice(&(len as u64).to_be_bytes());
-    message.extend_from_slice(&sum.0.to_be_bytes());
+    message.extend_from_slice(&sum.finish().to_be_bytes());
     message.extend_from_slice(&data);
-    let mut echo_sum = Checksum::new();
+    let mut echo_sum = Fnv1a::new();
     echo_sum.update(&message);
     let reset_at = rng.one_in(10).then(|| rng.range(HEADER, message.len()));
     let mut outcome = Outcome {
@@ -250,14 +238,14 @@ async fn client_stream(session: Session, n: u64, mut rng: Rng) -> (u64, Outcome)
         return (n, outcome);
     };
     let (mut rd, mut wr) = stream.into_split();
-    let expected = (message.len(), echo_sum.0);
+    let expected = (message.len(), echo_sum.finish());
     let reader = tokio::spawn(async move {
-        let mut got = Checksum::new();
+        let mut got = Fnv1a::new();
         let mut total = 0;
         let mut buf = vec![0u8; 8 * 1024];
         loop {
             match rd.read(&mut buf).await {
-                Ok(0) => return Ok((total, got.0)),
+                Ok(0) => return Ok((total, got.finish())),
                 Ok(k) => {
                     total += k;
                     got.update(&buf[..k]);
@@ -322,7 +310,7 @@ async fn server_stream(stream: muxado_reference::Stream, mut rng: Rng) -> (Optio
     let (n, len, sum) = (word(0), word(1), word(2));
     outcome.len = len;
     let reset_after = rng.one_in(10).then(|| rng.range(0, len as usize) as u64);
-    let mut got = Checksum::new();
+    let mut got = Fnv1a::new();
     let mut total = 0u64;
     let mut buf = vec![0u8; rng.range(1, 16 * 1024)];
     loop {
@@ -346,7 +334,7 @@ async fn server_stream(stream: muxado_reference::Stream, mut rng: Rng) -> (Optio
             }
         }
     }
-    if (total, got.0) == (len, sum) {
+    if (total, got.finish()) == (len, sum) {
         outcome.delivered = true;
     } else {
         outcome.corrupt = true;
@@ -360,7 +348,7 @@ async fn server_stream(stream: muxado_reference::Stream, mut rng: Rng) -> (Optio
 
 /// One session pair, its streams, and the checks of every stream's fate.
 async fn round(seed: u64, faults: &Arc<Faults>, totals: &mut Totals) {
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let window = [16 * 1024, 64 * 1024, 256 * 1024][rng.range(0, 2)];
     let config = Config::default()
         .with_max_window_size(window)
@@ -378,16 +366,16 @@ async fn round(seed: u64, faults: &Arc<Faults>, totals: &mut Totals) {
         link: link.clone(),
         faults: faults.clone(),
     };
-    let client = Session::client(faulty(a, Rng(rng.next())), config.clone());
-    let server = Session::server(faulty(b, Rng(rng.next())), config);
+    let client = Session::client(faulty(a, Rng::new(rng.next())), config.clone());
+    let server = Session::server(faulty(b, Rng::new(rng.next())), config);
 
     let acceptor = {
         let server = server.clone();
-        let mut rng = Rng(rng.next());
+        let mut rng = Rng::new(rng.next());
         tokio::spawn(async move {
             let mut handlers = JoinSet::new();
             while let Ok(stream) = server.accept().await {
-                handlers.spawn(server_stream(stream, Rng(rng.next())));
+                handlers.spawn(server_stream(stream, Rng::new(rng.next())));
             }
             handlers.join_all().await
         })
@@ -395,7 +383,7 @@ async fn round(seed: u64, faults: &Arc<Faults>, totals: &mut Totals) {
     let count = rng.range(10, 80) as u64;
     let mut clients = JoinSet::new();
     for n in 0..count {
-        clients.spawn(client_stream(client.clone(), n, Rng(rng.next())));
+        clients.spawn(client_stream(client.clone(), n, Rng::new(rng.next())));
     }
     let cut = rng.one_in(4);
     if cut {
@@ -469,23 +457,11 @@ async fn round(seed: u64, faults: &Arc<Faults>, totals: &mut Totals) {
 /// checks: [FLOW-3] [FLOW-4] [FLOW-6] [STREAM-6] [STREAM-11] [RST-4] [SESSION-2] [LIMIT-6] [FRAME-6]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn soak_with_fault_injection() {
-    let secs = std::env::var("MUXADO_SOAK_SECS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(60u64);
-    let seed = std::env::var("MUXADO_SOAK_SEED")
-        .ok()
-        .and_then(|v| u64::from_str_radix(v.trim_start_matches("0x"), 16).ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos() as u64
-        });
+    let SoakEnv { secs, seed } = SoakEnv::from_env();
     println!("soak: {secs} s, MUXADO_SOAK_SEED={seed:#x}");
     let faults = Arc::new(Faults::default());
     let mut totals = Totals::default();
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let deadline = Instant::now() + Duration::from_secs(secs);
     while Instant::now() < deadline {
         let round_seed = rng.next();
