@@ -10,7 +10,7 @@ use muxado_bench_kit::server::{Holder, serve_stream};
 use muxado_bench_kit::wire::{BACKLOG, MAX_STREAMS, WINDOW};
 use muxado_bench_kit::{Dialer, Opener, client};
 use muxado_reference::Session;
-use muxado_reference::session::{Config, Role};
+use muxado_reference::{Config, Role};
 use muxado_reference::{Heartbeat, HeartbeatConfig};
 use tokio::net::TcpStream;
 

@@ -15,4 +15,4 @@ pub mod scenario;
 pub mod transcript;
 
 /// The muxado role a side plays.
-pub use muxado_reference::session::Role;
+pub use muxado_reference::Role;

@@ -18,7 +18,7 @@ pub use soak::check_soak;
 use std::time::Duration;
 
 use muxado_reference::Session;
-use muxado_reference::session::{Config, Role};
+use muxado_reference::{Config, Role};
 use serde_json::Value;
 
 pub use muxado_testkit::scenario::{BURST_STREAMS, SCENARIOS, is_heavy, requirements};

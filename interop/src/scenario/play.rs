@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
+use muxado_reference::Role;
 use muxado_reference::Session;
-use muxado_reference::session::Role;
 use serde_json::{Value, json};
 use tokio::time::timeout;
 

@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
+use muxado_reference::Role;
 use muxado_reference::frame::ErrorCode;
-use muxado_reference::session::Role;
 use muxado_reference::{Heartbeat, HeartbeatConfig, HeartbeatEvent, Session};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
