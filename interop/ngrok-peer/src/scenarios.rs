@@ -1111,7 +1111,7 @@ async fn typed_client(sess: MuxadoSession, env: &Env) -> Res<Outcome> {
         .map_err(io_fail("the server's typed stream: half-close".to_string()))?;
     // muxado 0.5.4 queues the FIN of `shutdown` on the stream's channel; when the stream is
     // read to its end and dropped before the session's writer took the FIN, the FIN is lost
-    // (found by replaying `typed.ref-server`, see README.md). A pause lets it out.
+    // (README.md). A pause lets it out.
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     let got = read_all(&mut st, "the server's typed stream").await?;
     let data = String::from_utf8_lossy(&got).into_owned();

@@ -235,7 +235,7 @@ impl Machine {
             if self.streams.get(&id).is_some_and(|s| !s.finished()) {
                 // A duplicate SYN of an open stream ([ID-7], which [GOAWAY-8] overrides): the
                 // peer ends the stream on our RST ([RST-4]), so it ends here too and nothing
-                // more is sent on it ([STREAM-11]). Found by fuzzing.
+                // more is sent on it ([STREAM-11]).
                 self.reset_stream(id, ErrorCode::STREAM_REFUSED);
                 return skip(length);
             }

@@ -520,13 +520,13 @@ impl Machine {
         }
         if buf.is_empty() && !stream.recv.buffer.is_empty() {
             // [STREAM-6] end-of-stream only once every earlier byte was read: an empty read
-            // of a stream with unread bytes reads nothing, even after FIN (found by fuzzing).
+            // of a stream with unread bytes reads nothing, even after FIN.
             return Ok(Read::Data(0));
         }
         if !stream.recv.buffer.is_empty() {
             let n = buf.len().min(stream.recv.buffer.len());
-            // Two copies of the ring buffer's halves, not a byte at a time: a byte loop here
-            // took 78 % of a bulk receiver's time (bench/RESULTS.md, issue 7).
+            // Two copies of the ring buffer's halves, not a byte at a time: this copy is a bulk
+            // receiver's hot path.
             let (front, back) = stream.recv.buffer.as_slices();
             let from_front = n.min(front.len());
             buf[..from_front].copy_from_slice(&front[..from_front]);
