@@ -1,4 +1,4 @@
-//! Soak with fault injection, Rust against Go (issue 6): rounds of the `soak` scenario
+//! Soak with fault injection, Rust against Go: rounds of the `soak` scenario
 //! (`interop/SCENARIOS.md`) between the reference and a Go peer, through the fault-injecting
 //! proxy of `muxado_interop::fault`, which re-cuts the bytes into writes of 1 byte to 64 KiB,
 //! delays one write in four by up to 5 ms, and in some rounds cuts the connection. Bytes are

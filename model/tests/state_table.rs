@@ -1,4 +1,4 @@
-//! SPEC 6.2 checked against the model (issue 15 item 6): every (stream state, frame) cell of
+//! SPEC 6.2 checked against the model: every (stream state, frame) cell of
 //! the table of reactions that the default bound reaches is checked by `P_TABLE` at every step
 //! that reaches it; this test lists the cells reached, so that a change of the bound or of the
 //! reference that stops reaching one is seen. Cells no conforming peer reaches (a SYN for a

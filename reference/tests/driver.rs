@@ -225,7 +225,7 @@ async fn thousand_concurrent_streams(kind: Kind) {
 /// 1,000 streams opened at once, each SYN with a few bytes, against a server with the default
 /// backlog of 128 that accepts and echoes as fast as it can: the SYNs arrive in a handful of
 /// reads, and none is refused, since a SYN that finds the backlog full waits for the accept
-/// loop instead (issue 17).
+/// loop instead ([STREAM-14]).
 async fn thousand_streams_at_once_with_the_default_backlog(kind: Kind) {
     timeout(LIMIT * 2, async {
         let (client, server) = kind.pair(Config::default()).await;
