@@ -675,6 +675,58 @@ async fn mismatched_windows_end_in_flow_control_error(kind: Kind) {
     .expect("timed out");
 }
 
+/// A transport whose every read fails, as a reset socket's does; writes vanish.
+struct Broken;
+
+impl tokio::io::AsyncRead for Broken {
+    fn poll_read(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        _: &mut tokio::io::ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Err(std::io::ErrorKind::ConnectionReset.into()))
+    }
+}
+
+impl tokio::io::AsyncWrite for Broken {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        data: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Poll::Ready(Ok(data.len()))
+    }
+
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
+/// A transport failure that carries no muxado code ends the session with `UNKNOWN`: the
+/// session's own error, which `wait` and every later session operation report.
+///
+/// checks: [SESSION-8] [SESSION-4]
+#[tokio::test]
+async fn a_failed_transport_read_ends_the_session_with_unknown() {
+    let session = Session::client(Broken, Config::default());
+    let end = timeout(LIMIT, session.wait())
+        .await
+        .expect("the session ends");
+    assert_eq!(end.local, ErrorCode::UNKNOWN);
+    let err = session.open().expect_err("open after the end");
+    assert_eq!(err.code(), ErrorCode::UNKNOWN);
+}
+
 // Every case, over an in-memory duplex pipe and over TCP on 127.0.0.1.
 over_both_transports! {
     echo, checks: "[STREAM-1] [STREAM-4] [STREAM-6] [ID-2]";

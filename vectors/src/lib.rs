@@ -5,9 +5,10 @@
 //! The formats are documented in `vectors/README.md`, `vectors/frame-vectors.schema.json` and
 //! `vectors/session-vectors.schema.json`.
 //! The same model serves every consumer: the tests of this crate, the `muxado-vectors` report,
-//! and (later) the live conformance suite.
+//! and the conformance suite, whose cases are session vectors played over sockets.
 
-pub mod contract;
+/// The agent contract's types, at home in `muxado-agent-contract`.
+pub use muxado_agent_contract as contract;
 pub mod judge;
 pub mod model;
 pub mod run;

@@ -10,7 +10,7 @@ mod reference;
 mod remote;
 mod serve;
 
-pub use muxado_vectors::contract::{
+pub use muxado_agent_contract::{
     Call, CallError, Enough, Flooded, Iut, ReadResult, RemoteState, SessionState, UNSUPPORTED,
 };
 pub use reference::{reference_agent, reference_agent_on};

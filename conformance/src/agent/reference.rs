@@ -6,8 +6,8 @@ use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use muxado_agent_contract::Iut;
 use muxado_reference::session::{Config, Role};
-use muxado_vectors::contract::Iut;
 use muxado_vectors::session_run::Extensions;
 use serde_json::Value;
 

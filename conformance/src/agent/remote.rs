@@ -6,10 +6,10 @@ use std::net::{Shutdown, TcpStream};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use muxado_reference::frame::{self, DecodeError};
-use muxado_vectors::contract::{
+use muxado_agent_contract::{
     Call, CallError, Enough, Flooded, Iut, ReadResult, RemoteState, SessionState,
 };
+use muxado_reference::frame::{self, DecodeError};
 use serde_json::{Value, json};
 
 use super::{UNSUPPORTED, hex, unhex};

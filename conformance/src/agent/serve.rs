@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use super::{hex, unhex};
-use muxado_vectors::contract::{Call, Iut, ReadResult};
+use muxado_agent_contract::{Call, Iut, ReadResult};
 
 fn answer<T>(result: Call<T>, value: impl FnOnce(T) -> Value) -> Value {
     match result {

@@ -387,3 +387,45 @@ fn syn_alone_opens_with_an_empty_syn_frame() {
     client.poll_transmit(&mut more);
     assert_eq!(more[3] & 0xF, 0, "no SYN on later frames");
 }
+
+/// The session's own error for each way a session ends: the local reason of its termination,
+/// and what a later session operation reports.
+///
+/// checks: [SESSION-8] [SESSION-4]
+#[test]
+fn the_sessions_own_error_for_each_way_it_ends() {
+    // A SYN (DATA with SYN, empty) of the client's own parity on stream 1, sent to the
+    // client: a connection error ([ID-1]).
+    const OWN_PARITY_SYN: [u8; 8] = [0, 0, 0, 0x12, 0, 0, 0, 1];
+    type End = fn(&mut Machine);
+    let cases: [(&str, End, ErrorCode); 4] = [
+        ("close", |m| m.close(), ErrorCode::SESSION_CLOSED),
+        ("end-of-file", |m| m.handle_eof(), ErrorCode::PEER_EOF),
+        (
+            "connection error",
+            |m| m.handle_input(&OWN_PARITY_SYN, Duration::ZERO),
+            ErrorCode::PROTOCOL_ERROR,
+        ),
+        (
+            "transport failure",
+            |m| m.handle_transport_error(ErrorCode::UNKNOWN, "read failed".into()),
+            ErrorCode::UNKNOWN,
+        ),
+    ];
+    for (how, end, code) in cases {
+        let mut client = Machine::new(Role::Client, Config::default());
+        end(&mut client);
+        let local = client.termination().map(|t| t.local);
+        assert_eq!(local, Some(code), "{how}: the termination's local reason");
+        assert_eq!(
+            client.open(),
+            Err(Error::SessionEnded(code)),
+            "{how}: a later open"
+        );
+        assert_eq!(
+            client.go_away(ErrorCode::NO_ERROR, b""),
+            Err(Error::SessionEnded(code)),
+            "{how}: a later GOAWAY"
+        );
+    }
+}

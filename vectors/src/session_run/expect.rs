@@ -6,11 +6,11 @@ use std::fmt::Write as _;
 use muxado_reference::frame::ErrorCode;
 
 use super::{MALFORMED, malformed};
-use crate::contract::{CallError, ReadResult, SessionState};
 use crate::judge::show_hex;
 use crate::session_model::{
     AcceptExpect, CallExpect, CodeRef, ReadExpect, SessionExpect, bytes_of,
 };
+use muxado_agent_contract::{CallError, ReadResult, SessionState};
 
 pub(super) fn expect_opened(
     got: Result<u32, CallError>,

@@ -11,7 +11,7 @@
 //! (`pins`) and for the credit a close should give back ([STREAM-9]). A failed MUST check ends
 //! the script; a failed SHOULD check is recorded and the script goes on.
 //!
-//! The implementation under test is anything implementing [`crate::contract::Iut`], the agent
+//! The implementation under test is anything implementing [`muxado_agent_contract::Iut`], the agent
 //! contract as the engine drives it; its types are re-exported here.
 
 mod expect;
@@ -19,7 +19,7 @@ pub mod offline;
 pub mod script;
 pub mod wire;
 
-pub use crate::contract::{
+pub use muxado_agent_contract::{
     Call, CallError, Enough, Flooded, Iut, ReadResult, RemoteState, SessionState, UNSUPPORTED,
 };
 pub use offline::{

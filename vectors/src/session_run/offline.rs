@@ -10,10 +10,10 @@ use muxado_reference::session::typed::TypedAcceptor;
 use muxado_reference::session::{self, Config, Machine, Read};
 
 use super::{Failure, MALFORMED, run_script};
-use crate::contract::{
+use crate::session_model::{Role, SessionVector};
+use muxado_agent_contract::{
     Call, CallError, Enough, Flooded, Iut, ReadResult, RemoteState, SessionState, UNSUPPORTED,
 };
-use crate::session_model::{Role, SessionVector};
 
 /// The outcome of a session vector against the reference, `reference_bug` taken into account.
 #[derive(Debug, PartialEq, Eq)]

@@ -10,9 +10,9 @@ use super::expect::{
 };
 use super::wire::{decode_all, encode, encode_all, seen_of};
 use super::{MALFORMED, malformed};
-use crate::contract::{Iut, ReadResult, UNSUPPORTED};
 use crate::judge::{Credit, FinsSent, Lanes, Level, Seen, sender_rule_broken};
 use crate::session_model::{Role, SessionVector, Step, StepEntry, WireFrame};
+use muxado_agent_contract::{Iut, ReadResult, UNSUPPORTED};
 
 /// Where and how a vector failed: `step` is 1-based, `None` for the end of the script.
 #[derive(Clone, Debug)]

@@ -1,8 +1,8 @@
 //! The agent contract (SPEC.md appendix A) as the session-vector script engine drives it: an
 //! implementation under test ([`Iut`]) takes the peer's bytes, answers the application calls
-//! and hands over what it sent. The reference state machine implements it offline
-//! ([`crate::session_run::Offline`]); the conformance suite implements it over real sockets
-//! for any implementation behind an agent (`muxado_conformance::agent::RemoteIut`).
+//! and hands over what it sent. The reference session machine implements it offline
+//! (`muxado_vectors::session_run::Offline`); the conformance suite implements it over real
+//! sockets for any implementation behind an agent (`muxado_conformance::agent::RemoteIut`).
 
 use std::time::Duration;
 
@@ -66,8 +66,8 @@ pub type Enough<'a> = &'a mut dyn FnMut(&[u8]) -> bool;
 /// An implementation under test as a session-vector script drives it: the peer's bytes in,
 /// the application calls (none of which waits), and the frames it sent out.
 ///
-/// The reference state machine implements it offline ([`crate::session_run::run_script`] on
-/// [`crate::session_run::Offline`]); the conformance suite implements it over real sockets
+/// The reference session machine implements it offline (`muxado_vectors::session_run::run_script`
+/// on `Offline`); the conformance suite implements it over real sockets
 /// against any implementation, so both run the very same script engine.
 pub trait Iut {
     /// The peer sends these bytes.
