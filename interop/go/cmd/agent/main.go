@@ -196,7 +196,7 @@ func (c *countingConn) Read(p []byte) (int, error) {
 // after the violation never come; and `after` counts the transport's
 // end-of-file as one more byte (AGENT-3), which the session has taken in
 // only once it died of it: until then a call could still succeed on a session
-// about to end (both found by conformance fuzz).
+// about to end.
 func (c *countingConn) waitFor(after int64, dead <-chan struct{}) {
 	deadline := time.Now().Add(afterLimit)
 	for c.read.Load() < after && time.Now().Before(deadline) {
