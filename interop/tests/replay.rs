@@ -46,15 +46,39 @@ async fn every_kept_transcript_replays_against_every_foreign_peer() {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         table.push_str(&format!("| {name} |"));
         for peer in &peers {
-            let (cell, _) = matrix::replay(peer, &recording)
-                .await
-                .unwrap_or_else(|e| panic!("{name} against {}: {e}", peer.name));
-            table.push_str(
-                &format!(" {:?} |", cell.verdict)
-                    .chars()
-                    .take(40)
-                    .collect::<String>(),
-            );
+            let play = || async {
+                matrix::replay(peer, &recording)
+                    .await
+                    .unwrap_or_else(|e| panic!("{name} against {}: {e}", peer.name))
+                    .0
+            };
+            let mut cell = play().await;
+            // A foreign peer's timing is its own: on a loaded machine, ngrok's crate has been
+            // seen to send a stream's FIN too late or not at all (it can lose a FIN,
+            // interop/ngrok-peer/README.md, deviation 13). A cell that fails is played once
+            // more; it counts as good only if the second run passes, and shows as flaky.
+            let mut flaky = None;
+            if !cell.verdict.is_good() {
+                let first = cell.verdict.clone();
+                cell = play().await;
+                if cell.verdict.is_good() {
+                    flaky = Some(first);
+                }
+            }
+            let shown = match &flaky {
+                Some(first) => format!("flaky: {first:?}"),
+                None => format!("{:?}", cell.verdict),
+            };
+            table.push_str(&format!(
+                " {} |",
+                shown.chars().take(40).collect::<String>()
+            ));
+            if let Some(first) = flaky {
+                println!(
+                    "{name} against {}: passed on the second run; first: {first:?}",
+                    peer.name
+                );
+            }
             if !cell.verdict.is_good() {
                 bad.push(format!("{name} against {}: {:?}", peer.name, cell.verdict));
             }
