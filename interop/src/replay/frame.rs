@@ -1,13 +1,11 @@
 //! A transcript frame object sent again (its wire bytes) and described in one line for diffs.
 
-use muxado_reference::frame::{Data, ErrorCode, Frame, GoAway, Rst, StreamId, WndInc};
+use muxado_reference::frame::ErrorCode;
 use muxado_testkit::hex::{from_hex, to_hex};
+use muxado_vectors::model::Hex;
+use muxado_vectors::session_model::WireFrame;
 
 use crate::transcript::{Body, FrameFields, FrameKind, FrameRecord};
-
-fn field(frame: &FrameFields, key: &str, value: Option<u32>) -> Result<u32, String> {
-    value.ok_or_else(|| format!("{:?} frame without {key}", frame.kind))
-}
 
 fn body(frame: &FrameFields, body: Body) -> Result<Vec<u8>, String> {
     match frame.body_hex(body) {
@@ -20,49 +18,48 @@ fn body(frame: &FrameFields, body: Body) -> Result<Vec<u8>, String> {
     }
 }
 
-/// The wire bytes of a transcript frame object.
+/// The wire bytes of a transcript frame object, as recorded: its header fields as they were
+/// (flags included), its body from the recorded bytes. The frame goes through the vectors'
+/// encoder, the one that writes a described frame in Rust.
 pub fn encode(record: &FrameRecord) -> Result<Vec<u8>, String> {
     let Some(frame) = record.frame() else {
         return Err("cannot send a frame rule violation".into());
     };
-    let stream_id = StreamId::new(frame.stream_id);
-    let flags = frame.flags;
-    let payload;
-    let built = match frame.kind {
-        FrameKind::Data => {
-            payload = body(frame, Body::Payload)?;
-            Frame::Data(Data {
-                stream_id,
-                fin: flags & 1 != 0,
-                syn: flags & 2 != 0,
-                payload: &payload,
-            })
-        }
-        FrameKind::Rst => Frame::Rst(Rst {
-            stream_id,
-            error_code: ErrorCode(field(frame, "error_code", frame.error_code)?),
-        }),
-        FrameKind::WndInc => Frame::WndInc(WndInc {
-            stream_id,
-            increment: field(frame, "increment", frame.increment)?,
-        }),
-        FrameKind::GoAway => {
-            payload = body(frame, Body::Debug)?;
-            Frame::GoAway(GoAway {
-                last_stream_id: StreamId::new(field(
-                    frame,
-                    "last_stream_id",
-                    frame.last_stream_id,
-                )?),
-                error_code: ErrorCode(field(frame, "error_code", frame.error_code)?),
-                debug: &payload,
-            })
-        }
-        FrameKind::Unknown => return Err("cannot send a frame of type UNKNOWN".into()),
+    let kind = match frame.kind {
+        FrameKind::Data => "DATA",
+        FrameKind::Rst => "RST",
+        FrameKind::WndInc => "WNDINC",
+        FrameKind::GoAway => "GOAWAY",
+        FrameKind::Unknown => "UNKNOWN",
     };
-    let mut out = Vec::new();
-    built.encode(&mut out).map_err(|e| e.to_string())?;
-    Ok(out)
+    let carries = |body: Body| match body {
+        Body::Payload => matches!(frame.kind, FrameKind::Data | FrameKind::Unknown),
+        Body::Debug => frame.kind == FrameKind::GoAway,
+    };
+    let bytes = |which: Body| -> Result<Option<Hex>, String> {
+        if carries(which) {
+            body(frame, which).map(|b| Some(Hex(b)))
+        } else {
+            Ok(None)
+        }
+    };
+    let wire = WireFrame {
+        kind: kind.into(),
+        stream_id: frame.stream_id,
+        flags: frame.flags,
+        length: Some(frame.length),
+        error_code: frame.error_code,
+        increment: frame.increment,
+        last_stream_id: frame.last_stream_id,
+        type_code: frame.type_code,
+        payload: bytes(Body::Payload)?,
+        payload_fill: None,
+        debug: bytes(Body::Debug)?,
+        debug_fill: None,
+        debug_any: false,
+        payload_pattern: None,
+    };
+    muxado_vectors::session_run::encode(&wire)
 }
 
 /// One line describing a transcript frame object, for diffs.
@@ -123,5 +120,41 @@ fn preview(frame: &FrameFields, body: Body) -> String {
             Some(fnv) => format!("fnv={fnv:?}"),
             None => "fnv=null".into(),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(json: &str) -> FrameRecord {
+        serde_json::from_str(json).expect("a transcript frame")
+    }
+
+    /// A recorded frame is sent again byte for byte: its flags as they were, a frame of an
+    /// unknown type too; a body kept by its hash alone cannot be sent.
+    ///
+    /// checks: [FRAME-1] [FRAME-11]
+    #[test]
+    fn recorded_frames_are_sent_as_recorded() {
+        let data = r#"{"type":"DATA","stream_id":3,"flags":7,"length":2,"payload":"6869"}"#;
+        assert_eq!(
+            encode(&record(data)).unwrap(),
+            [0, 0, 2, 0x17, 0, 0, 0, 3, b'h', b'i']
+        );
+        let unknown =
+            r#"{"type":"UNKNOWN","type_code":7,"stream_id":0,"flags":0,"length":1,"payload":"ff"}"#;
+        assert_eq!(
+            encode(&record(unknown)).unwrap(),
+            [0, 0, 1, 0x70, 0, 0, 0, 0, 0xff]
+        );
+        let rst = r#"{"type":"RST","stream_id":5,"flags":0,"length":4,"error_code":9}"#;
+        assert_eq!(
+            encode(&record(rst)).unwrap(),
+            [0, 0, 4, 0x00, 0, 0, 0, 5, 0, 0, 0, 9]
+        );
+        let hashed = r#"{"type":"DATA","stream_id":3,"flags":0,"length":9,"payload_fnv":"00","payload_len":9}"#;
+        let err = encode(&record(hashed)).unwrap_err();
+        assert!(err.contains("hash"), "{err}");
     }
 }
