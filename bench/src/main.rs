@@ -3,6 +3,7 @@
 //! ```text
 //! muxado-bench run [--mode smoke|quick|full|scaling] [--out DIR] [--bin-dir DIR] [--impl NAME]... [--case PREFIX]...
 //! muxado-bench report RESULTS.json --out DIR
+//! muxado-bench compare BEFORE.json AFTER.json [--impl NAME]...
 //! muxado-bench peer --impl reference|tcp server|client ...
 //! ```
 //!
@@ -13,6 +14,7 @@
 //! `results-scaling.json`, `SCALING.md` and its three plots). `ci/bench` builds everything
 //! and calls it; `bench/README.md` explains the workloads and the fairness rules.
 
+mod compare;
 mod machine;
 mod peer;
 mod plan;
@@ -53,6 +55,18 @@ enum Cmd {
         /// Where to write RESULTS.md and throughput.svg.
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
+    },
+    /// Compare two runs' results.json: every metric both measured, median and range before
+    /// and after; exits with 1 when a figure got worse beyond the spread the two runs show
+    /// (the after run's best repetition worse than the before run's worst).
+    Compare {
+        /// The earlier run's results.json (e.g. `git show HEAD:bench/results.json`).
+        before: PathBuf,
+        /// The later run's results.json.
+        after: PathBuf,
+        /// The implementations to compare (repeatable; default: the reference).
+        #[arg(long = "impl", value_name = "NAME")]
+        implementations: Vec<String>,
     },
     /// Play one side as a bench peer (the reference, or plain TCP).
     Peer {
@@ -107,6 +121,18 @@ fn main() -> ExitCode {
             Err(e) => {
                 eprintln!("muxado-bench: {e}");
                 ExitCode::FAILURE
+            }
+        },
+        Cmd::Compare {
+            before,
+            after,
+            implementations,
+        } => match compare_files(&before, &after, &implementations) {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::FAILURE,
+            Err(e) => {
+                eprintln!("muxado-bench: {e}");
+                ExitCode::from(2)
             }
         },
         Cmd::Run(args) => match run(args) {
@@ -442,11 +468,36 @@ fn write_report(results: &Results, out: &Path) -> Result<(), String> {
     std::fs::write(out.join("RESULTS.md"), md).map_err(|e| format!("writing RESULTS.md: {e}"))
 }
 
-fn report_from(path: &Path, out: &Path) -> Result<(), String> {
+fn read_results(path: &Path) -> Result<Results, String> {
     let text =
         std::fs::read_to_string(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
-    let results: Results =
-        serde_json::from_str(&text).map_err(|e| format!("parsing {}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("parsing {}: {e}", path.display()))
+}
+
+/// Prints the comparison of two runs; `Ok(false)` when a figure got worse beyond the spread.
+fn compare_files(before: &Path, after: &Path, implementations: &[String]) -> Result<bool, String> {
+    let (before, after) = (read_results(before)?, read_results(after)?);
+    let names = if implementations.is_empty() {
+        vec![plan::REFERENCE.to_string()]
+    } else {
+        implementations.to_vec()
+    };
+    let mut steady = true;
+    for name in &names {
+        let rows = compare::rows(&before, &after, name);
+        if rows.is_empty() {
+            return Err(format!("no metric of {name} is in both runs"));
+        }
+        println!("{}", compare::table(&rows, name));
+        steady &= rows
+            .iter()
+            .all(|r| r.verdict != compare::Verdict::WorseBeyondSpread);
+    }
+    Ok(steady)
+}
+
+fn report_from(path: &Path, out: &Path) -> Result<(), String> {
+    let results = read_results(path)?;
     std::fs::create_dir_all(out).map_err(|e| format!("creating {}: {e}", out.display()))?;
     write_report(&results, out)
 }

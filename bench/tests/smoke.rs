@@ -131,3 +131,49 @@ fn a_scaling_run_writes_its_own_report_beside_the_full_runs() {
     assert_report_again(&out, "results-scaling.json", "SCALING.md", &md);
     let _ = std::fs::remove_dir_all(&out);
 }
+
+/// `muxado-bench compare`: the committed full run against itself changes nothing; against a
+/// copy whose reference moved a tenth of the bytes in every `bulk-32MiB-x1` run, that figure is
+/// worse beyond the spread and the command fails.
+///
+/// checks: tooling (the benchmark driver, not the protocol)
+#[test]
+fn compare_fails_only_on_a_figure_worse_beyond_the_spread() {
+    let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("results.json");
+    let compare = |after: &Path| {
+        Command::new(BIN)
+            .arg("compare")
+            .arg(&committed)
+            .arg(after)
+            .output()
+            .expect("runs")
+    };
+    let same = compare(&committed);
+    let stdout = String::from_utf8_lossy(&same.stdout);
+    assert!(same.status.success(), "{stdout}");
+    assert!(stdout.contains(" 0 worse beyond the spread"), "{stdout}");
+
+    let mut results: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&committed).unwrap()).unwrap();
+    let case = results["cases"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|c| c["case"]["id"] == "bulk-32MiB-x1")
+        .expect("the full run has bulk-32MiB-x1");
+    for run in case["runs"]["reference"].as_array_mut().unwrap() {
+        let bytes = run["result"]["bytes"].as_f64().unwrap();
+        run["result"]["bytes"] = serde_json::json!(bytes / 10.0);
+    }
+    let slower =
+        std::env::temp_dir().join(format!("muxado-bench-slower-{}.json", std::process::id()));
+    std::fs::write(&slower, results.to_string()).unwrap();
+    let worse = compare(&slower);
+    let _ = std::fs::remove_file(&slower);
+    let stdout = String::from_utf8_lossy(&worse.stdout);
+    assert_eq!(worse.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("1 worse beyond the spread (bulk-32MiB-x1)"),
+        "{stdout}"
+    );
+}
