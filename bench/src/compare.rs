@@ -7,7 +7,7 @@
 
 use std::fmt::Write;
 
-use crate::report::num;
+use crate::report::{arrow, num, ratio_cell};
 use crate::results::{Better, Results, Summary};
 
 /// How one metric moved between two runs.
@@ -103,22 +103,15 @@ pub fn table(rows: &[Row], implementation: &str) -> String {
             Verdict::WorseBeyondSpread => "**worse**",
             Verdict::Unknown => "n/a",
         };
-        let arrow = match r.better {
-            Better::Higher => "↑",
-            Better::Lower => "↓",
-        };
         let _ = writeln!(
             s,
-            "| {} {arrow} | {} | {} | {} | {} | {verdict} |",
+            "| {} {} | {} | {} | {} | {} | {verdict} |",
             r.metric,
+            arrow(r.better),
             r.unit,
             range(&r.before),
             range(&r.after),
-            if ratio.is_finite() {
-                format!("{ratio:.2}")
-            } else {
-                "-".into()
-            },
+            ratio_cell(ratio.is_finite().then_some(ratio)),
         );
     }
     let worse: Vec<&str> = rows

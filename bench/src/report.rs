@@ -27,12 +27,14 @@ pub fn num(x: f64) -> String {
     }
 }
 
-fn ratio_cell(r: Option<f64>) -> String {
+/// A ratio with two decimals, or a dash when there is none.
+pub fn ratio_cell(r: Option<f64>) -> String {
     r.map_or("–".into(), |r| format!("{r:.2}"))
 }
 
-fn arrow(m: &Metric) -> &'static str {
-    match m.better {
+/// Which way is better, as the tables show it.
+pub fn arrow(better: Better) -> &'static str {
+    match better {
         Better::Higher => "↑",
         Better::Lower => "↓",
     }
@@ -80,7 +82,7 @@ pub fn ratio_table(results: &Results) -> String {
         let reference = results.summary(&m, REFERENCE).map_or("–".into(), |x| {
             format!("{} {}{}", num(x.median), m.unit, mark(REFERENCE))
         });
-        let _ = write!(s, "| {} | {} | {reference} |", m.id, arrow(&m));
+        let _ = write!(s, "| {} | {} | {reference} |", m.id, arrow(m.better));
         for o in &others {
             let ratio = results.ratio(&m, o);
             let flag = if ratio.is_some() { mark(o) } else { "" };
