@@ -308,8 +308,16 @@ impl Case {
         self.sessions + per_stream + 64
     }
 
-    /// Repetitions of this case in a run of `reps`.
+    /// Repetitions of this case in a run of `reps`. A latency case runs 2 × `reps` − 1: its
+    /// runs are a second or two each, and on an idle virtual machine they spread the most (a
+    /// round trip pays for waking a halted vCPU), so more of them steady the median at little
+    /// cost.
     pub fn reps(&self, reps: usize) -> usize {
+        let reps = if self.kind == Kind::Latency {
+            (2 * reps).saturating_sub(1).max(1)
+        } else {
+            reps
+        };
         self.max_reps.map_or(reps, |most| reps.min(most.max(1)))
     }
 
@@ -675,6 +683,19 @@ mod tests {
             let twin = twin.unwrap_or_else(|| panic!("{} is in the full mode", case.id));
             assert_eq!(&case, twin, "{} runs alike", case.id);
         }
+    }
+
+    /// checks: tooling (the benchmark driver, not the protocol)
+    #[test]
+    fn latency_cases_run_nearly_twice_the_repetitions() {
+        let full = Mode::Full.cases();
+        let reps =
+            |id: &str, mode: Mode| full.iter().find(|c| c.id == id).unwrap().reps(mode.reps());
+        assert_eq!(reps("latency-idle", Mode::Full), 9);
+        assert_eq!(reps("latency-loaded", Mode::Quick), 5);
+        assert_eq!(reps("latency-idle", Mode::Smoke), 1);
+        assert_eq!(reps("bulk-32MiB-x1", Mode::Full), 5);
+        assert_eq!(reps("sessions-idle-1000", Mode::Full), 3);
     }
 
     /// checks: tooling (the benchmark driver, not the protocol)

@@ -122,11 +122,11 @@ pub fn floor_table(results: &Results) -> Option<String> {
         x.is_finite().then_some(x)
     };
     let (p50, p99) = (floor("p50")?, floor("p99")?);
-    let columns: Vec<(&str, f64)> = [
-        ("latency-idle-p50", p50),
-        ("latency-idle-p99", p99),
-        ("latency-loaded-p50", p50),
-        ("latency-loaded-p99", p99),
+    let columns: Vec<(&str, &str)> = [
+        ("latency-idle-p50", "p50"),
+        ("latency-idle-p99", "p99"),
+        ("latency-loaded-p50", "p50"),
+        ("latency-loaded-p99", "p99"),
     ]
     .into_iter()
     .filter(|(id, _)| find(id).is_some())
@@ -150,13 +150,15 @@ pub fn floor_table(results: &Results) -> Option<String> {
     for name in names(results) {
         let cells: Vec<String> = columns
             .iter()
-            .map(|(id, f)| {
-                let x = find(id).and_then(|m| results.summary(m, &name));
-                x.filter(|x| x.median.is_finite()).map_or("–".into(), |x| {
+            .map(|(id, q)| {
+                let floor = find(&format!("{}-{q}", FLOOR.0))?;
+                let x = results.paired((find(id)?, &name), (floor, FLOOR.1))?;
+                x.median.is_finite().then(|| {
                     let flag = if x.unsteady() { UNSTEADY } else { "" };
-                    format!("{:.2}{flag}", x.median / f)
+                    format!("{:.2}{flag}", x.median)
                 })
             })
+            .map(|cell| cell.unwrap_or_else(|| "–".into()))
             .collect();
         if cells.iter().all(|c| c == "–") {
             continue;
@@ -174,23 +176,61 @@ pub struct Target {
     pub met: Option<bool>,
 }
 
-/// Whether the reference is at least as good as `other` on `m` (medians), and the ratio
-/// reference ÷ other.
+/// Whether the reference is at least as good as `other` on `m`, and the ratio reference ÷
+/// other (the median of the per-repetition ratios); `None` when not judged (not measured,
+/// or the ratios spread beyond [`SPREAD_BOUND`]).
 fn reference_vs(results: &Results, m: &Metric, other: &str) -> Option<(bool, f64)> {
-    let (r, o) = (results.summary(m, REFERENCE)?, results.summary(m, other)?);
-    if r.unsteady() || o.unsteady() {
-        return None;
-    }
-    let (r, o) = (r.median, o.median);
-    let ratio = r / o;
-    if !ratio.is_finite() {
+    let x = results.paired((m, REFERENCE), (m, other))?;
+    let ratio = x.median;
+    if x.unsteady() || !ratio.is_finite() || x.failed >= x.ok {
         return None;
     }
     let ok = match m.better {
-        Better::Higher => r >= o,
-        Better::Lower => r <= o,
+        Better::Higher => ratio >= 1.0,
+        Better::Lower => ratio <= 1.0,
     };
     Some((ok, ratio))
+}
+
+/// A target's ratio `who ÷ other`, judged per repetition ([`Results::paired`]): the text of
+/// the figures and the ratio, and `Some(ratio)` unless the ratios spread too far to judge.
+fn per_repetition(
+    results: &Results,
+    (m, who): (&Metric, &str),
+    (o, other): (&Metric, &str),
+) -> Option<(String, Option<f64>)> {
+    let (mine, theirs) = (results.summary(m, who)?, results.summary(o, other)?);
+    let x = results.paired((m, who), (o, other))?;
+    // Most repetitions without a ratio (a run failed, or a figure of zero): nothing to judge.
+    if x.failed >= x.ok || !x.median.is_finite() {
+        return None;
+    }
+    let same = if m.id == o.id {
+        format!("`{}`", m.id)
+    } else {
+        format!("`{}` ÷ `{}`", m.id, o.id)
+    };
+    let mut text = format!(
+        "{who} ÷ {other} on {same} = {:.2} (median of {} repetitions' ratios, {:.2}–{:.2}; medians {} vs {} {})",
+        x.median,
+        x.ok,
+        x.min,
+        x.max,
+        num(mine.median),
+        num(theirs.median),
+        m.unit
+    );
+    let spread = x.spread().unwrap_or(f64::NAN);
+    let judged = if x.unsteady() {
+        let _ = write!(
+            text,
+            "; not judged: the ratios spread {spread:.2}× (above {SPREAD_BOUND})"
+        );
+        None
+    } else {
+        Some(x.median)
+    };
+    Some((text, judged))
 }
 
 /// The issue's targets (issue 7, part 4), each with the numbers of this run.
@@ -210,29 +250,11 @@ pub fn targets(results: &Results) -> Vec<Target> {
                 .map_or(0, |c| c.case.size)
         });
     let mut threshold = |m: Option<&Metric>, other: &str, at_least: f64, what: &str| {
-        let text_and_met = m.and_then(|m| {
-            let (rs, os) = (results.summary(m, REFERENCE)?, results.summary(m, other)?);
-            let (r, o) = (rs.median, os.median);
-            let ratio = r / o;
-            ratio.is_finite().then(|| {
-                let text = format!(
-                    "{what}: reference ÷ {other} = {ratio:.2} (target ≥ {at_least}) on `{}`: {} vs {} {}",
-                    m.id,
-                    num(r),
-                    num(o),
-                    m.unit
-                );
-                (text, ratio >= at_least, unsteady_note(&[(REFERENCE, rs), (other, os)]))
-            })
-        });
-        out.push(match text_and_met {
-            Some((text, _, Some(note))) => Target {
-                text: format!("{text}; {note}"),
-                met: None,
-            },
-            Some((text, met, None)) => Target {
-                text,
-                met: Some(met),
+        let judged = m.and_then(|m| per_repetition(results, (m, REFERENCE), (m, other)));
+        out.push(match judged {
+            Some((text, ratio)) => Target {
+                text: format!("{what}: {text} (target ≥ {at_least})"),
+                met: ratio.map(|r| r >= at_least),
             },
             None => Target {
                 text: format!(
@@ -271,9 +293,9 @@ pub fn targets(results: &Results) -> Vec<Target> {
                 if !ok {
                     worse.push(format!("`{}` ({ratio:.2})", m.id));
                 }
-            } else if [REFERENCE, other]
-                .iter()
-                .any(|n| results.summary(m, n).is_some_and(|x| x.unsteady()))
+            } else if results
+                .paired((m, REFERENCE), (m, other))
+                .is_some_and(|x| x.unsteady() && x.failed < x.ok)
             {
                 unsteady.push(format!("`{}`", m.id));
             }
@@ -282,7 +304,7 @@ pub fn targets(results: &Results) -> Vec<Target> {
             String::new()
         } else {
             format!(
-                "; not judged on {} (spread above {SPREAD_BOUND}): {}",
+                "; not judged on {} (per-repetition ratios spread above {SPREAD_BOUND}): {}",
                 unsteady.len(),
                 unsteady.join(", ")
             )
@@ -328,18 +350,7 @@ pub fn targets(results: &Results) -> Vec<Target> {
     out
 }
 
-/// "spread of NAME x.xx > bound: not judged" for the unsteady summaries among `summaries`.
-fn unsteady_note(summaries: &[(&str, crate::results::Summary)]) -> Option<String> {
-    let notes: Vec<String> = summaries
-        .iter()
-        .filter(|(_, x)| x.unsteady())
-        .map(|(name, x)| format!("{name}'s max/min {:.2}", x.spread().unwrap_or(f64::NAN)))
-        .collect();
-    (!notes.is_empty()).then(|| format!("not judged: {} above {SPREAD_BOUND}", notes.join(" and ")))
-}
-
-/// `reference's median of a ≤ bound × other's median of b` (lower is better), judged unless
-/// either is unsteady.
+/// `who`'s `metric` ÷ `other`'s `other_metric` ≤ `bound`, judged per repetition.
 fn at_most(
     results: &Results,
     what: &str,
@@ -348,35 +359,18 @@ fn at_most(
     (other_metric, other): (&str, &str),
 ) -> Target {
     let metrics = results.metrics();
-    let summary = |id: &str, name: &str| {
-        let m = metrics.iter().find(|m| m.id == id)?;
-        results
-            .summary(m, name)
-            .filter(|x| x.median.is_finite())
-            .map(|x| (x, m.unit))
-    };
-    let (Some((mine, unit)), Some((theirs, _))) =
-        (summary(metric, who), summary(other_metric, other))
-    else {
-        return Target {
-            text: format!("{what}: not measured in this run"),
-            met: None,
-        };
-    };
-    let ratio = mine.median / theirs.median;
-    let text = format!(
-        "{what}: {who} `{metric}` {} ÷ {other} `{other_metric}` {} {unit} = {ratio:.2} (target ≤ {bound})",
-        num(mine.median),
-        num(theirs.median),
-    );
-    match unsteady_note(&[(who, mine), (other, theirs)]) {
-        Some(note) => Target {
-            text: format!("{text}; {note}"),
-            met: None,
+    let find = |id: &str| metrics.iter().find(|m| m.id == id);
+    let judged = find(metric)
+        .zip(find(other_metric))
+        .and_then(|(m, o)| per_repetition(results, (m, who), (o, other)));
+    match judged {
+        Some((text, ratio)) => Target {
+            text: format!("{what}: {text} (target ≤ {bound})"),
+            met: ratio.map(|r| r <= bound),
         },
         None => Target {
-            text,
-            met: ratio.is_finite().then_some(ratio <= bound),
+            text: format!("{what}: not measured in this run"),
+            met: None,
         },
     }
 }
@@ -469,11 +463,13 @@ pub fn markdown(results: &Results, svg_name: Option<&str>, scaling: Option<&str>
     let _ = writeln!(
         s,
         "- started {}, took {:.1} min; {} repetition(s) of every case per implementation (the \
+         latency cases 2 × {} − 1: they are short, and their runs spread most; the \
          idle-sessions cases at most 3: each run idles 10 s), the \
          implementations in an order that rotates with each repetition; every run starts a \
          fresh server and client process",
         results.started_utc,
         results.duration_s / 60.0,
+        results.reps,
         results.reps
     );
     write_machine_and_implementations(&mut s, results);
@@ -502,9 +498,10 @@ pub fn markdown(results: &Results, svg_name: Option<&str>, scaling: Option<&str>
         let _ = writeln!(s, "\n## Latency against the plain-TCP floor\n");
         let _ = writeln!(
             s,
-            "Each cell is the implementation's median round trip divided by the floor's median \
-             of the same percentile: `{}`'s `{}`, ping-pong on one plain TCP connection, \
-             measured in this run in the same rotation as the others.\n",
+            "Each cell is the median, over the repetitions, of the implementation's round trip \
+             divided by the floor's of the same percentile and repetition: `{}`'s `{}`, \
+             ping-pong on one plain TCP connection, measured in this run in the same rotation as \
+             the others. {UNSTEADY}: those ratios spread by more than {SPREAD_BOUND}×.\n",
             FLOOR.1, FLOOR.0
         );
         s.push_str(&table);
@@ -513,9 +510,12 @@ pub fn markdown(results: &Results, svg_name: Option<&str>, scaling: Option<&str>
     let _ = writeln!(s, "\n## Targets (issues 7 and 17)\n");
     let _ = writeln!(
         s,
-        "A target is not judged (n/a) on a figure whose runs spread by more than \
-         {SPREAD_BOUND}× (largest ÷ smallest), marked {UNSTEADY} in the tables: such a run was \
-         disturbed, and its median says little.\n"
+        "A target compares two implementations by the ratio of their runs in the same \
+         repetition (the two ran in one rotation, seconds apart, so that what moves the machine \
+         between repetitions moves both), and judges the median of those ratios. It is not \
+         judged (n/a) when the ratios spread by more than {SPREAD_BOUND}× (largest ÷ \
+         smallest): the two implementations' runs did not move together, and the median says \
+         little.\n"
     );
     for t in targets(results) {
         let mark = match t.met {
@@ -695,7 +695,7 @@ mod tests {
 
     /// checks: tooling (the benchmark driver, not the protocol)
     #[test]
-    fn targets_are_judged_on_the_medians() {
+    fn targets_are_judged_on_the_ratios_of_each_repetition() {
         // The reference is twice as good as go-2016 everywhere, at 90% of TCP, and worse than
         // yamux everywhere.
         let results = fake(&[
@@ -752,10 +752,16 @@ mod tests {
             .iter_mut()
             .find(|c| c.case.id == "bulk-32MiB-x1")
             .unwrap();
-        let runs = case.runs.get_mut(REFERENCE).unwrap();
-        let mut second = runs[0].clone();
-        second.result = Some(json!({"ok": true, "bytes": 200.0 * f64::from(1 << 20), "secs": 1.0}));
-        runs.push(second);
+        let second = |runs: &mut Vec<Run>, mib: f64| {
+            let mut run = runs[0].clone();
+            run.rep = 1;
+            run.result = Some(json!({"ok": true, "bytes": mib * f64::from(1 << 20), "secs": 1.0}));
+            runs.push(run);
+        };
+        second(case.runs.get_mut(REFERENCE).unwrap(), 200.0);
+        second(case.runs.get_mut("tcp").unwrap(), 111.0);
+        second(case.runs.get_mut("go-2016").unwrap(), 100.0);
+        let mut steady = results.clone();
         let targets = targets(&results);
         let one_stream = targets
             .iter()
@@ -776,6 +782,28 @@ mod tests {
         assert!(
             md.contains(&format!("| 2.00{UNSTEADY} |")),
             "the per-workload table shows the spread"
+        );
+        // The same reference runs against a plain TCP that also doubled in the second
+        // repetition: the machine moved, the ratio did not, and the target is judged.
+        let case = steady
+            .cases
+            .iter_mut()
+            .find(|c| c.case.id == "bulk-32MiB-x1")
+            .unwrap();
+        case.runs.get_mut("tcp").unwrap()[1].result =
+            Some(json!({"ok": true, "bytes": 222.0 * f64::from(1 << 20), "secs": 1.0}));
+        let targets = super::targets(&steady);
+        let one_stream = targets
+            .iter()
+            .find(|t| t.text.contains("one-stream bulk vs plain TCP"))
+            .unwrap();
+        assert_eq!(one_stream.met, Some(true), "{}", one_stream.text);
+        assert!(
+            one_stream
+                .text
+                .contains("= 0.90 (median of 2 repetitions' ratios, 0.90–0.90"),
+            "{}",
+            one_stream.text
         );
     }
 

@@ -364,6 +364,42 @@ impl Results {
         ratio.is_finite().then_some(ratio)
     }
 
+    /// `who`'s figure of `metric` divided by `other`'s figure of `other_metric`, repetition by
+    /// repetition, summarised: the ratio a target judges. The two runs of one repetition ran in
+    /// the same rotation, seconds apart, so a change of the machine's state between repetitions
+    /// (an idle virtual machine's round trip moves by half from one minute to the next) moves
+    /// both and cancels; a ratio of two medians taken over the whole case would keep it.
+    /// `failed` counts the repetitions where either run gave no figure, or one that is not
+    /// positive (no ratio to a zero: an idle process that used no CPU, a burst with nothing
+    /// refused). `None` when either did not run the case.
+    pub fn paired(
+        &self,
+        (metric, who): (&Metric, &str),
+        (other_metric, other): (&Metric, &str),
+    ) -> Option<Summary> {
+        let figures = |m: &Metric, name: &str| -> Option<BTreeMap<usize, Option<f64>>> {
+            let case = self.cases.iter().find(|c| c.case.id == m.case)?;
+            Some(
+                case.runs
+                    .get(name)?
+                    .iter()
+                    .map(|r| (r.rep, r.result.as_ref().and_then(|v| m.value(v))))
+                    .collect(),
+            )
+        };
+        let (mine, theirs) = (figures(metric, who)?, figures(other_metric, other)?);
+        let mut ratios = Vec::new();
+        let mut failed = 0;
+        for (rep, a) in &mine {
+            let Some(b) = theirs.get(rep) else { continue };
+            match (a, b) {
+                (Some(a), Some(b)) if *a > 0.0 && *b > 0.0 => ratios.push(a / b),
+                _ => failed += 1,
+            }
+        }
+        Some(Summary::of(&mut ratios, failed))
+    }
+
     /// The median CPU seconds (client and server together) of an implementation's successful
     /// runs of a case, when known.
     pub fn cpu_median(&self, case: &str, implementation: &str) -> Option<f64> {
@@ -448,6 +484,73 @@ mod tests {
             "cpu_idle_us": 20_000, "idle_secs": 2.0});
         assert_eq!(idle[0].value(&result), Some(1000.0));
         assert_eq!(idle[1].value(&result), Some(10.0));
+    }
+
+    /// checks: tooling (the benchmark driver, not the protocol)
+    #[test]
+    fn paired_ratios_cancel_what_moves_both_runs_of_a_repetition() {
+        let case = Mode::Full
+            .cases()
+            .into_iter()
+            .find(|c| c.id == "latency-idle")
+            .unwrap();
+        let run = |rep: usize, p50: Option<f64>| Run {
+            rep,
+            slot: 0,
+            result: p50.map(|x| json!({"p50_us": x, "p99_us": 2.0 * x})),
+            error: p50.is_none().then(|| "failed".into()),
+            wall_s: 1.0,
+            cpu_client_s: None,
+            cpu_server_s: None,
+        };
+        // The machine slows down by 2x after the first repetition: each implementation's own
+        // runs spread 2x, the ratio of the two stays 0.9; the repetition the reference failed,
+        // and the one where plain TCP measured zero, count as failed, not as ratios.
+        let runs = BTreeMap::from([
+            (
+                "reference".to_string(),
+                vec![
+                    run(0, Some(45.0)),
+                    run(1, Some(90.0)),
+                    run(2, Some(90.0)),
+                    run(3, None),
+                    run(4, Some(9.0)),
+                ],
+            ),
+            (
+                "tcp".to_string(),
+                vec![
+                    run(0, Some(50.0)),
+                    run(1, Some(100.0)),
+                    run(2, Some(100.0)),
+                    run(3, Some(1.0)),
+                    run(4, Some(0.0)),
+                ],
+            ),
+        ]);
+        let results = Results {
+            schema: 1,
+            mode: Mode::Full,
+            command: String::new(),
+            started_utc: String::new(),
+            duration_s: 0.0,
+            machine: BTreeMap::new(),
+            versions: BTreeMap::new(),
+            settings: Vec::new(),
+            implementations: Vec::new(),
+            reps: 4,
+            cases: vec![CaseRuns {
+                case: case.clone(),
+                runs,
+                skipped: BTreeMap::new(),
+            }],
+        };
+        let p50 = &Metric::of(&case)[0];
+        assert!(results.summary(p50, "reference").unwrap().unsteady());
+        let paired = results.paired((p50, "reference"), (p50, "tcp")).unwrap();
+        assert_eq!((paired.ok, paired.failed), (3, 2));
+        assert!((paired.median - 0.9).abs() < 1e-9 && !paired.unsteady());
+        assert!(results.paired((p50, "reference"), (p50, "yamux")).is_none());
     }
 
     /// checks: tooling (the benchmark driver, not the protocol)
