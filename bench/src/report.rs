@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use crate::plan::REFERENCE;
-use crate::results::{Better, Metric, Results, SPREAD_BOUND};
+use crate::results::{Better, Metric, Results, SPREAD_BOUND, Summary};
 
 /// The marker of a figure too unsteady to judge on (min–max spread above [`SPREAD_BOUND`]).
 pub const UNSTEADY: &str = "⚠";
@@ -176,33 +176,41 @@ pub struct Target {
     pub met: Option<bool>,
 }
 
-/// Whether the reference is at least as good as `other` on `m`, and the ratio reference ÷
-/// other (the median of the per-repetition ratios); `None` when not judged (not measured,
-/// or the ratios spread beyond [`SPREAD_BOUND`]).
-fn reference_vs(results: &Results, m: &Metric, other: &str) -> Option<(bool, f64)> {
-    let x = results.paired((m, REFERENCE), (m, other))?;
-    let ratio = x.median;
-    if x.unsteady() || !ratio.is_finite() || x.failed >= x.ok {
+/// Whether per-repetition ratios `x` meet a target (`meets` says whether one ratio does):
+/// the median decides; ratios that spread beyond [`SPREAD_BOUND`] decide only when every
+/// repetition agrees (its smallest and largest ratio on the same side of the bound), since no
+/// median of them could then say otherwise. `None`: not judged.
+fn judge(x: &Summary, meets: impl Fn(f64) -> bool) -> Option<bool> {
+    if x.failed >= x.ok || !x.median.is_finite() {
+        // Most repetitions without a ratio (a run failed, or a figure of zero).
         return None;
     }
-    let ok = match m.better {
-        Better::Higher => ratio >= 1.0,
-        Better::Lower => ratio <= 1.0,
-    };
-    Some((ok, ratio))
+    (!x.unsteady() || meets(x.min) == meets(x.max)).then(|| meets(x.median))
 }
 
-/// A target's ratio `who ÷ other`, judged per repetition ([`Results::paired`]): the text of
-/// the figures and the ratio, and `Some(ratio)` unless the ratios spread too far to judge.
+/// Whether the reference is at least as good as `other` on `m`, and the ratio reference ÷
+/// other (the median of the per-repetition ratios); `None` when not judged ([`judge`]).
+fn reference_vs(results: &Results, m: &Metric, other: &str) -> Option<(bool, f64)> {
+    let x = results.paired((m, REFERENCE), (m, other))?;
+    let ok = judge(&x, |ratio| match m.better {
+        Better::Higher => ratio >= 1.0,
+        Better::Lower => ratio <= 1.0,
+    })?;
+    Some((ok, x.median))
+}
+
+/// A target's ratio `who ÷ other`, judged per repetition ([`Results::paired`], [`judge`]):
+/// the text of the figures and the ratios, and whether they meet the target (`None`: not
+/// judged). `None` when not measured.
 fn per_repetition(
     results: &Results,
     (m, who): (&Metric, &str),
     (o, other): (&Metric, &str),
-) -> Option<(String, Option<f64>)> {
+    meets: impl Fn(f64) -> bool,
+) -> Option<(String, Option<bool>)> {
     let (mine, theirs) = (results.summary(m, who)?, results.summary(o, other)?);
     let x = results.paired((m, who), (o, other))?;
-    // Most repetitions without a ratio (a run failed, or a figure of zero): nothing to judge.
-    if x.failed >= x.ok || !x.median.is_finite() {
+    if x.ok == 0 {
         return None;
     }
     let same = if m.id == o.id {
@@ -220,16 +228,22 @@ fn per_repetition(
         num(theirs.median),
         m.unit
     );
-    let spread = x.spread().unwrap_or(f64::NAN);
-    let judged = if x.unsteady() {
+    let judged = judge(&x, &meets);
+    if x.failed > 0 {
+        let _ = write!(text, "; {} repetition(s) without a ratio", x.failed);
+    }
+    if x.unsteady() {
+        let spread = x.spread().unwrap_or(f64::NAN);
         let _ = write!(
             text,
-            "; not judged: the ratios spread {spread:.2}× (above {SPREAD_BOUND})"
+            "; the ratios spread {spread:.2}× (above {SPREAD_BOUND}): {}",
+            match judged {
+                Some(true) => "judged all the same, every repetition meets the target",
+                Some(false) => "judged all the same, no repetition meets the target",
+                None => "not judged",
+            }
         );
-        None
-    } else {
-        Some(x.median)
-    };
+    }
     Some((text, judged))
 }
 
@@ -250,11 +264,12 @@ pub fn targets(results: &Results) -> Vec<Target> {
                 .map_or(0, |c| c.case.size)
         });
     let mut threshold = |m: Option<&Metric>, other: &str, at_least: f64, what: &str| {
-        let judged = m.and_then(|m| per_repetition(results, (m, REFERENCE), (m, other)));
+        let judged =
+            m.and_then(|m| per_repetition(results, (m, REFERENCE), (m, other), |r| r >= at_least));
         out.push(match judged {
-            Some((text, ratio)) => Target {
+            Some((text, met)) => Target {
                 text: format!("{what}: {text} (target ≥ {at_least})"),
-                met: ratio.map(|r| r >= at_least),
+                met,
             },
             None => Target {
                 text: format!(
@@ -297,6 +312,7 @@ pub fn targets(results: &Results) -> Vec<Target> {
                 .paired((m, REFERENCE), (m, other))
                 .is_some_and(|x| x.unsteady() && x.failed < x.ok)
             {
+                // Unsteady ratios on both sides of 1.
                 unsteady.push(format!("`{}`", m.id));
             }
         }
@@ -304,7 +320,7 @@ pub fn targets(results: &Results) -> Vec<Target> {
             String::new()
         } else {
             format!(
-                "; not judged on {} (per-repetition ratios spread above {SPREAD_BOUND}): {}",
+                "; not judged on {} (per-repetition ratios spread above {SPREAD_BOUND}, on both sides of 1): {}",
                 unsteady.len(),
                 unsteady.join(", ")
             )
@@ -362,11 +378,11 @@ fn at_most(
     let find = |id: &str| metrics.iter().find(|m| m.id == id);
     let judged = find(metric)
         .zip(find(other_metric))
-        .and_then(|(m, o)| per_repetition(results, (m, who), (o, other)));
+        .and_then(|(m, o)| per_repetition(results, (m, who), (o, other), |r| r <= bound));
     match judged {
-        Some((text, ratio)) => Target {
+        Some((text, met)) => Target {
             text: format!("{what}: {text} (target ≤ {bound})"),
-            met: ratio.map(|r| r <= bound),
+            met,
         },
         None => Target {
             text: format!("{what}: not measured in this run"),
@@ -512,10 +528,11 @@ pub fn markdown(results: &Results, svg_name: Option<&str>, scaling: Option<&str>
         s,
         "A target compares two implementations by the ratio of their runs in the same \
          repetition (the two ran in one rotation, seconds apart, so that what moves the machine \
-         between repetitions moves both), and judges the median of those ratios. It is not \
-         judged (n/a) when the ratios spread by more than {SPREAD_BOUND}× (largest ÷ \
-         smallest): the two implementations' runs did not move together, and the median says \
-         little.\n"
+         between repetitions moves both), and judges the median of those ratios. When the \
+         ratios spread by more than {SPREAD_BOUND}× (largest ÷ smallest), the two \
+         implementations' runs did not move together and the median says little: the target \
+         is then judged only if every repetition's ratio is on the same side of it, and is \
+         otherwise not judged (n/a).\n"
     );
     for t in targets(results) {
         let mark = match t.met {
@@ -746,7 +763,8 @@ mod tests {
     #[test]
     fn an_unsteady_figure_is_flagged_and_not_judged() {
         let mut results = fake(&[(REFERENCE, 100.0), ("go-2016", 50.0), ("tcp", 111.0)]);
-        // The reference's one-stream bulk runs: 100 and 200 MiB/s, a spread of 2.
+        // The reference's one-stream bulk runs: 100 and 200 MiB/s, a spread of 2; plain TCP's
+        // 111 and 400: ratios 0.90 and 0.50, on both sides of the target's 0.85.
         let case = results
             .cases
             .iter_mut()
@@ -759,9 +777,10 @@ mod tests {
             runs.push(run);
         };
         second(case.runs.get_mut(REFERENCE).unwrap(), 200.0);
-        second(case.runs.get_mut("tcp").unwrap(), 111.0);
+        second(case.runs.get_mut("tcp").unwrap(), 400.0);
         second(case.runs.get_mut("go-2016").unwrap(), 100.0);
         let mut steady = results.clone();
+        let mut agreeing = results.clone();
         let targets = targets(&results);
         let one_stream = targets
             .iter()
@@ -802,6 +821,28 @@ mod tests {
             one_stream
                 .text
                 .contains("= 0.90 (median of 2 repetitions' ratios, 0.90–0.90"),
+            "{}",
+            one_stream.text
+        );
+        // Ratios 0.90 and 1.80: unsteady, but every repetition meets the target, so no median
+        // of them could miss it.
+        let case = agreeing
+            .cases
+            .iter_mut()
+            .find(|c| c.case.id == "bulk-32MiB-x1")
+            .unwrap();
+        case.runs.get_mut("tcp").unwrap()[1].result =
+            Some(json!({"ok": true, "bytes": 111.0 * f64::from(1 << 20), "secs": 1.0}));
+        let targets = super::targets(&agreeing);
+        let one_stream = targets
+            .iter()
+            .find(|t| t.text.contains("one-stream bulk vs plain TCP"))
+            .unwrap();
+        assert_eq!(one_stream.met, Some(true), "{}", one_stream.text);
+        assert!(
+            one_stream
+                .text
+                .contains("spread 2.00× (above 1.5): judged all the same, every repetition meets"),
             "{}",
             one_stream.text
         );
