@@ -38,6 +38,10 @@ pub(crate) struct State {
 
 impl State {
     /// Wakes everyone the session's events concern. Called after every change to `proto`.
+    ///
+    /// The tasks are woken at once, with the lock still held: a thread woken from a halted
+    /// vCPU takes longer to run than the rest of the locked work, so an early wake overlaps
+    /// the two, where waking after the release would add them.
     pub fn dispatch(&mut self) {
         while let Some(event) = self.proto.poll_event() {
             match event {
