@@ -779,13 +779,22 @@ mod tests {
         second(case.runs.get_mut(REFERENCE).unwrap(), 200.0);
         second(case.runs.get_mut("tcp").unwrap(), 400.0);
         second(case.runs.get_mut("go-2016").unwrap(), 100.0);
-        let mut steady = results.clone();
-        let mut agreeing = results.clone();
-        let targets = targets(&results);
-        let one_stream = targets
-            .iter()
-            .find(|t| t.text.contains("one-stream bulk vs plain TCP"))
-            .unwrap();
+        // The one-stream target with plain TCP's second run at `mib` MiB/s.
+        let judged_with_tcp_at = |mib: f64| {
+            let mut results = results.clone();
+            let case = results
+                .cases
+                .iter_mut()
+                .find(|c| c.case.id == "bulk-32MiB-x1")
+                .unwrap();
+            case.runs.get_mut("tcp").unwrap()[1].result =
+                Some(json!({"ok": true, "bytes": mib * f64::from(1 << 20), "secs": 1.0}));
+            targets(&results)
+                .into_iter()
+                .find(|t| t.text.contains("one-stream bulk vs plain TCP"))
+                .unwrap()
+        };
+        let one_stream = judged_with_tcp_at(400.0);
         assert_eq!(one_stream.met, None, "{}", one_stream.text);
         assert!(
             one_stream.text.contains("not judged"),
@@ -802,20 +811,9 @@ mod tests {
             md.contains(&format!("| 2.00{UNSTEADY} |")),
             "the per-workload table shows the spread"
         );
-        // The same reference runs against a plain TCP that also doubled in the second
-        // repetition: the machine moved, the ratio did not, and the target is judged.
-        let case = steady
-            .cases
-            .iter_mut()
-            .find(|c| c.case.id == "bulk-32MiB-x1")
-            .unwrap();
-        case.runs.get_mut("tcp").unwrap()[1].result =
-            Some(json!({"ok": true, "bytes": 222.0 * f64::from(1 << 20), "secs": 1.0}));
-        let targets = super::targets(&steady);
-        let one_stream = targets
-            .iter()
-            .find(|t| t.text.contains("one-stream bulk vs plain TCP"))
-            .unwrap();
+        // Plain TCP also doubled in the second repetition: the machine moved, the ratio did
+        // not, and the target is judged.
+        let one_stream = judged_with_tcp_at(222.0);
         assert_eq!(one_stream.met, Some(true), "{}", one_stream.text);
         assert!(
             one_stream
@@ -826,18 +824,7 @@ mod tests {
         );
         // Ratios 0.90 and 1.80: unsteady, but every repetition meets the target, so no median
         // of them could miss it.
-        let case = agreeing
-            .cases
-            .iter_mut()
-            .find(|c| c.case.id == "bulk-32MiB-x1")
-            .unwrap();
-        case.runs.get_mut("tcp").unwrap()[1].result =
-            Some(json!({"ok": true, "bytes": 111.0 * f64::from(1 << 20), "secs": 1.0}));
-        let targets = super::targets(&agreeing);
-        let one_stream = targets
-            .iter()
-            .find(|t| t.text.contains("one-stream bulk vs plain TCP"))
-            .unwrap();
+        let one_stream = judged_with_tcp_at(111.0);
         assert_eq!(one_stream.met, Some(true), "{}", one_stream.text);
         assert!(
             one_stream
