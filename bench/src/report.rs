@@ -188,17 +188,6 @@ fn judge(x: &Summary, meets: impl Fn(f64) -> bool) -> Option<bool> {
     (!x.unsteady() || meets(x.min) == meets(x.max)).then(|| meets(x.median))
 }
 
-/// Whether the reference is at least as good as `other` on `m`, and the ratio reference ÷
-/// other (the median of the per-repetition ratios); `None` when not judged ([`judge`]).
-fn reference_vs(results: &Results, m: &Metric, other: &str) -> Option<(bool, f64)> {
-    let x = results.paired((m, REFERENCE), (m, other))?;
-    let ok = judge(&x, |ratio| match m.better {
-        Better::Higher => ratio >= 1.0,
-        Better::Lower => ratio <= 1.0,
-    })?;
-    Some((ok, x.median))
-}
-
 /// A target's ratio `who ÷ other`, judged per repetition ([`Results::paired`], [`judge`]):
 /// the text of the figures and the ratios, and whether they meet the target (`None`: not
 /// judged). `None` when not measured.
@@ -303,17 +292,23 @@ pub fn targets(results: &Results) -> Vec<Target> {
         let mut compared = 0;
         let mut unsteady = Vec::new();
         for m in &metrics {
-            if let Some((ok, ratio)) = reference_vs(results, m, other) {
-                compared += 1;
-                if !ok {
-                    worse.push(format!("`{}` ({ratio:.2})", m.id));
+            let Some(x) = results.paired((m, REFERENCE), (m, other)) else {
+                continue;
+            };
+            let at_least_as_good = |ratio: f64| match m.better {
+                Better::Higher => ratio >= 1.0,
+                Better::Lower => ratio <= 1.0,
+            };
+            match judge(&x, at_least_as_good) {
+                Some(ok) => {
+                    compared += 1;
+                    if !ok {
+                        worse.push(format!("`{}` ({:.2})", m.id, x.median));
+                    }
                 }
-            } else if results
-                .paired((m, REFERENCE), (m, other))
-                .is_some_and(|x| x.unsteady() && x.failed < x.ok)
-            {
-                // Unsteady ratios on both sides of 1.
-                unsteady.push(format!("`{}`", m.id));
+                // Unsteady ratios on both sides of 1 (not: most repetitions without a ratio).
+                None if x.unsteady() && x.failed < x.ok => unsteady.push(format!("`{}`", m.id)),
+                None => {}
             }
         }
         let not_judged = if unsteady.is_empty() {
